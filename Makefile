@@ -1,0 +1,87 @@
+# GNU make.  `make demo` and `make test` install what is missing first.
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+CC      ?= cc
+SAN_CC  ?= clang
+CFLAGS  ?= -O2 -g
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DSIM_VERSION='"$(VERSION)"'
+LDLIBS   = -ljansson -lm
+SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+LIB_SRC  = $(wildcard src/lib/*.c)
+LIB_HDR  = $(wildcard src/lib/*.h)
+PROGRAMS = simrun
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
+DEPS_OK  = build/.deps-ok
+
+.PHONY: all deps demo test unit unit-san bats bench install uninstall \
+	clean check-clang
+
+.SECONDARY:
+
+all: $(PROGRAMS:%=bin/%)
+
+$(DEPS_OK): scripts/install-deps
+	@mkdir -p build
+	scripts/install-deps
+	@touch $@
+
+deps: $(DEPS_OK)
+
+build/lib/%.o: src/lib/%.c $(LIB_HDR) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+build/san/lib/%.o: src/lib/%.c $(LIB_HDR) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+LIB_OBJ     = $(LIB_SRC:src/lib/%.c=build/lib/%.o)
+LIB_SAN_OBJ = $(LIB_SRC:src/lib/%.c=build/san/lib/%.o)
+
+bin/%: src/%.c $(LIB_OBJ) $(LIB_HDR)
+	@mkdir -p bin
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+build/unit/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SAN_OBJ)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -Isrc -o $@ $< \
+		$(LIB_SAN_OBJ) $(LDLIBS)
+
+# The other compiler must accept every file with the same warnings.
+check-clang: | $(DEPS_OK)
+	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC); do \
+		$(SAN_CC) $(WARN) $(CPPFLAGS) -Isrc -fsyntax-only $$f || exit 1; \
+	done
+
+unit: $(UNIT)
+unit-san: $(UNIT_SAN)
+
+test: all unit unit-san check-clang
+	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats
+
+bench: all
+	scripts/bench
+
+demo: all
+	scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGRAMS:%=bin/%) $(DESTDIR)$(BINDIR)
+
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%)
+
+clean:
+	rm -rf build $(PROGRAMS:%=bin/%)

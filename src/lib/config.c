@@ -1,0 +1,76 @@
+#include <jansson.h>
+#include <stdio.h>
+
+#include "config.h"
+
+static int
+json_type_fits(const struct param_spec *s, const json_t *v)
+{
+	switch (s->type) {
+	case PARAM_INT:
+	case PARAM_SEED:
+		return json_is_integer(v);
+	case PARAM_DOUBLE:
+		return json_is_number(v);
+	case PARAM_AGENT:
+		return json_is_string(v);
+	}
+	return 0;
+}
+
+/* The value's text, so that flags and config share one set of checks. */
+static void
+json_value_text(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.17g", json_real_value(v));
+	else
+		snprintf(buf, len, "%s", json_string_value(v));
+}
+
+static int
+apply_key(const char *path, json_t *root, const struct param_spec *s,
+    struct sim_params *p, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(root, s->key);
+	char text[256];
+
+	if (v == NULL)
+		return 0;
+	if (json_type_fits(s, v)) {
+		json_value_text(v, text, sizeof(text));
+		if (param_set_text(p, s, text) == 0)
+			return 0;
+	}
+	snprintf(err, errlen, "%s: \"%s\" must be %s", path, s->key,
+	    s->expect);
+	return -1;
+}
+
+int
+config_load(const char *path, struct sim_params *p, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = 0;
+
+	if (root == NULL) {
+		if (jerr.line < 0)
+			snprintf(err, errlen, "%s: %s", path, jerr.text);
+		else
+			snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
+			    jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "%s: the config must be a JSON object",
+		    path);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < param_count; i++)
+		rc = apply_key(path, root, &param_specs[i], p, err, errlen);
+	json_decref(root);
+	return rc;
+}

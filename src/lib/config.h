@@ -1,0 +1,13 @@
+/* Reading simulation parameters from a JSON config file (jansson). */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#include "params.h"
+
+/* Known keys set parameters, others are left to other programs. */
+int config_load(const char *path, struct sim_params *p, char *err,
+    size_t errlen);
+
+#endif

@@ -1,0 +1,31 @@
+/* The predecessor's seven segregation metrics, each O(G^2). */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stdint.h>
+
+struct metrics {
+	int clusters;
+	double switch_rate;
+	double distance;
+	double mix_deviation;
+	double share;
+	int ghetto_rate;
+	double dissimilarity_index;
+};
+
+/* Scratch space for one grid size, so a step allocates nothing. */
+struct metrics_work;
+
+struct metrics_work *metrics_work_new(int size);
+void metrics_work_free(struct metrics_work *mw);
+
+/* cell: size*size values, -1 empty, 0 or 1, row-major. */
+void metrics_compute(struct metrics_work *mw, const int8_t *cell,
+    struct metrics *m);
+
+/* Occupied Moore neighbours of cell i, alike and unlike its occupant. */
+void moore_counts(const int8_t *cell, int size, int i, int *like,
+    int *unlike);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * simrun: run Schelling / Pancs-Vriend segregation simulations and print
+ * each run as JSON Lines (start, one line per step, end).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "lib/config.h"
+#include "lib/jsonw.h"
+#include "lib/metrics.h"
+#include "lib/params.h"
+#include "lib/runids.h"
+#include "lib/world.h"
+
+#define PROG "simrun"
+
+enum {
+	OPT_CONFIG = 256,
+	OPT_RUN_ID,
+	OPT_NO_STEPS,
+	OPT_PARAM     /* OPT_PARAM + i is param_specs[i] */
+};
+
+struct options {
+	struct sim_params params;
+	struct runids ids;
+	int step_lines;
+};
+
+/* Everything one process needs to play runs of one geometry. */
+struct runner {
+	const struct sim_params *params;
+	struct world *world;
+	struct metrics_work *metrics;
+	struct decider decider;
+	struct jw line;
+	char *grid;
+	int step_lines;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " [--config FILE] [options] --run-id IDS\n"
+	    "\n"
+	    "Runs one segregation simulation per run id and prints JSON Lines.\n"
+	    "IDS is N, N-M or a comma list of those (0-999 or 1,5,7-9).\n"
+	    "\n"
+	    "  --config FILE               read parameters from a JSON object;\n"
+	    "                              flags override it\n"
+	    "  --run-id IDS                the runs to play (required)\n"
+	    "  --seed S                    experiment seed (default 0)\n"
+	    "  --grid-size G               grid is G x G, bounded (default 20)\n"
+	    "  --num-type-a A              agents of type A (default 160)\n"
+	    "  --num-type-b B              agents of type B (default 160)\n"
+	    "  --similarity-threshold T    least alike share to stay (default 0.5)\n"
+	    "  --no-move-threshold K       zero-move steps that converge (default 5)\n"
+	    "  --max-steps N               step cap per run (default 1000)\n"
+	    "  --agent KIND                mechanical (default)\n"
+	    "  --no-steps                  omit the per-step lines\n"
+	    "  -h, --help                  print this help and exit\n"
+	    "  -V, --version               print the version and exit\n");
+}
+
+static struct option *
+long_options(void)
+{
+	static const struct option fixed[] = {
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "run-id", required_argument, NULL, OPT_RUN_ID },
+		{ "no-steps", no_argument, NULL, OPT_NO_STEPS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+	};
+	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	struct option *opts = calloc(nfixed + param_count + 1, sizeof(*opts));
+
+	if (opts == NULL)
+		return NULL;
+	memcpy(opts, fixed, sizeof(fixed));
+	for (size_t i = 0; i < param_count; i++) {
+		opts[nfixed + i].name = param_specs[i].flag;
+		opts[nfixed + i].has_arg = required_argument;
+		opts[nfixed + i].val = OPT_PARAM + (int)i;
+	}
+	return opts;
+}
+
+static int
+usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, PROG ": %s%s%s; see " PROG " --help\n", what,
+	    arg ? " " : "", arg ? arg : "");
+	return EX_USAGE;
+}
+
+static int
+load_config(const char *path, struct sim_params *p)
+{
+	char err[512];
+
+	if (config_load(path, p, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+/*
+ * The config file is read first, whatever its place on the command line,
+ * so that flags override it: flags are collected, then applied in order.
+ */
+static int
+apply_flags(int n, const int *opt, char **arg, struct options *o)
+{
+	for (int i = 0; i < n; i++) {
+		const struct param_spec *s;
+		char msg[256];
+		int rc;
+
+		if (opt[i] == OPT_RUN_ID) {
+			runids_free(&o->ids);
+			if ((rc = runids_parse(arg[i], &o->ids)) == -2) {
+				fprintf(stderr, PROG ": out of memory\n");
+				return EX_OSERR;
+			}
+			if (rc != 0)
+				return usage_error("--run-id wants N, N-M or a "
+				    "comma list of those (e.g. 0-99,200), not",
+				    arg[i]);
+		} else if (opt[i] == OPT_NO_STEPS) {
+			o->step_lines = 0;
+		} else if (opt[i] >= OPT_PARAM) {
+			s = &param_specs[opt[i] - OPT_PARAM];
+			if (param_set_text(&o->params, s, arg[i]) != 0) {
+				snprintf(msg, sizeof(msg), "--%s must be %s, not",
+				    s->flag, s->expect);
+				return usage_error(msg, arg[i]);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Returns -1 when --help or --version was served, else an exit code. */
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	struct option *opts = long_options();
+	int *opt = calloc((size_t)argc + 1, sizeof(int));
+	char **arg = calloc((size_t)argc + 1, sizeof(char *));
+	const char *config = NULL;
+	int n = 0, c, rc = 0;
+
+	if (opts == NULL || opt == NULL || arg == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		rc = EX_OSERR;
+		goto out;
+	}
+	opterr = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, ":hV", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			rc = -1;
+		} else if (c == 'V') {
+			printf(PROG " " SIM_VERSION "\n");
+			rc = -1;
+		} else if (c == ':') {
+			rc = usage_error("missing value for", argv[optind - 1]);
+		} else if (c == '?') {
+			rc = usage_error("unknown option", argv[optind - 1]);
+		} else if (c == OPT_CONFIG) {
+			config = optarg;
+		} else {
+			opt[n] = c;
+			arg[n++] = optarg;
+		}
+	}
+	if (rc == 0 && optind < argc)
+		rc = usage_error("unexpected argument", argv[optind]);
+	if (rc == 0 && config != NULL)
+		rc = load_config(config, &o->params);
+	if (rc == 0)
+		rc = apply_flags(n, opt, arg, o);
+	if (rc == 0 && o->ids.count == 0)
+		rc = usage_error("--run-id is required, e.g. --run-id 0-9", NULL);
+out:
+	free(opts);
+	free(opt);
+	free(arg);
+	return rc;
+}
+
+static int
+check_params(const struct sim_params *p)
+{
+	char err[256];
+
+	if (params_check(p, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return EX_USAGE;
+	}
+	if (p->agent != AGENT_MECHANICAL) {
+		fprintf(stderr, PROG ": --agent %s is not available in this "
+		    "build; use --agent mechanical\n", agent_kind_name(p->agent));
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static void
+put_metrics(struct jw *w, const struct metrics *m)
+{
+	jw_kv_int(w, "clusters", m->clusters);
+	jw_kv_double(w, "switch_rate", m->switch_rate);
+	jw_kv_double(w, "distance", m->distance);
+	jw_kv_double(w, "mix_deviation", m->mix_deviation);
+	jw_kv_double(w, "share", m->share);
+	jw_kv_int(w, "ghetto_rate", m->ghetto_rate);
+	jw_kv_double(w, "dissimilarity_index", m->dissimilarity_index);
+}
+
+static void
+put_metrics_object(struct jw *w, const char *key, const struct metrics *m)
+{
+	jw_key(w, key);
+	jw_object_begin(w);
+	put_metrics(w, m);
+	jw_object_end(w);
+}
+
+static int
+print_start(struct runner *r, long run_id, const struct metrics *initial)
+{
+	const struct sim_params *p = r->params;
+	struct jw *w = &r->line;
+
+	jw_object_begin(w);
+	jw_kv_string(w, "event", "start");
+	jw_kv_int(w, "run_id", run_id);
+	jw_key(w, "seed");
+	jw_uint(w, p->seed);
+	jw_kv_int(w, "grid_size", p->grid_size);
+	jw_kv_int(w, "num_type_a", p->num_type_a);
+	jw_kv_int(w, "num_type_b", p->num_type_b);
+	jw_kv_string(w, "agent", agent_kind_name(p->agent));
+	jw_kv_double(w, "similarity_threshold", p->similarity_threshold);
+	jw_kv_int(w, "no_move_threshold", p->no_move_threshold);
+	jw_kv_int(w, "max_steps", p->max_steps);
+	jw_kv_string(w, "version", SIM_VERSION);
+	put_metrics_object(w, "initial", initial);
+	world_grid_string(r->world, r->grid);
+	jw_kv_string(w, "grid", r->grid);
+	jw_object_end(w);
+	return jw_write_line(w, stdout);
+}
+
+static int
+print_step(struct runner *r, long run_id, int step,
+    const struct step_counts *counts, const struct metrics *m)
+{
+	struct jw *w = &r->line;
+
+	jw_object_begin(w);
+	jw_kv_string(w, "event", "step");
+	jw_kv_int(w, "run_id", run_id);
+	jw_kv_int(w, "step", step);
+	jw_kv_int(w, "decisions", counts->decisions);
+	jw_kv_int(w, "moves", counts->moves);
+	put_metrics(w, m);
+	jw_object_end(w);
+	return jw_write_line(w, stdout);
+}
+
+struct run_outcome {
+	int converged;
+	int convergence_step;
+	int final_step;
+	long total_moves;
+	struct metrics final;
+};
+
+static int
+print_end(struct runner *r, long run_id, const struct run_outcome *o)
+{
+	struct jw *w = &r->line;
+
+	jw_object_begin(w);
+	jw_kv_string(w, "event", "end");
+	jw_kv_int(w, "run_id", run_id);
+	jw_kv_string(w, "status", "ok");
+	jw_kv_bool(w, "converged", o->converged);
+	jw_key(w, "convergence_step");
+	if (o->converged)
+		jw_int(w, o->convergence_step);
+	else
+		jw_null(w);
+	jw_kv_int(w, "final_step", o->final_step);
+	jw_kv_int(w, "n_steps", o->final_step + 1);
+	jw_kv_string(w, "stop_reason", o->converged ? "converged" : "max_steps");
+	jw_kv_int(w, "total_moves", o->total_moves);
+	put_metrics_object(w, "metrics", &o->final);
+	world_grid_string(r->world, r->grid);
+	jw_kv_string(w, "grid", r->grid);
+	jw_object_end(w);
+	return jw_write_line(w, stdout);
+}
+
+/* One run: place, then sweep until K zero-move steps or the step cap. */
+static int
+play_run(struct runner *r, long run_id)
+{
+	const struct sim_params *p = r->params;
+	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
+	struct convergence conv = { p->no_move_threshold, 0 };
+	struct run_outcome out = { 0, 0, p->max_steps - 1, 0, { 0 } };
+	struct step_counts counts;
+	struct metrics m;
+
+	world_place(r->world, p->seed, (uint64_t)run_id);
+	metrics_compute(r->metrics, r->world->cell, &m);
+	out.final = m;
+	if (print_start(r, run_id, &m) != 0)
+		return -1;
+	for (key.step = 0; key.step < p->max_steps; key.step++) {
+		if (world_step(r->world, &r->decider, &key, &counts) != 0)
+			return -1;
+		metrics_compute(r->metrics, r->world->cell, &out.final);
+		out.total_moves += counts.moves;
+		if (r->step_lines && print_step(r, run_id, key.step, &counts,
+		    &out.final) != 0)
+			return -1;
+		if (convergence_update(&conv, counts.moves)) {
+			out.converged = 1;
+			out.final_step = key.step;
+			out.convergence_step = key.step - (conv.threshold - 1);
+			break;
+		}
+	}
+	return print_end(r, run_id, &out);
+}
+
+static int
+runner_init(struct runner *r, const struct options *o)
+{
+	const struct sim_params *p = &o->params;
+
+	memset(r, 0, sizeof(*r));
+	r->params = p;
+	r->step_lines = o->step_lines;
+	r->decider.decide = mechanical_decide;
+	r->decider.ctx = (void *)&p->similarity_threshold;
+	jw_init(&r->line);
+	r->world = world_new(p->grid_size, p->num_type_a, p->num_type_b);
+	r->metrics = metrics_work_new(p->grid_size);
+	r->grid = malloc((size_t)p->grid_size * (size_t)p->grid_size + 1);
+	return r->world && r->metrics && r->grid ? 0 : -1;
+}
+
+static void
+runner_free(struct runner *r)
+{
+	world_free(r->world);
+	metrics_work_free(r->metrics);
+	jw_free(&r->line);
+	free(r->grid);
+}
+
+static int
+play_all(struct runner *r, const struct runids *ids)
+{
+	for (int i = 0; i < ids->count; i++)
+		for (long id = ids->ranges[i].first; id <= ids->ranges[i].last;
+		    id++)
+			if (play_run(r, id) != 0)
+				return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char outbuf[1 << 16];
+	struct options o = { .step_lines = 1 };
+	struct runner r;
+	int rc;
+
+	params_defaults(&o.params);
+	if ((rc = parse_args(argc, argv, &o)) != 0 ||
+	    (rc = check_params(&o.params)) != 0) {
+		runids_free(&o.ids);
+		if (rc == -1)
+			rc = fclose(stdout) == 0 ? 0 : EX_IOERR;
+		return rc;
+	}
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if (runner_init(&r, &o) != 0) {
+		fprintf(stderr, PROG ": out of memory for a %dx%d grid\n",
+		    o.params.grid_size, o.params.grid_size);
+		rc = EX_OSERR;
+	} else if (play_all(&r, &o.ids) != 0 || fflush(stdout) != 0) {
+		perror(PROG ": writing the results");
+		rc = EX_IOERR;
+	}
+	runner_free(&r);
+	runids_free(&o.ids);
+	if (fclose(stdout) != 0 && rc == 0) {
+		perror(PROG ": writing the results");
+		rc = EX_IOERR;
+	}
+	return rc;
+}

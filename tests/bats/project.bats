@@ -1,0 +1,34 @@
+#!/usr/bin/env bats
+# The project around the programs: scripts, install, CI contract.
+
+setup() {
+	load helper
+}
+
+@test "shell scripts are shellcheck-clean" {
+	run shellcheck "$ROOT"/scripts/* "$ROOT"/.ci/run
+	assert_success
+}
+
+@test "make install puts the programs under DESTDIR/PREFIX/bin" {
+	run make -s -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/sim
+	assert_success
+	assert_file_executable "$BATS_TEST_TMPDIR/root/opt/sim/bin/simrun"
+	run "$BATS_TEST_TMPDIR/root/opt/sim/bin/simrun" --version
+	assert_success
+}
+
+@test "run-tests counts TAP results into the closing line and fails on a failure" {
+	printf '#!/bin/sh\necho "ok 1 - a"\necho "not ok 2 - b"\necho "ok 3 - c"\n' \
+	    > "$BATS_TEST_TMPDIR/fake-suite"
+	chmod +x "$BATS_TEST_TMPDIR/fake-suite"
+	run "$ROOT/scripts/run-tests" "$BATS_TEST_TMPDIR/fake-suite"
+	assert_failure
+	assert_line --index -1 "2 passed, 1 failed"
+}
+
+@test "install-deps finds every package installed and changes nothing" {
+	run "$ROOT/scripts/install-deps"
+	assert_success
+	assert_output ""
+}
