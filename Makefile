@@ -2,13 +2,14 @@
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/simtools
 CC      ?= cc
 SAN_CC  ?= clang
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DSIM_VERSION='"$(VERSION)"'
-LDLIBS   = -ljansson -lm
+LDLIBS   = -lcurl -ljansson -lm
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -58,30 +59,38 @@ build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SAN_OBJ)
 	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -Isrc -o $@ $< \
 		$(LIB_SAN_OBJ) $(LDLIBS)
 
+# The tests' stand-in for an LLM server (loopback only).
+build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< -ljansson -lpthread -lm
+
 # The other compiler must accept every file with the same warnings.
 check-clang: | $(DEPS_OK)
-	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC); do \
+	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) \
+		tests/support/fakellm.c; do \
 		$(SAN_CC) $(WARN) $(CPPFLAGS) -Isrc -fsyntax-only $$f || exit 1; \
 	done
 
 unit: $(UNIT)
 unit-san: $(UNIT_SAN)
 
-test: all unit unit-san check-clang
+test: all unit unit-san check-clang build/fakellm
 	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats
 
-bench: all
+bench: all build/fakellm
 	scripts/bench
 
 demo: all
 	scripts/demo
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 $(PROGRAMS:%=bin/%) $(DESTDIR)$(BINDIR)
+	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build $(PROGRAMS:%=bin/%)

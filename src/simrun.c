@@ -2,6 +2,7 @@
  * simrun: run Schelling / Pancs-Vriend segregation simulations and print
  * each run as JSON Lines (start, one line per step, end).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,12 @@
 
 #include "lib/config.h"
 #include "lib/jsonw.h"
+#include "lib/llm.h"
+#include "lib/llm_agent.h"
 #include "lib/metrics.h"
 #include "lib/params.h"
 #include "lib/runids.h"
+#include "lib/scenario.h"
 #include "lib/world.h"
 
 #define PROG "simrun"
@@ -21,6 +25,9 @@ enum {
 	OPT_CONFIG = 256,
 	OPT_RUN_ID,
 	OPT_NO_STEPS,
+	OPT_CHECK_LLM,
+	OPT_DECISION_LOG,
+	OPT_API_KEY,
 	OPT_PARAM     /* OPT_PARAM + i is param_specs[i] */
 };
 
@@ -28,6 +35,8 @@ struct options {
 	struct sim_params params;
 	struct runids ids;
 	int step_lines;
+	int check_llm;
+	int decision_log;
 };
 
 /* Everything one process needs to play runs of one geometry. */
@@ -36,6 +45,8 @@ struct runner {
 	struct world *world;
 	struct metrics_work *metrics;
 	struct decider decider;
+	struct llm_agent *llm;     /* NULL for mechanical agents */
+	struct scenario scenario;
 	struct jw line;
 	char *grid;
 	int step_lines;
@@ -60,8 +71,27 @@ usage(FILE *f)
 	    "  --similarity-threshold T    least alike share to stay (default 0.5)\n"
 	    "  --no-move-threshold K       zero-move steps that converge (default 5)\n"
 	    "  --max-steps N               step cap per run (default 1000)\n"
-	    "  --agent KIND                mechanical (default)\n"
+	    "  --agent KIND                mechanical (default) or llm\n"
 	    "  --no-steps                  omit the per-step lines\n"
+	    "\n"
+	    "LLM agents (--agent llm); the API key comes from LLM_API_KEY:\n"
+	    "  --scenario NAME             prompt scenario (default baseline)\n"
+	    "  --scenario-file FILE        a scenario of your own (JSON)\n"
+	    "  --llm-url URL               chat endpoint (default Ollama's on\n"
+	    "                              localhost:11434)\n"
+	    "  --llm-model M               model (default llama3.1:8b)\n"
+	    "  --llm-api API               openai (default) or ollama\n"
+	    "  --temperature T             sampling temperature (default 0.3)\n"
+	    "  --max-tokens N              reply length cap (default 8)\n"
+	    "  --llm-retries N             retries of a failed request (default 10)\n"
+	    "  --parse-retries N           re-asks of an unparseable reply (default 3)\n"
+	    "  --connect-timeout S         seconds to connect (default 5)\n"
+	    "  --request-timeout S         seconds per request (default 60)\n"
+	    "  --retry-base-ms MS          first backoff (default 500, doubling)\n"
+	    "  --retry-max-ms MS           backoff cap (default 30000)\n"
+	    "  --llm-api-key-file FILE     read the API key from FILE instead\n"
+	    "  --decision-log              add a line per LLM decision\n"
+	    "  --check-llm                 send one request, report, exit 0 or 69\n"
 	    "  -h, --help                  print this help and exit\n"
 	    "  -V, --version               print the version and exit\n");
 }
@@ -73,6 +103,9 @@ long_options(void)
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "no-steps", no_argument, NULL, OPT_NO_STEPS },
+		{ "check-llm", no_argument, NULL, OPT_CHECK_LLM },
+		{ "decision-log", no_argument, NULL, OPT_DECISION_LOG },
+		{ "llm-api-key", required_argument, NULL, OPT_API_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
@@ -134,6 +167,14 @@ apply_flags(int n, const int *opt, char **arg, struct options *o)
 				    arg[i]);
 		} else if (opt[i] == OPT_NO_STEPS) {
 			o->step_lines = 0;
+		} else if (opt[i] == OPT_CHECK_LLM) {
+			o->check_llm = 1;
+		} else if (opt[i] == OPT_DECISION_LOG) {
+			o->decision_log = 1;
+		} else if (opt[i] == OPT_API_KEY) {
+			return usage_error("--llm-api-key is refused: a key on the "
+			    "command line shows in ps and shell history; set "
+			    "LLM_API_KEY or use --llm-api-key-file", NULL);
 		} else if (opt[i] >= OPT_PARAM) {
 			s = &param_specs[opt[i] - OPT_PARAM];
 			if (param_set_text(&o->params, s, arg[i]) != 0) {
@@ -186,7 +227,7 @@ parse_args(int argc, char **argv, struct options *o)
 		rc = load_config(config, &o->params);
 	if (rc == 0)
 		rc = apply_flags(n, opt, arg, o);
-	if (rc == 0 && o->ids.count == 0)
+	if (rc == 0 && o->ids.count == 0 && !o->check_llm)
 		rc = usage_error("--run-id is required, e.g. --run-id 0-9", NULL);
 out:
 	free(opts);
@@ -202,11 +243,6 @@ check_params(const struct sim_params *p)
 
 	if (params_check(p, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
-		return EX_USAGE;
-	}
-	if (p->agent != AGENT_MECHANICAL) {
-		fprintf(stderr, PROG ": --agent %s is not available in this "
-		    "build; use --agent mechanical\n", agent_kind_name(p->agent));
 		return EX_USAGE;
 	}
 	return 0;
@@ -252,11 +288,30 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 	jw_kv_int(w, "no_move_threshold", p->no_move_threshold);
 	jw_kv_int(w, "max_steps", p->max_steps);
 	jw_kv_string(w, "version", SIM_VERSION);
+	if (r->llm != NULL) {
+		jw_kv_string(w, "scenario", r->scenario.name);
+		jw_kv_string(w, "type_a", r->scenario.type_a);
+		jw_kv_string(w, "type_b", r->scenario.type_b);
+		jw_kv_string(w, "llm_model", p->llm_model);
+		jw_kv_string(w, "llm_url", params_llm_url(p));
+		jw_kv_string(w, "llm_api", llm_api_name(p->llm_api));
+		jw_kv_double(w, "temperature", p->temperature);
+		jw_kv_int(w, "max_tokens", p->max_tokens);
+	}
 	put_metrics_object(w, "initial", initial);
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
 	jw_object_end(w);
 	return jw_write_line(w, stdout);
+}
+
+static void
+put_llm_stats(struct jw *w, const struct llm_stats *s)
+{
+	jw_kv_int(w, "llm_calls", s->calls);
+	jw_kv_double(w, "llm_time_s", s->time_s);
+	jw_kv_int(w, "parse_failures", s->parse_failures);
+	jw_kv_int(w, "retries", s->retries);
 }
 
 static int
@@ -272,11 +327,15 @@ print_step(struct runner *r, long run_id, int step,
 	jw_kv_int(w, "decisions", counts->decisions);
 	jw_kv_int(w, "moves", counts->moves);
 	put_metrics(w, m);
+	if (r->llm != NULL)
+		put_llm_stats(w, &r->llm->step);
 	jw_object_end(w);
 	return jw_write_line(w, stdout);
 }
 
 struct run_outcome {
+	int failed;               /* the run stopped: no decision could be had */
+	int step;                 /* the step being played */
 	int converged;
 	int convergence_step;
 	int final_step;
@@ -292,7 +351,11 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	jw_object_begin(w);
 	jw_kv_string(w, "event", "end");
 	jw_kv_int(w, "run_id", run_id);
-	jw_kv_string(w, "status", "ok");
+	jw_kv_string(w, "status", o->failed ? "failed" : "ok");
+	if (o->failed) {
+		jw_kv_string(w, "reason", r->llm->reason);
+		jw_kv_int(w, "failed_step", o->step);
+	}
 	jw_kv_bool(w, "converged", o->converged);
 	jw_key(w, "convergence_step");
 	if (o->converged)
@@ -301,8 +364,16 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 		jw_null(w);
 	jw_kv_int(w, "final_step", o->final_step);
 	jw_kv_int(w, "n_steps", o->final_step + 1);
-	jw_kv_string(w, "stop_reason", o->converged ? "converged" : "max_steps");
+	jw_kv_string(w, "stop_reason", o->failed ? "failed" :
+	    o->converged ? "converged" : "max_steps");
 	jw_kv_int(w, "total_moves", o->total_moves);
+	if (r->llm != NULL) {
+		const struct llm_stats *s = &r->llm->run;
+
+		put_llm_stats(w, s);
+		jw_kv_double(w, "avg_llm_response_time_s",
+		    s->time_s / (double)(s->calls > 0 ? s->calls : 1));
+	}
 	put_metrics_object(w, "metrics", &o->final);
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
@@ -310,30 +381,60 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	return jw_write_line(w, stdout);
 }
 
-/* One run: place, then sweep until K zero-move steps or the step cap. */
+static void
+llm_step_done(struct runner *r)
+{
+	if (r->llm != NULL) {
+		llm_stats_add(&r->llm->run, &r->llm->step);
+		memset(&r->llm->step, 0, sizeof(r->llm->step));
+	}
+}
+
+/* The exit status of a run that could not go on. */
+static int
+failed_run(struct runner *r, long run_id, struct run_outcome *out)
+{
+	out->failed = 1;
+	out->final_step = out->step - 1;
+	llm_step_done(r);
+	fprintf(stderr, PROG ": run %ld failed at step %d: %s\n", run_id,
+	    out->step, r->llm->reason);
+	if (print_end(r, run_id, out) != 0)
+		return EX_IOERR;
+	return r->llm->failure == LLM_REFUSED ? EX_UNAVAILABLE : EX_TEMPFAIL;
+}
+
+/*
+ * One run: place, then sweep until K zero-move steps or the step cap.
+ * Returns 0 or an exit status.
+ */
 static int
 play_run(struct runner *r, long run_id)
 {
 	const struct sim_params *p = r->params;
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
-	struct run_outcome out = { 0, 0, p->max_steps - 1, 0, { 0 } };
+	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, { 0 } };
 	struct step_counts counts;
 	struct metrics m;
 
 	world_place(r->world, p->seed, (uint64_t)run_id);
 	metrics_compute(r->metrics, r->world->cell, &m);
 	out.final = m;
+	if (r->llm != NULL)
+		memset(&r->llm->run, 0, sizeof(r->llm->run));
 	if (print_start(r, run_id, &m) != 0)
-		return -1;
+		return EX_IOERR;
 	for (key.step = 0; key.step < p->max_steps; key.step++) {
+		out.step = key.step;
 		if (world_step(r->world, &r->decider, &key, &counts) != 0)
-			return -1;
+			return failed_run(r, run_id, &out);
 		metrics_compute(r->metrics, r->world->cell, &out.final);
 		out.total_moves += counts.moves;
 		if (r->step_lines && print_step(r, run_id, key.step, &counts,
 		    &out.final) != 0)
-			return -1;
+			return EX_IOERR;
+		llm_step_done(r);
 		if (convergence_update(&conv, counts.moves)) {
 			out.converged = 1;
 			out.final_step = key.step;
@@ -341,7 +442,77 @@ play_run(struct runner *r, long run_id)
 			break;
 		}
 	}
-	return print_end(r, run_id, &out);
+	return print_end(r, run_id, &out) == 0 ? 0 : EX_IOERR;
+}
+
+static int
+load_scenario(const struct sim_params *p, struct scenario *s)
+{
+	char path[4096], err[1024];
+	const char *file = p->scenario_file;
+
+	if (*file == '\0') {
+		if (scenario_path(p->scenario, path, sizeof(path), err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			return EX_CONFIG;
+		}
+		file = path;
+	}
+	if (scenario_load(file, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+static struct llm_client *
+new_client(const struct sim_params *p)
+{
+	struct llm_config cfg = {
+		.url = params_llm_url(p), .model = p->llm_model,
+		.api = p->llm_api, .temperature = p->temperature,
+		.max_tokens = p->max_tokens, .retries = p->llm_retries,
+		.parse_retries = p->parse_retries,
+		.connect_timeout_ms = (long)(p->connect_timeout * 1000),
+		.request_timeout_ms = (long)(p->request_timeout * 1000),
+		.retry_base_ms = p->retry_base_ms,
+		.retry_max_ms = p->retry_max_ms,
+	};
+	struct llm_client *c;
+	char err[512], *key;
+
+	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return NULL;
+	}
+	cfg.api_key = key;
+	if ((c = llm_client_new(&cfg, err, sizeof(err))) == NULL)
+		fprintf(stderr, PROG ": %s\n", err);
+	if (key != NULL) {
+		memset(key, 0, strlen(key));
+		free(key);
+	}
+	return c;
+}
+
+static int
+llm_init(struct runner *r, const struct options *o)
+{
+	int rc;
+
+	if ((r->llm = calloc(1, sizeof(*r->llm))) == NULL)
+		return EX_OSERR;
+	jw_init(&r->llm->line);
+	if ((rc = load_scenario(&o->params, &r->scenario)) != 0)
+		return rc;
+	if ((r->llm->client = new_client(&o->params)) == NULL)
+		return EX_CONFIG;
+	r->llm->scenario = &r->scenario;
+	r->llm->decision_log = o->decision_log ? stdout : NULL;
+	r->decider.decide = llm_agent_decide;
+	r->decider.ctx = r->llm;
+	return 0;
 }
 
 static int
@@ -358,26 +529,61 @@ runner_init(struct runner *r, const struct options *o)
 	r->world = world_new(p->grid_size, p->num_type_a, p->num_type_b);
 	r->metrics = metrics_work_new(p->grid_size);
 	r->grid = malloc((size_t)p->grid_size * (size_t)p->grid_size + 1);
-	return r->world && r->metrics && r->grid ? 0 : -1;
+	if (!r->world || !r->metrics || !r->grid) {
+		fprintf(stderr, PROG ": out of memory for a %dx%d grid\n",
+		    p->grid_size, p->grid_size);
+		return EX_OSERR;
+	}
+	return p->agent == AGENT_LLM || o->check_llm ? llm_init(r, o) : 0;
 }
 
 static void
 runner_free(struct runner *r)
 {
+	if (r->llm != NULL) {
+		llm_client_free(r->llm->client);
+		jw_free(&r->llm->line);
+		free(r->llm);
+	}
+	scenario_free(&r->scenario);
 	world_free(r->world);
 	metrics_work_free(r->metrics);
 	jw_free(&r->line);
 	free(r->grid);
 }
 
+/* Runs stop at the first failure: the rest would meet the same server. */
 static int
 play_all(struct runner *r, const struct runids *ids)
 {
-	for (int i = 0; i < ids->count; i++)
-		for (long id = ids->ranges[i].first; id <= ids->ranges[i].last;
-		    id++)
-			if (play_run(r, id) != 0)
-				return -1;
+	int rc = 0;
+
+	for (int i = 0; i < ids->count && rc == 0; i++)
+		for (long id = ids->ranges[i].first;
+		    id <= ids->ranges[i].last && rc == 0; id++)
+			rc = play_run(r, id);
+	return rc;
+}
+
+/* --check-llm: one short request, a report on stdout, exit 0 or 69. */
+static int
+check_llm(struct runner *r)
+{
+	const struct sim_params *p = r->params;
+	struct llm_reply reply;
+	char err[512];
+	enum llm_result res;
+
+	printf("Checking LLM connection...\nURL: %s\nModel: %s\n",
+	    params_llm_url(p), p->llm_model);
+	res = llm_probe(r->llm->client, "This is a connection test. Reply "
+	    "with the single word OK.", &reply, err, sizeof(err));
+	if (res != LLM_OK) {
+		fprintf(stderr, PROG ": LLM check failed: %s\n", err);
+		return EX_UNAVAILABLE;
+	}
+	printf("LLM connection successful (response time: %.3fs)\n"
+	    "Test response: '%s'\n", reply.latency_s, reply.text);
 	return 0;
 }
 
@@ -398,12 +604,11 @@ main(int argc, char **argv)
 		return rc;
 	}
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	if (runner_init(&r, &o) != 0) {
-		fprintf(stderr, PROG ": out of memory for a %dx%d grid\n",
-		    o.params.grid_size, o.params.grid_size);
-		rc = EX_OSERR;
-	} else if (play_all(&r, &o.ids) != 0 || fflush(stdout) != 0) {
-		perror(PROG ": writing the results");
+	if ((rc = runner_init(&r, &o)) == 0)
+		rc = o.check_llm ? check_llm(&r) : play_all(&r, &o.ids);
+	if (rc == EX_IOERR || fflush(stdout) != 0) {
+		fprintf(stderr, PROG ": writing the results: %s\n",
+		    strerror(errno));
 		rc = EX_IOERR;
 	}
 	runner_free(&r);

@@ -12,22 +12,27 @@ json_type_fits(const struct param_spec *s, const json_t *v)
 		return json_is_integer(v);
 	case PARAM_DOUBLE:
 		return json_is_number(v);
-	case PARAM_AGENT:
+	case PARAM_ENUM:
+	case PARAM_STRING:
 		return json_is_string(v);
 	}
 	return 0;
 }
 
 /* The value's text, so that flags and config share one set of checks. */
-static void
+static int
 json_value_text(const json_t *v, char *buf, size_t len)
 {
+	int n;
+
 	if (json_is_integer(v))
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		n = snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
 	else if (json_is_real(v))
-		snprintf(buf, len, "%.17g", json_real_value(v));
+		n = snprintf(buf, len, "%.17g", json_real_value(v));
 	else
-		snprintf(buf, len, "%s", json_string_value(v));
+		n = snprintf(buf, len, "%s", json_string_value(v));
+	return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
 static int
@@ -35,15 +40,14 @@ apply_key(const char *path, json_t *root, const struct param_spec *s,
     struct sim_params *p, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(root, s->key);
-	char text[256];
+	char text[4096];
 
 	if (v == NULL)
 		return 0;
-	if (json_type_fits(s, v)) {
-		json_value_text(v, text, sizeof(text));
-		if (param_set_text(p, s, text) == 0)
-			return 0;
-	}
+	if (json_type_fits(s, v) &&
+	    json_value_text(v, text, sizeof(text)) == 0 &&
+	    param_set_text(p, s, text) == 0)
+		return 0;
 	snprintf(err, errlen, "%s: \"%s\" must be %s", path, s->key,
 	    s->expect);
 	return -1;

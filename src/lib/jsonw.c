@@ -57,11 +57,11 @@ value_prefix(struct jw *w)
 	w->need_comma[w->depth] = 1;
 }
 
-void
-jw_object_begin(struct jw *w)
+static void
+open_container(struct jw *w, const char *bracket)
 {
 	value_prefix(w);
-	append(w, "{", 1);
+	append(w, bracket, 1);
 	if (w->depth + 1 >= JW_MAX_DEPTH) {
 		w->failed = 1;
 		return;
@@ -69,12 +69,36 @@ jw_object_begin(struct jw *w)
 	w->need_comma[++w->depth] = 0;
 }
 
+static void
+close_container(struct jw *w, const char *bracket)
+{
+	append(w, bracket, 1);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void
+jw_object_begin(struct jw *w)
+{
+	open_container(w, "{");
+}
+
 void
 jw_object_end(struct jw *w)
 {
-	append(w, "}", 1);
-	if (w->depth > 0)
-		w->depth--;
+	close_container(w, "}");
+}
+
+void
+jw_array_begin(struct jw *w)
+{
+	open_container(w, "[");
+}
+
+void
+jw_array_end(struct jw *w)
+{
+	close_container(w, "]");
 }
 
 void
@@ -211,6 +235,16 @@ jw_kv_string(struct jw *w, const char *key, const char *s)
 {
 	jw_key(w, key);
 	jw_string(w, s);
+}
+
+const char *
+jw_text(struct jw *w, size_t *len)
+{
+	if (w->failed || w->buf == NULL)
+		return NULL;
+	w->buf[w->len] = '\0';
+	*len = w->len;
+	return w->buf;
 }
 
 int

@@ -21,6 +21,8 @@ void jw_reset(struct jw *w);
 
 void jw_object_begin(struct jw *w);
 void jw_object_end(struct jw *w);
+void jw_array_begin(struct jw *w);
+void jw_array_end(struct jw *w);
 void jw_key(struct jw *w, const char *key);
 void jw_int(struct jw *w, long long v);
 void jw_uint(struct jw *w, unsigned long long v);
@@ -37,6 +39,9 @@ void jw_kv_string(struct jw *w, const char *key, const char *s);
 
 /* Shortest decimal that reads back as the same double; "null" if none. */
 int jw_format_double(double v, char *out, size_t outlen);
+
+/* The text built so far, NUL-terminated (for request bodies). */
+const char *jw_text(struct jw *w, size_t *len);
 
 /* Writes the line and a newline, resets the writer; -1 on any failure. */
 int jw_write_line(struct jw *w, FILE *f);

@@ -7,30 +7,66 @@
 #include "params.h"
 
 #define FIELD(name) offsetof(struct sim_params, name)
+#define TEXT(name) FIELD(name), 1, sizeof(((struct sim_params *)0)->name)
+
+static const char *const agent_names[] = { "mechanical", "llm", NULL };
+static const char *const api_names[] = { "openai", "ollama", NULL };
 
 const struct param_spec param_specs[] = {
 	{ "grid_size", "grid-size", PARAM_INT, FIELD(grid_size), 1, 4096,
-	    "a whole number from 1 to 4096" },
-	{ "num_type_a", "num-type-a", PARAM_INT, FIELD(num_type_a), 0, 16777216,
-	    "a whole number of agents, 0 or more" },
-	{ "num_type_b", "num-type-b", PARAM_INT, FIELD(num_type_b), 0, 16777216,
-	    "a whole number of agents, 0 or more" },
+	    NULL, "a whole number from 1 to 4096" },
+	{ "num_type_a", "num-type-a", PARAM_INT, FIELD(num_type_a), 0,
+	    16777216, NULL, "a whole number of agents, 0 or more" },
+	{ "num_type_b", "num-type-b", PARAM_INT, FIELD(num_type_b), 0,
+	    16777216, NULL, "a whole number of agents, 0 or more" },
 	{ "similarity_threshold", "similarity-threshold", PARAM_DOUBLE,
-	    FIELD(similarity_threshold), 0, 1, "a number from 0 to 1" },
+	    FIELD(similarity_threshold), 0, 1, NULL, "a number from 0 to 1" },
 	{ "no_move_threshold", "no-move-threshold", PARAM_INT,
-	    FIELD(no_move_threshold), 1, 1000000, "a whole number, 1 or more" },
-	{ "max_steps", "max-steps", PARAM_INT, FIELD(max_steps), 1, 100000000,
+	    FIELD(no_move_threshold), 1, 1000000, NULL,
 	    "a whole number, 1 or more" },
-	{ "seed", "seed", PARAM_SEED, FIELD(seed), 0, (double)SEED_MAX,
+	{ "max_steps", "max-steps", PARAM_INT, FIELD(max_steps), 1, 100000000,
+	    NULL, "a whole number, 1 or more" },
+	{ "seed", "seed", PARAM_SEED, FIELD(seed), 0, (double)SEED_MAX, NULL,
 	    "a whole number from 0 to 9007199254740991" },
-	{ "agent", "agent", PARAM_AGENT, FIELD(agent), 0, 0,
+	{ "agent", "agent", PARAM_ENUM, FIELD(agent), 0, 0, agent_names,
 	    "mechanical or llm" },
+	{ "scenario", "scenario", PARAM_STRING, TEXT(scenario), NULL,
+	    "a scenario name such as baseline" },
+	{ "scenario_file", "scenario-file", PARAM_STRING, TEXT(scenario_file),
+	    NULL, "a file name" },
+	{ "llm_url", "llm-url", PARAM_STRING, TEXT(llm_url), NULL,
+	    "an http:// or https:// URL" },
+	{ "llm_model", "llm-model", PARAM_STRING, TEXT(llm_model), NULL,
+	    "a model name such as llama3.1:8b" },
+	{ "llm_api", "llm-api", PARAM_ENUM, FIELD(llm_api), 0, 0, api_names,
+	    "openai or ollama" },
+	{ "temperature", "temperature", PARAM_DOUBLE, FIELD(temperature), 0, 2,
+	    NULL, "a number from 0 to 2" },
+	{ "max_tokens", "max-tokens", PARAM_INT, FIELD(max_tokens), 1, 4096,
+	    NULL, "a whole number from 1 to 4096" },
+	{ "llm_retries", "llm-retries", PARAM_INT, FIELD(llm_retries), 0, 1000,
+	    NULL, "a whole number from 0 to 1000" },
+	{ "parse_retries", "parse-retries", PARAM_INT, FIELD(parse_retries), 0,
+	    100, NULL, "a whole number from 0 to 100" },
+	{ "connect_timeout", "connect-timeout", PARAM_DOUBLE,
+	    FIELD(connect_timeout), 0.001, 3600, NULL,
+	    "seconds, from 0.001 to 3600" },
+	{ "request_timeout", "request-timeout", PARAM_DOUBLE,
+	    FIELD(request_timeout), 0.001, 86400, NULL,
+	    "seconds, from 0.001 to 86400" },
+	{ "retry_base_ms", "retry-base-ms", PARAM_INT, FIELD(retry_base_ms), 0,
+	    600000, NULL, "milliseconds, from 0 to 600000" },
+	{ "retry_max_ms", "retry-max-ms", PARAM_INT, FIELD(retry_max_ms), 0,
+	    3600000, NULL, "milliseconds, from 0 to 3600000" },
+	{ "llm_api_key_file", "llm-api-key-file", PARAM_STRING,
+	    TEXT(llm_api_key_file), NULL, "a file name" },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
 void
 params_defaults(struct sim_params *p)
 {
+	memset(p, 0, sizeof(*p));
 	p->grid_size = 20;
 	p->num_type_a = 160;
 	p->num_type_b = 160;
@@ -39,6 +75,17 @@ params_defaults(struct sim_params *p)
 	p->max_steps = 1000;
 	p->seed = 0;
 	p->agent = AGENT_MECHANICAL;
+	snprintf(p->scenario, sizeof(p->scenario), "baseline");
+	snprintf(p->llm_model, sizeof(p->llm_model), "llama3.1:8b");
+	p->llm_api = LLM_API_OPENAI;
+	p->temperature = 0.3;
+	p->max_tokens = 8;
+	p->llm_retries = 10;
+	p->parse_retries = 3;
+	p->connect_timeout = 5;
+	p->request_timeout = 60;
+	p->retry_base_ms = 500;
+	p->retry_max_ms = 30000;
 }
 
 const struct param_spec *
@@ -51,15 +98,15 @@ param_by_flag(const char *flag)
 }
 
 static int
-agent_kind_parse(const char *s, enum agent_kind *k)
+enum_parse(const char *const *names, const char *text, int *out)
 {
-	if (strcmp(s, "mechanical") == 0)
-		*k = AGENT_MECHANICAL;
-	else if (strcmp(s, "llm") == 0)
-		*k = AGENT_LLM;
-	else
-		return -1;
-	return 0;
+	for (int i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], text) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Sets one parameter from its text form; -1 when the text is not valid. */
@@ -85,8 +132,13 @@ param_set_text(struct sim_params *p, const struct param_spec *s,
 			return -1;
 		*(uint64_t *)(void *)field = u;
 		return 0;
-	case PARAM_AGENT:
-		return agent_kind_parse(text, (enum agent_kind *)(void *)field);
+	case PARAM_ENUM:
+		return enum_parse(s->names, text, (int *)(void *)field);
+	case PARAM_STRING:
+		if (*text == '\0' || strlen(text) >= (size_t)s->hi)
+			return -1;
+		memcpy(field, text, strlen(text) + 1);
+		return 0;
 	}
 	return -1;
 }
@@ -104,13 +156,35 @@ params_check(const struct sim_params *p, char *err, size_t errlen)
 		    p->grid_size, cells);
 		return -1;
 	}
+	if (p->llm_url[0] != '\0' && strncmp(p->llm_url, "http://", 7) != 0 &&
+	    strncmp(p->llm_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "llm_url '%s' must start with http:// or "
+		    "https://", p->llm_url);
+		return -1;
+	}
 	return 0;
 }
 
 const char *
-agent_kind_name(enum agent_kind k)
+agent_kind_name(int kind)
 {
-	return k == AGENT_LLM ? "llm" : "mechanical";
+	return agent_names[kind];
+}
+
+const char *
+llm_api_name(int api)
+{
+	return api_names[api];
+}
+
+/* Ollama's local server, through the chosen API, unless a URL was given. */
+const char *
+params_llm_url(const struct sim_params *p)
+{
+	if (p->llm_url[0] != '\0')
+		return p->llm_url;
+	return p->llm_api == LLM_API_OLLAMA ? "http://localhost:11434/api/chat" :
+	    "http://localhost:11434/v1/chat/completions";
 }
 
 /* A whole decimal number in [lo, hi] and nothing else. */

@@ -9,6 +9,7 @@
 #define SEED_MAX 9007199254740991ULL
 
 enum agent_kind { AGENT_MECHANICAL, AGENT_LLM };
+enum llm_api { LLM_API_OPENAI, LLM_API_OLLAMA };
 
 struct sim_params {
 	int grid_size;
@@ -18,10 +19,26 @@ struct sim_params {
 	int no_move_threshold;
 	int max_steps;
 	uint64_t seed;
-	enum agent_kind agent;
+	int agent;                 /* enum agent_kind */
+	/* LLM agents */
+	char scenario[64];
+	char scenario_file[1024];
+	char llm_url[1024];        /* empty: the API's local default */
+	char llm_model[256];
+	int llm_api;               /* enum llm_api */
+	double temperature;
+	int max_tokens;
+	int llm_retries;
+	int parse_retries;
+	double connect_timeout;
+	double request_timeout;
+	int retry_base_ms;
+	int retry_max_ms;
+	char llm_api_key_file[1024];
 };
 
-enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_AGENT };
+enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_ENUM,
+	PARAM_STRING };
 
 /* One parameter: its config key, its flag (key with '-' for '_'), limits. */
 struct param_spec {
@@ -29,8 +46,9 @@ struct param_spec {
 	const char *flag;
 	enum param_type type;
 	size_t offset;
-	double lo, hi;
-	const char *expect;   /* what a valid value looks like, for messages */
+	double lo, hi;             /* PARAM_STRING: hi is the buffer size */
+	const char *const *names;  /* PARAM_ENUM: value i is names[i] */
+	const char *expect;        /* what a valid value looks like */
 };
 
 extern const struct param_spec param_specs[];
@@ -41,7 +59,9 @@ const struct param_spec *param_by_flag(const char *flag);
 int param_set_text(struct sim_params *p, const struct param_spec *s,
     const char *text);
 int params_check(const struct sim_params *p, char *err, size_t errlen);
-const char *agent_kind_name(enum agent_kind k);
+const char *agent_kind_name(int kind);
+const char *llm_api_name(int api);
+const char *params_llm_url(const struct sim_params *p);
 
 int parse_long_range(const char *s, long lo, long hi, long *out);
 int parse_u64(const char *s, uint64_t *out);

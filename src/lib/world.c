@@ -171,6 +171,35 @@ world_grid_string(const struct world *w, char *out)
 	out[w->ncells] = '\0';
 }
 
+/*
+ * What an agent sees: its 3x3 neighbourhood as three rows of X (itself),
+ * S (same type), O (other type), E (empty) and # (off the grid), cells
+ * separated by spaces, rows by newlines; 17 characters and a NUL.
+ */
+void
+world_context(const struct world *w, int cell, char *out)
+{
+	int g = w->size, r = cell / g, c = cell % g;
+	int8_t self = w->cell[cell];
+
+	for (int dr = -1; dr <= 1; dr++) {
+		for (int dc = -1; dc <= 1; dc++) {
+			char ch;
+
+			if (r + dr < 0 || r + dr >= g || c + dc < 0 || c + dc >= g)
+				ch = '#';
+			else if (dr == 0 && dc == 0)
+				ch = 'X';
+			else if (w->cell[cell + dr * g + dc] == CELL_EMPTY)
+				ch = 'E';
+			else
+				ch = w->cell[cell + dr * g + dc] == self ? 'S' : 'O';
+			*out++ = ch;
+			*out++ = dc < 1 ? ' ' : dr < 1 ? '\n' : '\0';
+		}
+	}
+}
+
 /* Returns 1 once the run has converged. */
 int
 convergence_update(struct convergence *c, int moves)

@@ -50,6 +50,7 @@ void world_place(struct world *w, uint64_t seed, uint64_t run_id);
 int world_step(struct world *w, const struct decider *d,
     const struct step_key *key, struct step_counts *out);
 void world_grid_string(const struct world *w, char *out);
+void world_context(const struct world *w, int cell, char *out);
 int world_agent_type(const struct world *w, int agent);
 
 /* The predecessor's rule: move iff too few occupied neighbours are alike. */

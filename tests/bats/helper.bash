@@ -8,3 +8,35 @@ ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 PATH="$ROOT/bin:$PATH"
 export ROOT PATH
 
+
+# start_fakellm [FLAGS...]: a fake LLM server on a free loopback port;
+# sets URL (chat completions), BASE and FAKELLM_LOG.  Stopped in teardown.
+start_fakellm() {
+	local dir=$BATS_TEST_TMPDIR/fakellm.$RANDOM
+	mkdir -p "$dir"
+	FAKELLM_LOG=$dir/log.jsonl
+	"$ROOT/build/fakellm" --port-file "$dir/port" --log "$FAKELLM_LOG" \
+	    --max-lifetime 300 "$@" 2>"$dir/stderr" &
+	echo $! >> "$BATS_TEST_TMPDIR/pids"
+	for _ in $(seq 100); do
+		[ -s "$dir/port" ] && break
+		sleep 0.05
+	done
+	[ -s "$dir/port" ] || { cat "$dir/stderr" >&2; return 1; }
+	BASE=http://127.0.0.1:$(cat "$dir/port")
+	URL=$BASE/v1/chat/completions
+	export BASE URL FAKELLM_LOG
+}
+
+stop_fakellms() {
+	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null || true
+	done < "$BATS_TEST_TMPDIR/pids"
+	rm -f "$BATS_TEST_TMPDIR/pids"
+}
+
+# A port that nothing listens on (bound, then released).
+closed_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}

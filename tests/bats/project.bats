@@ -16,6 +16,7 @@ setup() {
 	assert_file_executable "$BATS_TEST_TMPDIR/root/opt/sim/bin/simrun"
 	run "$BATS_TEST_TMPDIR/root/opt/sim/bin/simrun" --version
 	assert_success
+	assert_file_exists "$BATS_TEST_TMPDIR/root/opt/sim/share/simtools/scenarios/baseline.json"
 }
 
 @test "run-tests counts TAP results into the closing line and fails on a failure" {

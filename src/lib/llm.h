@@ -1,0 +1,68 @@
+/* A chat-completions client: one reused connection, bounded retries. */
+#ifndef LLM_H
+#define LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+
+struct llm_config {
+	const char *url;
+	const char *model;
+	int api;                  /* enum llm_api */
+	double temperature;
+	int max_tokens;
+	int retries;              /* transient failures retried per request */
+	int parse_retries;        /* unparseable replies asked again */
+	long connect_timeout_ms;
+	long request_timeout_ms;
+	long retry_base_ms;
+	long retry_max_ms;
+	const char *api_key;      /* NULL: no Authorization header */
+};
+
+/* What a run adds up; callers reset it per step and per run. */
+struct llm_stats {
+	long calls;               /* HTTP responses received */
+	double time_s;            /* time spent on those */
+	long retries;             /* requests sent again */
+	long parse_failures;      /* decisions that fell back to STAY */
+};
+
+enum llm_answer { LLM_STAY = 0, LLM_MOVE = 1, LLM_UNPARSED = -1 };
+
+struct llm_reply {
+	char text[256];           /* the model's last reply, truncated */
+	enum llm_answer answer;   /* LLM_UNPARSED -> treated as STAY */
+	int attempts;
+	double latency_s;
+};
+
+enum llm_result { LLM_OK = 0, LLM_GAVE_UP = -1, LLM_REFUSED = -2 };
+
+struct llm_client;
+
+struct llm_client *llm_client_new(const struct llm_config *cfg, char *err,
+    size_t errlen);
+void llm_client_free(struct llm_client *c);
+
+/*
+ * Asks for MOVE or STAY.  LLM_OK fills reply; LLM_GAVE_UP when transient
+ * failures outlasted the retries, LLM_REFUSED when the server rejected
+ * the request for good (400, 401, 403, 404): err says why, in one line.
+ */
+enum llm_result llm_ask(struct llm_client *c, const char *prompt,
+    uint32_t seed, struct llm_reply *reply, struct llm_stats *stats,
+    char *err, size_t errlen);
+
+/* One request, no retry, for --check-llm. */
+enum llm_result llm_probe(struct llm_client *c, const char *prompt,
+    struct llm_reply *reply, char *err, size_t errlen);
+
+enum llm_answer llm_parse_answer(const char *text);
+
+/* The API key from a file (first line) or LLM_API_KEY; NULL if none. */
+int llm_read_key(const char *file, char **key, char *err, size_t errlen);
+
+#endif

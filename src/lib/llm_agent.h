@@ -1,0 +1,27 @@
+/* The LLM agent kind: asks a chat model MOVE or STAY for each decision. */
+#ifndef LLM_AGENT_H
+#define LLM_AGENT_H
+
+#include <stdio.h>
+
+#include "jsonw.h"
+#include "llm.h"
+#include "scenario.h"
+#include "world.h"
+
+struct llm_agent {
+	struct llm_client *client;
+	const struct scenario *scenario;
+	FILE *decision_log;        /* NULL: no decision lines */
+	struct jw line;
+	struct llm_stats step;     /* since the step began */
+	struct llm_stats run;      /* since the run began */
+	enum llm_result failure;   /* why the last decision failed */
+	char reason[512];
+};
+
+int llm_agent_decide(void *agent, const struct world *w, int id,
+    const struct step_key *key, int *move);
+void llm_stats_add(struct llm_stats *total, const struct llm_stats *part);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * A scenario file is a JSON object: name, type_a, type_b, prompt_template
+ * (and an optional description).  The template uses {agent_type},
+ * {opposite_type} and, exactly once, {context}; no other braces.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+static const char *const placeholders[] = { "{agent_type}",
+	"{opposite_type}", "{context}" };
+
+static char *
+dup_field(json_t *root, const char *key, int required, const char *path,
+    char *err, size_t errlen, int *failed)
+{
+	json_t *v = json_object_get(root, key);
+	char *copy;
+
+	if (*failed)
+		return NULL;
+	if (v == NULL && !required)
+		return NULL;
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		snprintf(err, errlen, "scenario file %s: %s field \"%s\" (a "
+		    "non-empty string)", path, v ? "bad" : "missing", key);
+		*failed = 1;
+		return NULL;
+	}
+	if ((copy = strdup(json_string_value(v))) == NULL) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		*failed = 1;
+	}
+	return copy;
+}
+
+/* -1 unless every brace opens a known placeholder and {context} is there once. */
+static int
+check_template(const char *t, const char *path, char *err, size_t errlen)
+{
+	int contexts = 0;
+
+	for (const char *p = t; *p; p++) {
+		size_t k;
+
+		if (*p != '{' && *p != '}')
+			continue;
+		for (k = 0; k < 3; k++)
+			if (strncmp(p, placeholders[k], strlen(placeholders[k])) == 0)
+				break;
+		if (*p == '}' || k == 3) {
+			snprintf(err, errlen, "scenario file %s: bad field "
+			    "\"prompt_template\": unknown placeholder at \"%.20s\" "
+			    "(use {agent_type}, {opposite_type}, {context})",
+			    path, p);
+			return -1;
+		}
+		contexts += k == 2;
+		p += strlen(placeholders[k]) - 1;
+	}
+	if (contexts != 1) {
+		snprintf(err, errlen, "scenario file %s: bad field "
+		    "\"prompt_template\": {context} must appear exactly once",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copies t[0..n) with the group labels filled in. */
+static char *
+fill_labels(const char *t, size_t n, const char *own, const char *other)
+{
+	size_t cap = n + 1, len = 0;
+	char *out;
+
+	for (const char *p = t; p < t + n; p++)
+		if (*p == '{')
+			cap += strlen(own) + strlen(other);
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	for (const char *p = t; p < t + n;) {
+		const char *label = NULL;
+
+		if (strncmp(p, placeholders[0], strlen(placeholders[0])) == 0)
+			label = own, p += strlen(placeholders[0]);
+		else if (strncmp(p, placeholders[1], strlen(placeholders[1])) == 0)
+			label = other, p += strlen(placeholders[1]);
+		if (label != NULL) {
+			memcpy(out + len, label, strlen(label));
+			len += strlen(label);
+		} else {
+			out[len++] = *p++;
+		}
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static int
+render(struct scenario *s)
+{
+	const char *cut = strstr(s->prompt_template, placeholders[2]);
+	const char *after = cut + strlen(placeholders[2]);
+	const char *label[2] = { s->type_a, s->type_b };
+
+	for (int t = 0; t < 2; t++) {
+		s->head[t] = fill_labels(s->prompt_template,
+		    (size_t)(cut - s->prompt_template), label[t], label[1 - t]);
+		s->tail[t] = fill_labels(after, strlen(after), label[t],
+		    label[1 - t]);
+		if (s->head[t] == NULL || s->tail[t] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+int
+scenario_load(const char *path, struct scenario *s, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	int failed = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (root == NULL) {
+		snprintf(err, errlen, "scenario file %s: %s%s", path, jerr.text,
+		    jerr.line > 0 ? " (line " : "");
+		if (jerr.line > 0)
+			snprintf(err + strlen(err), errlen - strlen(err), "%d)",
+			    jerr.line);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "scenario file %s: must be a JSON object",
+		    path);
+		json_decref(root);
+		return -1;
+	}
+	s->name = dup_field(root, "name", 1, path, err, errlen, &failed);
+	s->type_a = dup_field(root, "type_a", 1, path, err, errlen, &failed);
+	s->type_b = dup_field(root, "type_b", 1, path, err, errlen, &failed);
+	s->prompt_template = dup_field(root, "prompt_template", 1, path, err,
+	    errlen, &failed);
+	s->description = dup_field(root, "description", 0, path, err, errlen,
+	    &failed);
+	json_decref(root);
+	if (!failed && check_template(s->prompt_template, path, err, errlen))
+		failed = 1;
+	if (!failed && render(s) != 0) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		failed = 1;
+	}
+	if (failed)
+		scenario_free(s);
+	return failed ? -1 : 0;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Scenarios live in $SIM_SCENARIO_DIR, else next to the program:
+ * ../configs/scenarios in a checkout, ../share/simtools/scenarios installed.
+ */
+static int
+scenario_dir(char *dir, size_t len)
+{
+	const char *env = getenv("SIM_SCENARIO_DIR");
+	const char *rel[] = { "../configs/scenarios", "../share/simtools/scenarios" };
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env != NULL && *env != '\0')
+		return snprintf(dir, len, "%s", env) < (int)len ? 0 : -1;
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		return -1;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	for (int i = 0; i < 2; i++)
+		if (snprintf(dir, len, "%s/%s", exe, rel[i]) < (int)len &&
+		    is_dir(dir))
+			return 0;
+	return -1;
+}
+
+int
+scenario_path(const char *name, char *path, size_t len, char *err,
+    size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	if (name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] != '\0') {
+		snprintf(err, errlen, "--scenario '%s': a name has only "
+		    "letters, digits, '_' and '-'; use --scenario-file for a "
+		    "file", name);
+		return -1;
+	}
+	if (scenario_dir(dir, sizeof(dir)) != 0) {
+		snprintf(err, errlen, "cannot find the scenarios directory; set "
+		    "SIM_SCENARIO_DIR or use --scenario-file");
+		return -1;
+	}
+	if (snprintf(path, len, "%s/%s.json", dir, name) >= (int)len ||
+	    access(path, R_OK) != 0) {
+		snprintf(err, errlen, "unknown scenario '%s': no %s/%s.json; "
+		    "list them with ls %s", name, dir, name, dir);
+		return -1;
+	}
+	return 0;
+}
+
+void
+scenario_free(struct scenario *s)
+{
+	free(s->name);
+	free(s->description);
+	free(s->type_a);
+	free(s->type_b);
+	free(s->prompt_template);
+	for (int t = 0; t < 2; t++) {
+		free(s->head[t]);
+		free(s->tail[t]);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+/* The prompt for an agent of the given type; the caller frees it. */
+char *
+scenario_prompt(const struct scenario *s, int type, const char *context)
+{
+	size_t h = strlen(s->head[type]), t = strlen(s->tail[type]);
+	char *p = malloc(h + CONTEXT_LEN + t + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s->head[type], h);
+	memcpy(p + h, context, CONTEXT_LEN);
+	memcpy(p + h + CONTEXT_LEN, s->tail[type], t + 1);
+	return p;
+}

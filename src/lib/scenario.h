@@ -1,0 +1,29 @@
+/* LLM prompt scenarios: two group labels and a prompt template. */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <stddef.h>
+
+struct scenario {
+	char *name;
+	char *description;
+	char *type_a;
+	char *type_b;
+	char *prompt_template;
+	/* the template with labels filled in for an agent of type 0 / 1,
+	 * split around {context}: prompt = head + context + tail */
+	char *head[2];
+	char *tail[2];
+};
+
+/* Context grid of an agent: X self, S same, O other, E empty, # off-grid. */
+#define CONTEXT_LEN 17
+
+int scenario_load(const char *path, struct scenario *s, char *err,
+    size_t errlen);
+int scenario_path(const char *name, char *path, size_t len, char *err,
+    size_t errlen);
+void scenario_free(struct scenario *s);
+char *scenario_prompt(const struct scenario *s, int type, const char *context);
+
+#endif

@@ -1,0 +1,1725 @@
+/*
+ * fakellm - a small deterministic fake LLM chat server for tests and
+ * benchmarks.  It speaks enough OpenAI-compatible and Ollama-native HTTP to
+ * answer Schelling agents' "MOVE or STAY?" prompts from a fixed rule, and it
+ * can inject latency and faults so that a client's retry logic can be tested.
+ *
+ * It only ever binds 127.0.0.1.  One thread serves each accepted connection
+ * (HTTP/1.1 keep-alive); a slot counter limits how many chat requests are
+ * processed at once, like llama-server's -np.  See fakellm.md for the flags.
+ *
+ * Build:
+ *   cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L fakellm.c \
+ *      -o fakellm -ljansson -lpthread -lm
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 64     /* EX_USAGE: bad flags */
+#define EXIT_OSERR 71     /* EX_OSERR: cannot bind */
+#define EXIT_CANTCREAT 73 /* EX_CANTCREAT: cannot write log or port file */
+
+#define MAX_HEADER (64 * 1024)
+#define MAX_BODY (16 * 1024 * 1024)
+#define MAX_PATH 256
+#define MAX_CONNS 1024
+#define MAX_FAULTS 32
+#define READ_CHUNK 4096
+#define RECV_TIMEOUT_MS 100 /* how often a blocked reader checks g_stop */
+#define IDLE_TIMEOUT_MS 120000
+#define SEND_TIMEOUT_MS 10000
+#define SHUTDOWN_GRACE_MS 2000
+#define SLEEP_CHUNK_MS 50
+
+#define CREATED_EPOCH 1767225600 /* 2026-01-01T00:00:00Z, fixed for determinism */
+#define CREATED_AT "2026-01-01T00:00:00Z"
+#define NO_GRID_REPLY "I cannot see a neighbourhood."
+#define CHATTY_REPLY "I think I'd move"
+
+/* The only global mutable state: set by SIGTERM/SIGINT or by max-lifetime. */
+static atomic_int g_stop;
+
+/* ------------------------------------------------------------------ types */
+
+enum rule { RULE_MECHANICAL, RULE_ALWAYS_MOVE, RULE_ALWAYS_STAY, RULE_STOCHASTIC, RULE_COUNT };
+static const char *const rule_names[RULE_COUNT] = {"mechanical", "always-move", "always-stay",
+                                                   "stochastic"};
+
+enum style { STYLE_PLAIN, STYLE_LOWER, STYLE_QUOTED, STYLE_PUNCT, STYLE_SENTENCE, STYLE_COUNT };
+static const char *const style_names[STYLE_COUNT] = {"plain", "lower", "quoted", "punct",
+                                                     "sentence"};
+
+enum fault {
+    FAULT_NONE,
+    FAULT_500,
+    FAULT_503,
+    FAULT_429,
+    FAULT_HANG,
+    FAULT_DROP,
+    FAULT_MALFORMED,
+    FAULT_EMPTY,
+    FAULT_CHATTY,
+    FAULT_400,
+    FAULT_401,
+    FAULT_404,
+    FAULT_COUNT
+};
+static const char *const fault_names[FAULT_COUNT] = {"none",   "500",  "503",       "429",
+                                                     "hang",   "drop", "malformed", "empty",
+                                                     "chatty", "400",  "401",       "404"};
+
+enum api { API_OPENAI, API_OLLAMA };
+
+struct config {
+    int port;
+    const char *port_file;
+    const char *log_path;
+    const char *model;
+    enum rule rule;
+    double threshold;
+    enum style style;
+    int slots;
+    long latency_ms;
+    long hang_ms;
+    long retry_after;
+    long max_lifetime;
+    double fault_rate;
+    enum fault faults[MAX_FAULTS];
+    int nfaults;
+    uint64_t fault_seed;
+    enum fault fault_always;
+    long fault_first;
+    const char *api_key; /* from FAKELLM_API_KEY; never printed or logged */
+};
+
+/* Everything threads share and mutate.  `lock` guards the counters and the
+ * slot state; `log_lock` serialises writes to the log file. */
+struct shared {
+    pthread_mutex_t lock;
+    pthread_cond_t slot_free;
+    int in_flight;
+    int max_in_flight;
+    int active_conns;
+    uint64_t requests;
+    uint64_t chat_requests;
+    uint64_t connections;
+    uint64_t faults;
+    pthread_mutex_t log_lock;
+    FILE *log;
+};
+
+struct server {
+    struct config cfg;
+    struct shared st;
+    int listen_fd;
+};
+
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+struct conn {
+    struct server *srv;
+    int fd;
+    uint64_t no;
+    struct buf in;
+};
+
+struct http_req {
+    char method[8];
+    char path[MAX_PATH];
+    int keep_alive;
+    int expect_continue;
+    int has_length;
+    int chunked;
+    size_t content_length;
+    const char *auth; /* value of Authorization, points into the read buffer */
+    size_t auth_len;
+    const char *body;
+    size_t body_len;
+    size_t total_len; /* header + body bytes to consume */
+    int error;        /* HTTP status of a malformed request, else 0 */
+    const char *error_msg;
+};
+
+enum action { ACT_SEND, ACT_DROP, ACT_HANG };
+
+struct response {
+    enum action action;
+    int status;
+    const char *body; /* either `owned` or a static string */
+    char *owned;
+    size_t body_len;
+    long retry_after; /* < 0: no Retry-After header */
+    int close;
+    const char *reply; /* the assistant text, for the log */
+};
+
+struct grid {
+    int found;
+    int same;
+    int other;
+    char text[18]; /* "a b c|d X f|g h i" */
+};
+
+struct chat {
+    json_t *root;
+    const char *model;
+    int has_seed;
+    json_int_t seed;
+    int has_temp;
+    double temp;
+    int has_max_tokens;
+    json_int_t max_tokens;
+    int logprobs;
+    int top_logprobs;
+    long prompt_tokens;
+    struct grid grid;
+    int err_status;
+    const char *err_type;
+    const char *err_code;
+    char err_msg[320];
+};
+
+struct decision {
+    int parseable; /* 0 when no grid was found */
+    int move;
+    double p_move;
+    const char *text;
+};
+
+/* ------------------------------------------------------------- utilities */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int stopping(void)
+{
+    return atomic_load(&g_stop);
+}
+
+/* Sleeps at least `ms` milliseconds unless the server is stopping. */
+static void sleep_ms(long ms)
+{
+    if (ms <= 0)
+        return;
+    uint64_t deadline = now_ns() + (uint64_t)ms * 1000000u;
+    for (;;) {
+        uint64_t now = now_ns();
+        if (now >= deadline || stopping())
+            return;
+        uint64_t left = deadline - now, chunk = (uint64_t)SLEEP_CHUNK_MS * 1000000u;
+        if (left < chunk)
+            chunk = left;
+        struct timespec ts = {(time_t)(chunk / 1000000000u), (long)(chunk % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static uint64_t mix64(uint64_t z) /* splitmix64 finaliser */
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static double unit_interval(uint64_t h)
+{
+    return (double)(h >> 11) / 9007199254740992.0;
+}
+
+static int lookup(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------------ flags */
+
+enum {
+    OPT_PORT = 256,
+    OPT_PORT_FILE,
+    OPT_LOG,
+    OPT_MODEL,
+    OPT_RULE,
+    OPT_THRESHOLD,
+    OPT_STYLE,
+    OPT_SLOTS,
+    OPT_LATENCY,
+    OPT_FAULT_RATE,
+    OPT_FAULTS,
+    OPT_FAULT_SEED,
+    OPT_FAULT,
+    OPT_FAULT_FIRST,
+    OPT_RETRY_AFTER,
+    OPT_HANG_MS,
+    OPT_MAX_LIFETIME
+};
+
+static const struct option long_opts[] = {
+    {"port", required_argument, NULL, OPT_PORT},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"rule", required_argument, NULL, OPT_RULE},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"reply-style", required_argument, NULL, OPT_STYLE},
+    {"slots", required_argument, NULL, OPT_SLOTS},
+    {"latency-ms", required_argument, NULL, OPT_LATENCY},
+    {"fault-rate", required_argument, NULL, OPT_FAULT_RATE},
+    {"faults", required_argument, NULL, OPT_FAULTS},
+    {"fault-seed", required_argument, NULL, OPT_FAULT_SEED},
+    {"fault", required_argument, NULL, OPT_FAULT},
+    {"fault-first", required_argument, NULL, OPT_FAULT_FIRST},
+    {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
+    {"hang-ms", required_argument, NULL, OPT_HANG_MS},
+    {"max-lifetime", required_argument, NULL, OPT_MAX_LIFETIME},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+static void usage(FILE *out)
+{
+    fputs(
+        "usage: fakellm [options]\n"
+        "Deterministic fake OpenAI/Ollama chat server on 127.0.0.1 for tests.\n"
+        "\n"
+        "  --port P            port to listen on (default 0 = ephemeral)\n"
+        "  --port-file FILE    write the port + newline to FILE (via FILE.tmp + rename)\n"
+        "  --log FILE          append one JSON line per chat request\n"
+        "  --model NAME        the only model served (default llama3.1:8b)\n"
+        "  --rule R            mechanical|always-move|always-stay|stochastic (default mechanical)\n"
+        "  --threshold T       mechanical rule: STAY iff same/(same+other) >= T (default 0.5)\n"
+        "  --reply-style S     plain|lower|quoted|punct|sentence (default plain)\n"
+        "  --slots N           chat requests processed at once (default 4)\n"
+        "  --latency-ms MS     minimum processing time per chat request (default 0)\n"
+        "  --fault-rate F      probability 0..1 that a chat request is faulted (default 0)\n"
+        "  --faults LIST       comma list of 500,503,429,hang,drop,malformed,empty,chatty\n"
+        "                      (also 400,401,404); default: the first eight\n"
+        "  --fault-seed S      seed of the fault PRNG (default 1)\n"
+        "  --fault KIND        fault EVERY chat request with KIND (list above)\n"
+        "  --fault-first N     fault the first N chat requests, round-robin over --faults\n"
+        "  --retry-after S     Retry-After seconds sent with 429/503 (default 0)\n"
+        "  --hang-ms MS        how long a 'hang' fault waits before closing (default 3000)\n"
+        "  --max-lifetime S    exit after S seconds; 0 = never (default 600)\n"
+        "  -h, --help          show this help\n"
+        "\n"
+        "If FAKELLM_API_KEY is set, /v1/* and /api/* require 'Authorization: Bearer <key>'.\n"
+        "Exit status: 0 on SIGTERM/SIGINT/max-lifetime, 64 bad flags, 71 cannot bind,\n"
+        "73 cannot write the log or port file.\n",
+        out);
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *s, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= min && v <= max))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (*s == '-')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* Parses "500,hang,drop" into cfg->faults. */
+static int parse_fault_list(const char *s, struct config *cfg)
+{
+    cfg->nfaults = 0;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        char name[16];
+        if (n == 0 || n >= sizeof name || cfg->nfaults == MAX_FAULTS)
+            return -1;
+        memcpy(name, s, n);
+        name[n] = '\0';
+        int f = lookup(fault_names, FAULT_COUNT, name);
+        if (f <= FAULT_NONE)
+            return -1;
+        cfg->faults[cfg->nfaults++] = (enum fault)f;
+        s += n;
+        if (*s == ',' && *++s == '\0')
+            return -1;
+    }
+    return cfg->nfaults > 0 ? 0 : -1;
+}
+
+static void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->model = "llama3.1:8b";
+    cfg->rule = RULE_MECHANICAL;
+    cfg->threshold = 0.5;
+    cfg->style = STYLE_PLAIN;
+    cfg->slots = 4;
+    cfg->hang_ms = 3000;
+    cfg->max_lifetime = 600;
+    cfg->fault_seed = 1;
+    for (int f = FAULT_500; f <= FAULT_CHATTY; f++)
+        cfg->faults[cfg->nfaults++] = (enum fault)f;
+}
+
+/* Applies one option; returns 0 or -1 when its value is invalid. */
+static int apply_option(struct config *cfg, int opt, const char *arg)
+{
+    long v;
+    int i;
+    switch (opt) {
+    case OPT_PORT:
+        if (parse_long(arg, 0, 65535, &v))
+            return -1;
+        cfg->port = (int)v;
+        return 0;
+    case OPT_PORT_FILE: cfg->port_file = arg; return *arg ? 0 : -1;
+    case OPT_LOG: cfg->log_path = arg; return *arg ? 0 : -1;
+    case OPT_MODEL: cfg->model = arg; return *arg ? 0 : -1;
+    case OPT_RULE:
+        if ((i = lookup(rule_names, RULE_COUNT, arg)) < 0)
+            return -1;
+        cfg->rule = (enum rule)i;
+        return 0;
+    case OPT_THRESHOLD: return parse_double(arg, 0.0, 1.0, &cfg->threshold);
+    case OPT_STYLE:
+        if ((i = lookup(style_names, STYLE_COUNT, arg)) < 0)
+            return -1;
+        cfg->style = (enum style)i;
+        return 0;
+    case OPT_SLOTS:
+        if (parse_long(arg, 1, 1024, &v))
+            return -1;
+        cfg->slots = (int)v;
+        return 0;
+    case OPT_LATENCY: return parse_long(arg, 0, 3600000, &cfg->latency_ms);
+    case OPT_FAULT_RATE: return parse_double(arg, 0.0, 1.0, &cfg->fault_rate);
+    case OPT_FAULTS: return parse_fault_list(arg, cfg);
+    case OPT_FAULT_SEED: return parse_u64(arg, &cfg->fault_seed);
+    case OPT_FAULT:
+        if ((i = lookup(fault_names, FAULT_COUNT, arg)) < 0)
+            return -1;
+        cfg->fault_always = (enum fault)i;
+        return 0;
+    case OPT_FAULT_FIRST: return parse_long(arg, 0, 1000000000L, &cfg->fault_first);
+    case OPT_RETRY_AFTER: return parse_long(arg, 0, 86400, &cfg->retry_after);
+    case OPT_HANG_MS: return parse_long(arg, 0, 3600000, &cfg->hang_ms);
+    case OPT_MAX_LIFETIME: return parse_long(arg, 0, 31536000L, &cfg->max_lifetime);
+    default: return -1;
+    }
+}
+
+/* Returns 0 to run, 1 after --help, -1 on bad flags (message printed). */
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+    config_defaults(cfg);
+    int opt, idx = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            return 1;
+        }
+        if (opt == '?' || opt == ':') {
+            fprintf(stderr, "fakellm: %s option '%s'\n",
+                    opt == '?' ? "unknown" : "missing argument for", argv[optind - 1]);
+            fprintf(stderr, "Try 'fakellm --help'.\n");
+            return -1;
+        }
+        if (apply_option(cfg, opt, optarg) != 0) {
+            fprintf(stderr, "fakellm: invalid value for --%s: '%s'\n", long_opts[idx].name, optarg);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fakellm: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------- shared state */
+
+static int shared_init(struct shared *st, const char *log_path)
+{
+    memset(st, 0, sizeof *st);
+    if (pthread_mutex_init(&st->lock, NULL) != 0 || pthread_cond_init(&st->slot_free, NULL) != 0 ||
+        pthread_mutex_init(&st->log_lock, NULL) != 0) {
+        fprintf(stderr, "fakellm: cannot initialise locks\n");
+        return -1;
+    }
+    if (log_path && !(st->log = fopen(log_path, "a"))) {
+        fprintf(stderr, "fakellm: cannot open log '%s': %s\n", log_path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void shared_destroy(struct shared *st)
+{
+    if (st->log)
+        fclose(st->log);
+    pthread_mutex_destroy(&st->log_lock);
+    pthread_cond_destroy(&st->slot_free);
+    pthread_mutex_destroy(&st->lock);
+}
+
+static void count_request(struct shared *st)
+{
+    pthread_mutex_lock(&st->lock);
+    st->requests++;
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* Returns the 1-based number of this chat request. */
+static uint64_t count_chat(struct shared *st)
+{
+    pthread_mutex_lock(&st->lock);
+    uint64_t n = ++st->chat_requests;
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
+static void count_fault(struct shared *st)
+{
+    pthread_mutex_lock(&st->lock);
+    st->faults++;
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void slot_acquire(struct shared *st, int slots)
+{
+    pthread_mutex_lock(&st->lock);
+    while (st->in_flight >= slots && !stopping())
+        pthread_cond_wait(&st->slot_free, &st->lock);
+    if (++st->in_flight > st->max_in_flight)
+        st->max_in_flight = st->in_flight;
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void slot_release(struct shared *st)
+{
+    pthread_mutex_lock(&st->lock);
+    st->in_flight--;
+    pthread_cond_signal(&st->slot_free);
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void log_line(struct shared *st, const char *line)
+{
+    pthread_mutex_lock(&st->log_lock);
+    if (fputs(line, st->log) == EOF || fputc('\n', st->log) == EOF || fflush(st->log) != 0)
+        fprintf(stderr, "fakellm: log write failed: %s\n", strerror(errno));
+    pthread_mutex_unlock(&st->log_lock);
+}
+
+/* -------------------------------------------------------------- responses */
+
+static const char oom_body[] =
+    "{\"error\":{\"message\":\"fakellm: out of memory\",\"type\":\"server_error\",\"code\":null}}";
+
+static void response_init(struct response *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->retry_after = -1;
+}
+
+static void response_free(struct response *rs)
+{
+    free(rs->owned);
+}
+
+static void set_static(struct response *rs, int status, const char *body)
+{
+    rs->status = status;
+    rs->body = body;
+    rs->body_len = strlen(body);
+}
+
+/* Serialises `j` (consumed) as the response body. */
+static void set_json(struct response *rs, int status, json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text) {
+        set_static(rs, 500, oom_body);
+        return;
+    }
+    free(rs->owned);
+    rs->owned = text;
+    rs->body = text;
+    rs->body_len = strlen(text);
+    rs->status = status;
+}
+
+/* OpenAI: {"error":{"message","type","code"}}; Ollama: {"error":"message"}. */
+static void set_error(struct response *rs, enum api api, int status, const char *type,
+                      const char *code, const char *msg)
+{
+    json_t *j;
+    if (api == API_OLLAMA)
+        j = json_pack("{s:s}", "error", msg);
+    else
+        j = json_pack("{s:{s:s, s:s, s:s?}}", "error", "message", msg, "type", type, "code", code);
+    set_json(rs, status, j);
+}
+
+static const char *status_text(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+static const char *error_type(int status)
+{
+    switch (status) {
+    case 401: return "authentication_error";
+    case 404: return "not_found_error";
+    case 429: return "rate_limit_error";
+    case 500:
+    case 503: return "server_error";
+    default: return "invalid_request_error";
+    }
+}
+
+/* ------------------------------------------------------------ socket I/O */
+
+static int write_all(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        size_t done = (size_t)w;
+        while (n > 0 && done >= iov->iov_len) {
+            done -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + done;
+            iov->iov_len -= done;
+        }
+    }
+    return 0;
+}
+
+static int send_response(int fd, const struct response *rs, int keep_alive)
+{
+    char head[256], retry[48] = "";
+    if (rs->retry_after >= 0)
+        snprintf(retry, sizeof retry, "Retry-After: %ld\r\n", rs->retry_after);
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nServer: fakellm\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: %s\r\n%s\r\n",
+                     rs->status, status_text(rs->status), rs->body_len,
+                     keep_alive ? "keep-alive" : "close", retry);
+    if (n < 0 || (size_t)n >= sizeof head)
+        return -1;
+    struct iovec iov[2] = {{head, (size_t)n}, {(void *)rs->body, rs->body_len}};
+    return write_all(fd, iov, rs->body_len ? 2 : 1);
+}
+
+static int buf_reserve(struct buf *b, size_t need)
+{
+    if (need + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 16384;
+    while (cap < need + 1)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* Reads more bytes into c->in.  Returns 0 when data arrived, -1 when the
+ * connection should be closed (EOF, error, idle timeout or shutdown). */
+static int read_more(struct conn *c, uint64_t *last_data)
+{
+    if (buf_reserve(&c->in, c->in.len + READ_CHUNK) != 0)
+        return -1;
+    for (;;) {
+        ssize_t n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1, 0);
+        if (n > 0) {
+            c->in.len += (size_t)n;
+            c->in.data[c->in.len] = '\0';
+            *last_data = now_ns();
+            return 0;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return -1;
+        if (stopping() || now_ns() - *last_data > (uint64_t)IDLE_TIMEOUT_MS * 1000000u)
+            return -1;
+    }
+}
+
+static void buf_consume(struct buf *b, size_t n)
+{
+    if (n >= b->len) {
+        b->len = 0;
+    } else {
+        memmove(b->data, b->data + n, b->len - n);
+        b->len -= n;
+    }
+    if (b->data)
+        b->data[b->len] = '\0';
+}
+
+/* --------------------------------------------------------- HTTP parsing */
+
+/* Returns the length of the head including the blank line, or 0. */
+static size_t header_end(const char *d, size_t len)
+{
+    for (size_t i = 3; i < len; i++)
+        if (d[i] == '\n' && d[i - 1] == '\r' && d[i - 2] == '\n' && d[i - 3] == '\r')
+            return i + 1;
+    return 0;
+}
+
+static int bad(struct http_req *r, int status, const char *msg)
+{
+    r->error = status;
+    r->error_msg = msg;
+    return -1;
+}
+
+/* Is `token` one of the comma-separated tokens in value[0..n)? */
+static int has_token(const char *v, size_t n, const char *token)
+{
+    size_t tl = strlen(token);
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < n && v[i] != ',')
+            i++;
+        size_t end = i;
+        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+            end--;
+        if (end - start == tl && strncasecmp(v + start, token, tl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int parse_content_length(const char *v, size_t n, struct http_req *r)
+{
+    size_t len = 0;
+    if (n == 0)
+        return bad(r, 400, "invalid Content-Length");
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return bad(r, 400, "invalid Content-Length");
+        len = len * 10 + (size_t)(v[i] - '0');
+        if (len > MAX_BODY)
+            return bad(r, 413, "request body too large");
+    }
+    if (r->has_length && r->content_length != len)
+        return bad(r, 400, "conflicting Content-Length headers");
+    r->has_length = 1;
+    r->content_length = len;
+    return 0;
+}
+
+static int header_is(const char *name, size_t n, const char *want)
+{
+    return strlen(want) == n && strncasecmp(name, want, n) == 0;
+}
+
+static int parse_header(const char *line, size_t n, struct http_req *r, int *conn_close,
+                        int *conn_keep)
+{
+    const char *colon = memchr(line, ':', n);
+    if (!colon || colon == line)
+        return bad(r, 400, "malformed header line");
+    size_t nlen = (size_t)(colon - line);
+    const char *v = colon + 1, *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    size_t vlen = (size_t)(end - v);
+    if (header_is(line, nlen, "content-length"))
+        return parse_content_length(v, vlen, r);
+    if (header_is(line, nlen, "transfer-encoding"))
+        r->chunked = 1;
+    else if (header_is(line, nlen, "authorization")) {
+        r->auth = v;
+        r->auth_len = vlen;
+    } else if (header_is(line, nlen, "expect"))
+        r->expect_continue = has_token(v, vlen, "100-continue");
+    else if (header_is(line, nlen, "connection")) {
+        *conn_close |= has_token(v, vlen, "close");
+        *conn_keep |= has_token(v, vlen, "keep-alive");
+    }
+    return 0;
+}
+
+/* Returns the HTTP minor version (0 or 1), or -1. */
+static int parse_request_line(const char *line, size_t n, struct http_req *r)
+{
+    const char *sp1 = memchr(line, ' ', n);
+    if (!sp1)
+        return bad(r, 400, "malformed request line");
+    const char *target = sp1 + 1;
+    const char *sp2 = memchr(target, ' ', n - (size_t)(target - line));
+    if (!sp2)
+        return bad(r, 400, "malformed request line");
+    size_t mlen = (size_t)(sp1 - line), tlen = (size_t)(sp2 - target);
+    size_t vlen = n - (size_t)(sp2 + 1 - line);
+    if (mlen == 0 || mlen >= sizeof r->method)
+        return bad(r, 400, "unsupported method");
+    size_t plen = strcspn(target, "? ");
+    if (plen > tlen)
+        plen = tlen;
+    if (plen >= sizeof r->path)
+        return bad(r, 414, "request target too long");
+    memcpy(r->method, line, mlen);
+    memcpy(r->path, target, plen);
+    if (vlen != 8 || strncmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1'))
+        return bad(r, 400, "unsupported HTTP version");
+    return sp2[8] - '0';
+}
+
+/* Parses the request head d[0..head_len).  Returns 0 or -1 with r->error. */
+static int parse_head(const char *d, size_t head_len, struct http_req *r)
+{
+    memset(r, 0, sizeof *r);
+    const char *p = d, *end = d + head_len;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = (size_t)(nl - p);
+    int minor = parse_request_line(p, n > 0 && p[n - 1] == '\r' ? n - 1 : n, r);
+    if (minor < 0)
+        return -1;
+    int conn_close = 0, conn_keep = 0;
+    for (p = nl + 1; p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        n = (size_t)(nl - p);
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            break;
+        if (parse_header(p, n, r, &conn_close, &conn_keep) != 0)
+            return -1;
+    }
+    r->keep_alive = minor == 1 ? !conn_close : (conn_keep && !conn_close);
+    if (r->chunked)
+        return bad(r, 411, "chunked request bodies are not supported; send Content-Length");
+    if (!r->has_length && strcmp(r->method, "POST") == 0)
+        return bad(r, 411, "POST requires Content-Length");
+    return 0;
+}
+
+/* Reads one full request.  Returns 1 with a request, 0 to close quietly, or
+ * -1 for a malformed request (r->error says which status to send). */
+static int read_request(struct conn *c, struct http_req *r)
+{
+    uint64_t last = now_ns();
+    size_t head_len;
+    while ((head_len = header_end(c->in.data, c->in.len)) == 0) {
+        if (c->in.len >= MAX_HEADER) {
+            memset(r, 0, sizeof *r);
+            return bad(r, 431, "request head too large");
+        }
+        if (read_more(c, &last) != 0)
+            return 0;
+    }
+    if (head_len > MAX_HEADER) {
+        memset(r, 0, sizeof *r);
+        return bad(r, 431, "request head too large");
+    }
+    if (parse_head(c->in.data, head_len, r) != 0)
+        return -1;
+    size_t total = head_len + r->content_length;
+    if (r->expect_continue && c->in.len < total) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        struct iovec iov = {(void *)cont, sizeof cont - 1};
+        if (write_all(c->fd, &iov, 1) != 0)
+            return 0;
+    }
+    while (c->in.len < total)
+        if (read_more(c, &last) != 0)
+            return 0;
+    r->body = c->in.data + head_len;
+    r->body_len = r->content_length;
+    r->total_len = total;
+    return 1;
+}
+
+/* ------------------------------------------------------- decision rule */
+
+static int is_cell(char ch)
+{
+    return ch && strchr("XSOE#", ch) != NULL;
+}
+
+static int is_row(const char *s, size_t n)
+{
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    return n == 5 && is_cell(s[0]) && s[1] == ' ' && is_cell(s[2]) && s[3] == ' ' && is_cell(s[4]);
+}
+
+static void grid_record(struct grid *g, const char *rows[3])
+{
+    g->found = 1;
+    g->same = g->other = 0;
+    for (int r = 0; r < 3; r++) {
+        memcpy(g->text + r * 6, rows[r], 5);
+        g->text[r * 6 + 5] = r < 2 ? '|' : '\0';
+        for (int col = 0; col < 5; col += 2) {
+            if (r == 1 && col == 2)
+                continue;
+            g->same += rows[r][col] == 'S';
+            g->other += rows[r][col] == 'O';
+        }
+    }
+}
+
+/* Records into g the last 3-line run of grid rows with X at the centre. */
+static void grid_scan(const char *text, struct grid *g)
+{
+    const char *rows[3] = {NULL, NULL, NULL};
+    const char *p = text;
+    for (;;) {
+        size_t n = strcspn(p, "\n");
+        rows[0] = rows[1];
+        rows[1] = rows[2];
+        rows[2] = is_row(p, n) ? p : NULL;
+        if (rows[0] && rows[1] && rows[2] && rows[1][2] == 'X')
+            grid_record(g, rows);
+        if (p[n] == '\0')
+            return;
+        p += n + 1;
+    }
+}
+
+/* Returns the character count of a message content (string or array of
+ * text parts) and, when g is set, scans it for the neighbourhood grid. */
+static long content_scan(json_t *content, struct grid *g)
+{
+    long chars = 0;
+    if (json_is_string(content)) {
+        chars = (long)json_string_length(content);
+        if (g)
+            grid_scan(json_string_value(content), g);
+        return chars;
+    }
+    size_t i;
+    json_t *part;
+    json_array_foreach(content, i, part)
+    {
+        json_t *t = json_object_get(part, "text");
+        if (json_is_string(t)) {
+            chars += (long)json_string_length(t);
+            if (g)
+                grid_scan(json_string_value(t), g);
+        }
+    }
+    return chars;
+}
+
+/* Stochastic rule at temperature > 0: a uniform draw hashed from the
+ * request seed, the grid text and the model name, so replies repeat. */
+static int stochastic_move(const struct chat *ch, double p_move)
+{
+    unsigned char seed[9] = {(unsigned char)ch->has_seed};
+    for (int i = 0; i < 8; i++)
+        seed[i + 1] = (unsigned char)((uint64_t)ch->seed >> (8 * i));
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, seed, sizeof seed);
+    h = fnv1a(h, ch->grid.text, strlen(ch->grid.text) + 1);
+    h = fnv1a(h, ch->model, strlen(ch->model));
+    return unit_interval(mix64(h)) < p_move;
+}
+
+static const char *reply_text(enum style style, int move)
+{
+    static const char *const text[STYLE_COUNT][2] = {{"STAY", "MOVE"},
+                                                     {"stay", "move"},
+                                                     {"\"STAY\"", "\"MOVE\""},
+                                                     {"STAY.", "MOVE."},
+                                                     {"I think I'd stay", "I think I'd move"}};
+    return text[style][move];
+}
+
+/* The fake model's answer to a chat whose grid was parsed into ch->grid. */
+static struct decision decide(const struct config *cfg, const struct chat *ch)
+{
+    struct decision d = {0, 0, 0.5, NO_GRID_REPLY};
+    int same = ch->grid.same, other = ch->grid.other, occ = same + other;
+    if (!ch->grid.found)
+        return d;
+    d.parseable = 1;
+    switch (cfg->rule) {
+    case RULE_MECHANICAL:
+        if (occ == 0)
+            d.move = 1;
+        else
+            d.move = !((1.0 - (double)other / occ) >= cfg->threshold);
+        d.p_move = d.move ? 0.98 : 0.02;
+        break;
+    case RULE_ALWAYS_MOVE:
+        d.move = 1;
+        d.p_move = 0.999;
+        break;
+    case RULE_ALWAYS_STAY:
+        d.move = 0;
+        d.p_move = 0.001;
+        break;
+    default: /* RULE_STOCHASTIC */
+        d.p_move = (other + 1.0) / (same + other + 2.0);
+        if (!ch->has_temp || ch->temp == 0.0)
+            d.move = d.p_move > 0.5;
+        else
+            d.move = stochastic_move(ch, d.p_move);
+        break;
+    }
+    d.text = reply_text(cfg->style, d.move);
+    return d;
+}
+
+/* ---------------------------------------------------- chat request body */
+
+static void chat_error(struct chat *ch, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void chat_error(struct chat *ch, int status, const char *code, const char *fmt, ...)
+{
+    if (ch->err_status)
+        return; /* keep the first error */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ch->err_msg, sizeof ch->err_msg, fmt, ap);
+    va_end(ap);
+    ch->err_status = status;
+    ch->err_type = error_type(status);
+    ch->err_code = code;
+}
+
+/* Copies seed / temperature / max_tokens / logprobs from the request. */
+static void chat_params(enum api api, struct chat *ch)
+{
+    json_t *src = api == API_OLLAMA ? json_object_get(ch->root, "options") : ch->root;
+    json_t *v;
+    if (json_is_integer(v = json_object_get(src, "seed"))) {
+        ch->has_seed = 1;
+        ch->seed = json_integer_value(v);
+    }
+    if (json_is_number(v = json_object_get(src, "temperature"))) {
+        ch->has_temp = 1;
+        ch->temp = json_number_value(v);
+    }
+    v = json_object_get(src, api == API_OLLAMA ? "num_predict" : "max_tokens");
+    if (!v && api == API_OPENAI)
+        v = json_object_get(src, "max_completion_tokens");
+    if (json_is_integer(v)) {
+        ch->has_max_tokens = 1;
+        ch->max_tokens = json_integer_value(v);
+    }
+    if (api == API_OPENAI) {
+        ch->logprobs = json_is_true(json_object_get(ch->root, "logprobs"));
+        v = json_object_get(ch->root, "top_logprobs");
+        if (json_is_integer(v) && json_integer_value(v) > 0)
+            ch->top_logprobs = json_integer_value(v) > 20 ? 20 : (int)json_integer_value(v);
+    }
+}
+
+/* Counts prompt size and finds the grid in the last user message. */
+static void chat_messages(struct chat *ch, json_t *messages)
+{
+    json_t *last_user = NULL, *m;
+    size_t i;
+    json_array_foreach(messages, i, m)
+    {
+        json_t *content = json_object_get(m, "content");
+        ch->prompt_tokens += 4 + content_scan(content, NULL) / 4;
+        const char *role = json_string_value(json_object_get(m, "role"));
+        if (role && strcmp(role, "user") == 0)
+            last_user = content;
+    }
+    if (last_user)
+        content_scan(last_user, &ch->grid);
+}
+
+static void chat_parse(const struct config *cfg, enum api api, const struct http_req *hr,
+                       struct chat *ch)
+{
+    memset(ch, 0, sizeof *ch);
+    json_error_t jerr;
+    ch->root = json_loadb(hr->body, hr->body_len, 0, &jerr);
+    if (!ch->root) {
+        chat_error(ch, 400, NULL, "invalid JSON body: %s", jerr.text);
+        return;
+    }
+    if (!json_is_object(ch->root)) {
+        chat_error(ch, 400, NULL, "request body must be a JSON object");
+        return;
+    }
+    ch->model = json_string_value(json_object_get(ch->root, "model"));
+    chat_params(api, ch);
+    json_t *messages = json_object_get(ch->root, "messages");
+    if (!ch->model)
+        chat_error(ch, 400, "missing_model", "'model' is required");
+    else if (strcmp(ch->model, cfg->model) != 0)
+        chat_error(ch, 404, "model_not_found", "model '%.200s' not found", ch->model);
+    if (!json_is_array(messages))
+        chat_error(ch, 400, NULL, "'messages' must be an array");
+    else
+        chat_messages(ch, messages);
+    json_t *stream = json_object_get(ch->root, "stream");
+    if (api == API_OLLAMA ? !json_is_false(stream) : json_is_true(stream))
+        chat_error(ch, 400, NULL, "streaming is not supported by fakellm; send \"stream\": false");
+}
+
+/* ------------------------------------------------------- chat responses */
+
+static json_t *logprobs_json(const struct decision *d, int top_k)
+{
+    json_t *top = json_array();
+    if (!top)
+        return NULL;
+    double lp = 0.0;
+    if (d->parseable) {
+        double pm = d->p_move, ps = 1.0 - pm;
+        const char *tok[2] = {pm >= ps ? "MOVE" : "STAY", pm >= ps ? "STAY" : "MOVE"};
+        double p[2] = {pm >= ps ? pm : ps, pm >= ps ? ps : pm};
+        for (int i = 0; i < top_k && i < 2; i++) {
+            if (json_array_append_new(
+                    top, json_pack("{s:s, s:f}", "token", tok[i], "logprob", log(p[i]))) != 0) {
+                json_decref(top);
+                return NULL;
+            }
+        }
+        lp = log(d->move ? pm : ps);
+    }
+    return json_pack("{s:[{s:s, s:f, s:o}]}", "content", "token", d->text, "logprob", lp,
+                     "top_logprobs", top);
+}
+
+/* OpenAI chat.completion; d may be NULL (no logprobs). */
+static json_t *openai_reply(const struct chat *ch, uint64_t n, const char *text,
+                            const struct decision *d)
+{
+    char id[32];
+    snprintf(id, sizeof id, "fake-%llu", (unsigned long long)n);
+    json_t *choice = json_pack("{s:i, s:{s:s, s:s}, s:s}", "index", 0, "message", "role",
+                               "assistant", "content", text, "finish_reason", "stop");
+    if (choice && d && ch->logprobs &&
+        json_object_set_new(choice, "logprobs", logprobs_json(d, ch->top_logprobs)) != 0) {
+        json_decref(choice);
+        return NULL;
+    }
+    if (!choice)
+        return NULL;
+    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:[o], s:{s:I, s:i, s:I}}", "id", id, "object",
+                     "chat.completion", "created", (json_int_t)CREATED_EPOCH, "model", ch->model,
+                     "system_fingerprint", "fakellm-1", "choices", choice, "usage", "prompt_tokens",
+                     (json_int_t)ch->prompt_tokens, "completion_tokens", 1, "total_tokens",
+                     (json_int_t)ch->prompt_tokens + 1);
+}
+
+static json_t *ollama_reply(const struct chat *ch, const char *text)
+{
+    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:b, s:s, s:I, s:i}", "model", ch->model,
+                     "created_at", CREATED_AT, "message", "role", "assistant", "content", text,
+                     "done", 1, "done_reason", "stop", "prompt_eval_count",
+                     (json_int_t)ch->prompt_tokens, "eval_count", 1);
+}
+
+static void answer(const struct config *cfg, enum api api, const struct chat *ch, uint64_t n,
+                   struct response *rs)
+{
+    struct decision d = decide(cfg, ch);
+    set_json(rs, 200,
+             api == API_OPENAI ? openai_reply(ch, n, d.text, &d) : ollama_reply(ch, d.text));
+    if (rs->status == 200)
+        rs->reply = d.text;
+}
+
+static enum fault pick_fault(const struct config *cfg, uint64_t n)
+{
+    if (cfg->fault_always != FAULT_NONE)
+        return cfg->fault_always;
+    if (n <= (uint64_t)cfg->fault_first)
+        return cfg->faults[(n - 1) % (uint64_t)cfg->nfaults];
+    if (cfg->fault_rate <= 0.0)
+        return FAULT_NONE;
+    uint64_t h = mix64(cfg->fault_seed ^ mix64(n));
+    if (!(unit_interval(h) < cfg->fault_rate))
+        return FAULT_NONE;
+    return cfg->faults[mix64(h) % (uint64_t)cfg->nfaults];
+}
+
+static void fault_response(const struct config *cfg, enum api api, const struct chat *ch,
+                           uint64_t n, enum fault f, struct response *rs)
+{
+    const char *model = ch->model ? ch->model : cfg->model;
+    char msg[320];
+    switch (f) {
+    case FAULT_500:
+        set_error(rs, api, 500, error_type(500), NULL, "fakellm: injected fault 500");
+        break;
+    case FAULT_503:
+        set_error(rs, api, 503, error_type(503), NULL, "fakellm: injected fault 503");
+        rs->retry_after = cfg->retry_after;
+        break;
+    case FAULT_429:
+        set_error(rs, api, 429, error_type(429), "rate_limit_exceeded",
+                  "fakellm: injected fault 429");
+        rs->retry_after = cfg->retry_after;
+        break;
+    case FAULT_400:
+        set_error(rs, api, 400, error_type(400), NULL, "fakellm: injected bad request");
+        break;
+    case FAULT_401:
+        set_error(rs, api, 401, error_type(401), "invalid_api_key", "invalid api key");
+        break;
+    case FAULT_404:
+        snprintf(msg, sizeof msg, "model '%.200s' not found", model);
+        set_error(rs, api, 404, error_type(404), "model_not_found", msg);
+        break;
+    case FAULT_HANG: rs->action = ACT_HANG; break;
+    case FAULT_DROP: rs->action = ACT_DROP; break;
+    case FAULT_MALFORMED:
+        set_static(rs, 200, api == API_OPENAI ? "{\"choices\": [" : "{\"message\": {");
+        break;
+    case FAULT_EMPTY:
+        if (api == API_OPENAI)
+            set_static(rs, 200, "{\"choices\":[]}");
+        else
+            set_json(
+                rs, 200,
+                json_pack("{s:s, s:s, s:b}", "model", model, "created_at", CREATED_AT, "done", 1));
+        break;
+    case FAULT_CHATTY: {
+        struct chat c = *ch;
+        c.model = model;
+        set_json(rs, 200,
+                 api == API_OPENAI ? openai_reply(&c, n, CHATTY_REPLY, NULL)
+                                   : ollama_reply(&c, CHATTY_REPLY));
+        if (rs->status == 200)
+            rs->reply = CHATTY_REPLY;
+        break;
+    }
+    default: break;
+    }
+}
+
+/* ------------------------------------------------------------- handlers */
+
+static int auth_ok(const struct config *cfg, const struct http_req *r)
+{
+    if (!cfg->api_key)
+        return r->auth != NULL;
+    size_t klen = strlen(cfg->api_key);
+    if (r->auth_len != 7 + klen || strncasecmp(r->auth, "Bearer ", 7) != 0)
+        return 0;
+    unsigned char diff = 0; /* constant-time comparison */
+    for (size_t i = 0; i < klen; i++)
+        diff |= (unsigned char)(r->auth[7 + i] ^ cfg->api_key[i]);
+    return diff == 0;
+}
+
+static json_t *opt_int(int has, json_int_t v)
+{
+    return has ? json_integer(v) : json_null();
+}
+static json_t *opt_real(int has, double v)
+{
+    return has ? json_real(v) : json_null();
+}
+
+static void log_chat(struct server *s, const struct conn *c, const struct http_req *hr, uint64_t n,
+                     const struct chat *ch, int auth, enum fault f, const struct response *rs)
+{
+    if (!s->st.log)
+        return;
+    json_t *j = json_pack("{s:I, s:I, s:s, s:s?, s:o, s:o, s:o, s:b, s:o, s:s?, s:s?, s:s?}", "n",
+                          (json_int_t)n, "conn", (json_int_t)c->no, "path", hr->path, "model",
+                          ch->model, "seed", opt_int(ch->has_seed, ch->seed), "temperature",
+                          opt_real(ch->has_temp, ch->temp), "max_tokens",
+                          opt_int(ch->has_max_tokens, ch->max_tokens), "auth", auth, "status",
+                          rs->action == ACT_SEND ? json_integer(rs->status) : json_null(), "fault",
+                          f == FAULT_NONE ? NULL : fault_names[f], "reply", rs->reply, "grid",
+                          ch->grid.found ? ch->grid.text : NULL);
+    char *line = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(j);
+    if (!line) {
+        fprintf(stderr, "fakellm: cannot format log line\n");
+        return;
+    }
+    log_line(&s->st, line);
+    free(line);
+}
+
+static void handle_chat(struct conn *c, const struct http_req *hr, enum api api,
+                        struct response *rs)
+{
+    struct server *s = c->srv;
+    const struct config *cfg = &s->cfg;
+    uint64_t n = count_chat(&s->st);
+    int auth = auth_ok(cfg, hr);
+    enum fault f = FAULT_NONE;
+    struct chat ch;
+    chat_parse(cfg, api, hr, &ch);
+    if (cfg->api_key && !auth) {
+        set_error(rs, api, 401, error_type(401), "invalid_api_key", "invalid api key");
+    } else {
+        slot_acquire(&s->st, cfg->slots);
+        sleep_ms(cfg->latency_ms);
+        f = pick_fault(cfg, n);
+        if (f != FAULT_NONE) {
+            count_fault(&s->st);
+            fault_response(cfg, api, &ch, n, f, rs);
+        } else if (ch.err_status) {
+            set_error(rs, api, ch.err_status, ch.err_type, ch.err_code, ch.err_msg);
+        } else {
+            answer(cfg, api, &ch, n, rs);
+        }
+        slot_release(&s->st);
+    }
+    log_chat(s, c, hr, n, &ch, auth, f, rs);
+    json_decref(ch.root);
+}
+
+static void handle_openai(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    handle_chat(c, r, API_OPENAI, rs);
+}
+
+static void handle_ollama(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    handle_chat(c, r, API_OLLAMA, rs);
+}
+
+static void handle_health(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    (void)c, (void)r;
+    set_static(rs, 200, "{\"status\":\"ok\"}");
+}
+
+static void handle_props(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    (void)r;
+    set_json(rs, 200, json_pack("{s:i}", "total_slots", c->srv->cfg.slots));
+}
+
+static void handle_models(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    (void)r;
+    set_json(rs, 200,
+             json_pack("{s:s, s:[{s:s, s:s, s:I, s:s}]}", "object", "list", "data", "id",
+                       c->srv->cfg.model, "object", "model", "created", (json_int_t)CREATED_EPOCH,
+                       "owned_by", "fakellm"));
+}
+
+static void handle_tags(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    (void)r;
+    const char *m = c->srv->cfg.model;
+    set_json(rs, 200, json_pack("{s:[{s:s, s:s}]}", "models", "name", m, "model", m));
+}
+
+static void handle_stats(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    (void)r;
+    struct shared *st = &c->srv->st;
+    pthread_mutex_lock(&st->lock);
+    json_t *j = json_pack("{s:I, s:I, s:I, s:i, s:I, s:i, s:i}", "requests",
+                          (json_int_t)st->requests, "chat_requests", (json_int_t)st->chat_requests,
+                          "connections", (json_int_t)st->connections, "max_in_flight",
+                          st->max_in_flight, "faults", (json_int_t)st->faults, "in_flight",
+                          st->in_flight, "active_connections", st->active_conns);
+    pthread_mutex_unlock(&st->lock);
+    set_json(rs, 200, j);
+}
+
+enum access { PUBLIC, PROTECTED, CHAT };
+
+struct route {
+    const char *method;
+    const char *path;
+    enum api api;
+    enum access access;
+    void (*fn)(struct conn *, const struct http_req *, struct response *);
+};
+
+static const struct route routes[] = {
+    {"POST", "/v1/chat/completions", API_OPENAI, CHAT, handle_openai},
+    {"POST", "/chat/completions", API_OPENAI, CHAT, handle_openai},
+    {"POST", "/api/chat", API_OLLAMA, CHAT, handle_ollama},
+    {"GET", "/health", API_OPENAI, PUBLIC, handle_health},
+    {"GET", "/props", API_OPENAI, PUBLIC, handle_props},
+    {"GET", "/stats", API_OPENAI, PUBLIC, handle_stats},
+    {"GET", "/v1/models", API_OPENAI, PROTECTED, handle_models},
+    {"GET", "/api/tags", API_OLLAMA, PROTECTED, handle_tags},
+};
+
+static void dispatch(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    const struct config *cfg = &c->srv->cfg;
+    int path_known = 0;
+    count_request(&c->srv->st);
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const struct route *rt = &routes[i];
+        if (strcmp(rt->path, r->path) != 0)
+            continue;
+        path_known = 1;
+        if (strcmp(rt->method, r->method) != 0)
+            continue;
+        if (rt->access == PROTECTED && cfg->api_key && !auth_ok(cfg, r))
+            set_error(rs, rt->api, 401, error_type(401), "invalid_api_key", "invalid api key");
+        else
+            rt->fn(c, r, rs);
+        return;
+    }
+    char msg[MAX_PATH + 64];
+    snprintf(msg, sizeof msg, "%s %s", path_known ? "method not allowed for" : "no route for",
+             r->path);
+    int status = path_known ? 405 : 404;
+    set_error(rs, strncmp(r->path, "/api/", 5) == 0 ? API_OLLAMA : API_OPENAI, status,
+              error_type(status), NULL, msg);
+}
+
+/* ---------------------------------------------------------- connections */
+
+/* Half-closes and drains briefly so the peer reads our last response. */
+static void close_gracefully(int fd)
+{
+    char sink[4096];
+    shutdown(fd, SHUT_WR);
+    uint64_t until = now_ns() + 200u * 1000000u;
+    while (now_ns() < until && recv(fd, sink, sizeof sink, 0) > 0)
+        ;
+    close(fd);
+}
+
+/* Serves one request; returns 1 to keep the connection open. */
+static int serve_one(struct conn *c)
+{
+    struct http_req r;
+    struct response rs;
+    response_init(&rs);
+    int got = read_request(c, &r);
+    if (got == 0)
+        return 0;
+    if (got < 0) {
+        count_request(&c->srv->st);
+        set_error(&rs, API_OPENAI, r.error, error_type(r.error), NULL, r.error_msg);
+        rs.close = 1;
+    } else {
+        dispatch(c, &r, &rs);
+    }
+    int keep = got > 0 && r.keep_alive && !rs.close && !stopping();
+    if (rs.action == ACT_HANG)
+        sleep_ms(c->srv->cfg.hang_ms);
+    if (rs.action != ACT_SEND || send_response(c->fd, &rs, keep) != 0)
+        keep = 0;
+    response_free(&rs);
+    if (keep)
+        buf_consume(&c->in, r.total_len);
+    return keep;
+}
+
+static void *conn_main(void *arg)
+{
+    struct conn *c = arg;
+    struct shared *st = &c->srv->st;
+    while (serve_one(c))
+        ;
+    close_gracefully(c->fd);
+    free(c->in.data);
+    free(c);
+    pthread_mutex_lock(&st->lock);
+    st->active_conns--;
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+static void tune_socket(int fd)
+{
+    int one = 1;
+    struct timeval rcv = {0, RECV_TIMEOUT_MS * 1000};
+    struct timeval snd = {SEND_TIMEOUT_MS / 1000, 0};
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof rcv) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd) != 0)
+        fprintf(stderr, "fakellm: setsockopt: %s\n", strerror(errno));
+}
+
+/* Starts a thread for the connection with SIGTERM/SIGINT blocked, so that
+ * only the main thread handles them. */
+static int spawn(struct conn *c)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_attr_t attr;
+    pthread_t tid;
+    if (pthread_attr_init(&attr) != 0)
+        return -1;
+    int rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    if (rc == 0)
+        rc = pthread_create(&tid, &attr, conn_main, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return rc == 0 ? 0 : -1;
+}
+
+static void start_connection(struct server *s, int fd)
+{
+    struct shared *st = &s->st;
+    struct conn *c = calloc(1, sizeof *c);
+    pthread_mutex_lock(&st->lock);
+    int full = st->active_conns >= MAX_CONNS;
+    if (c && !full) {
+        st->active_conns++;
+        c->no = ++st->connections;
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (!c || full) {
+        fprintf(stderr, "fakellm: refusing connection (%s)\n", c ? "too many" : "out of memory");
+        free(c);
+        close(fd);
+        return;
+    }
+    c->srv = s;
+    c->fd = fd;
+    tune_socket(fd);
+    if (spawn(c) != 0) {
+        fprintf(stderr, "fakellm: cannot start connection thread\n");
+        close(fd);
+        free(c);
+        pthread_mutex_lock(&st->lock);
+        st->active_conns--;
+        pthread_mutex_unlock(&st->lock);
+    }
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&g_stop, 1);
+}
+
+static int install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+        return -1;
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Binds 127.0.0.1:port.  Returns the socket and stores the actual port. */
+static int open_listener(int port, int *actual)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof addr;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 512) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &alen) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    *actual = ntohs(addr.sin_port);
+    return fd;
+}
+
+static int write_port_file(const char *path, int port)
+{
+    size_t n = strlen(path) + 5;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return -1;
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = -1;
+    if (f) {
+        int ok = fprintf(f, "%d\n", port) > 0;
+        if (fclose(f) == 0 && ok && rename(tmp, path) == 0)
+            rc = 0;
+    }
+    if (rc != 0)
+        fprintf(stderr, "fakellm: cannot write port file '%s': %s\n", path, strerror(errno));
+    free(tmp);
+    return rc;
+}
+
+static void accept_loop(struct server *s)
+{
+    uint64_t deadline =
+        s->cfg.max_lifetime > 0 ? now_ns() + (uint64_t)s->cfg.max_lifetime * 1000000000u : 0;
+    while (!stopping()) {
+        if (deadline && now_ns() >= deadline) {
+            fprintf(stderr, "fakellm: max lifetime reached, exiting\n");
+            atomic_store(&g_stop, 1);
+            break;
+        }
+        struct pollfd p = {s->listen_fd, POLLIN, 0};
+        if (poll(&p, 1, RECV_TIMEOUT_MS) <= 0)
+            continue;
+        int fd = accept(s->listen_fd, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                sleep_ms(10);
+            continue;
+        }
+        start_connection(s, fd);
+    }
+}
+
+/* Wakes waiting threads and waits for connection threads to finish.
+ * Returns 0 when all are gone. */
+static int drain_connections(struct shared *st)
+{
+    uint64_t until = now_ns() + (uint64_t)SHUTDOWN_GRACE_MS * 1000000u;
+    for (;;) {
+        pthread_mutex_lock(&st->lock);
+        pthread_cond_broadcast(&st->slot_free);
+        int active = st->active_conns;
+        pthread_mutex_unlock(&st->lock);
+        if (active == 0)
+            return 0;
+        if (now_ns() >= until)
+            return -1;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct server *s = calloc(1, sizeof *s);
+    if (!s) {
+        fprintf(stderr, "fakellm: out of memory\n");
+        return 1;
+    }
+    int rc = parse_args(argc, argv, &s->cfg);
+    if (rc != 0) {
+        free(s);
+        return rc < 0 ? EXIT_USAGE : 0;
+    }
+    const char *key = getenv("FAKELLM_API_KEY");
+    s->cfg.api_key = key && *key ? key : NULL;
+    if (shared_init(&s->st, s->cfg.log_path) != 0 || install_signals() != 0)
+        return EXIT_CANTCREAT;
+    int port = 0;
+    s->listen_fd = open_listener(s->cfg.port, &port);
+    if (s->listen_fd < 0) {
+        fprintf(stderr, "fakellm: cannot listen on 127.0.0.1:%d: %s\n", s->cfg.port,
+                strerror(errno));
+        return EXIT_OSERR;
+    }
+    if (s->cfg.port_file && write_port_file(s->cfg.port_file, port) != 0)
+        return EXIT_CANTCREAT;
+    fprintf(stderr, "fakellm listening on 127.0.0.1:%d\n", port);
+    accept_loop(s);
+    close(s->listen_fd);
+    if (drain_connections(&s->st) != 0) {
+        /* Threads still use *s: leave it allocated and exit without cleanup. */
+        pthread_mutex_lock(&s->st.log_lock);
+        if (s->st.log)
+            fflush(s->st.log);
+        _exit(0);
+    }
+    shared_destroy(&s->st);
+    free(s);
+    return 0;
+}
