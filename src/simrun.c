@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
-#include "lib/config.h"
+#include "lib/cli.h"
 #include "lib/jsonw.h"
 #include "lib/llm.h"
 #include "lib/llm_agent.h"
@@ -22,13 +23,12 @@
 #define PROG "simrun"
 
 enum {
-	OPT_CONFIG = 256,
-	OPT_RUN_ID,
+	OPT_RUN_ID = 256,
 	OPT_NO_STEPS,
 	OPT_CHECK_LLM,
 	OPT_DECISION_LOG,
 	OPT_API_KEY,
-	OPT_PARAM     /* OPT_PARAM + i is param_specs[i] */
+	OPT_OUTPUT_DIR
 };
 
 struct options {
@@ -37,6 +37,7 @@ struct options {
 	int step_lines;
 	int check_llm;
 	int decision_log;
+	const char *output_dir;
 };
 
 /* Everything one process needs to play runs of one geometry. */
@@ -50,6 +51,8 @@ struct runner {
 	struct jw line;
 	char *grid;
 	int step_lines;
+	FILE *out;                 /* where a run's lines go */
+	const char *output_dir;    /* NULL: all runs on stdout */
 };
 
 static void
@@ -73,6 +76,9 @@ usage(FILE *f)
 	    "  --max-steps N               step cap per run (default 1000)\n"
 	    "  --agent KIND                mechanical (default) or llm\n"
 	    "  --no-steps                  omit the per-step lines\n"
+	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
+	    "                              temporary name); print one done line\n"
+	    "                              per run on stdout\n"
 	    "\n"
 	    "LLM agents (--agent llm); the API key comes from LLM_API_KEY:\n"
 	    "  --scenario NAME             prompt scenario (default baseline)\n"
@@ -96,156 +102,99 @@ usage(FILE *f)
 	    "  -V, --version               print the version and exit\n");
 }
 
-static struct option *
-long_options(void)
-{
-	static const struct option fixed[] = {
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "run-id", required_argument, NULL, OPT_RUN_ID },
-		{ "no-steps", no_argument, NULL, OPT_NO_STEPS },
-		{ "check-llm", no_argument, NULL, OPT_CHECK_LLM },
-		{ "decision-log", no_argument, NULL, OPT_DECISION_LOG },
-		{ "llm-api-key", required_argument, NULL, OPT_API_KEY },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-	};
-	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
-	struct option *opts = calloc(nfixed + param_count + 1, sizeof(*opts));
-
-	if (opts == NULL)
-		return NULL;
-	memcpy(opts, fixed, sizeof(fixed));
-	for (size_t i = 0; i < param_count; i++) {
-		opts[nfixed + i].name = param_specs[i].flag;
-		opts[nfixed + i].has_arg = required_argument;
-		opts[nfixed + i].val = OPT_PARAM + (int)i;
-	}
-	return opts;
-}
+static const struct option own_options[] = {
+	{ "run-id", required_argument, NULL, OPT_RUN_ID },
+	{ "no-steps", no_argument, NULL, OPT_NO_STEPS },
+	{ "check-llm", no_argument, NULL, OPT_CHECK_LLM },
+	{ "decision-log", no_argument, NULL, OPT_DECISION_LOG },
+	{ "llm-api-key", required_argument, NULL, OPT_API_KEY },
+	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+};
 
 static int
 usage_error(const char *what, const char *arg)
 {
-	fprintf(stderr, PROG ": %s%s%s; see " PROG " --help\n", what,
-	    arg ? " " : "", arg ? arg : "");
-	return EX_USAGE;
+	return cli_usage_error(PROG, what, arg);
 }
 
 static int
-load_config(const char *path, struct sim_params *p)
+take_run_ids(struct options *o, const char *text)
 {
-	char err[512];
+	int rc;
 
-	if (config_load(path, p, err, sizeof(err)) != 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return EX_CONFIG;
+	runids_free(&o->ids);
+	if ((rc = runids_parse(text, &o->ids)) == -2) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return EX_OSERR;
 	}
+	if (rc != 0)
+		return usage_error("--run-id wants N, N-M or a comma list of "
+		    "those (e.g. 0-99,200), not", text);
 	return 0;
 }
 
-/*
- * The config file is read first, whatever its place on the command line,
- * so that flags override it: flags are collected, then applied in order.
- */
+/* One option of simrun's own; 0, -1 after --help/--version, or a status. */
 static int
-apply_flags(int n, const int *opt, char **arg, struct options *o)
+take_option(struct options *o, int c, char *arg, char **argv)
 {
-	for (int i = 0; i < n; i++) {
-		const struct param_spec *s;
-		char msg[256];
-		int rc;
-
-		if (opt[i] == OPT_RUN_ID) {
-			runids_free(&o->ids);
-			if ((rc = runids_parse(arg[i], &o->ids)) == -2) {
-				fprintf(stderr, PROG ": out of memory\n");
-				return EX_OSERR;
-			}
-			if (rc != 0)
-				return usage_error("--run-id wants N, N-M or a "
-				    "comma list of those (e.g. 0-99,200), not",
-				    arg[i]);
-		} else if (opt[i] == OPT_NO_STEPS) {
-			o->step_lines = 0;
-		} else if (opt[i] == OPT_CHECK_LLM) {
-			o->check_llm = 1;
-		} else if (opt[i] == OPT_DECISION_LOG) {
-			o->decision_log = 1;
-		} else if (opt[i] == OPT_API_KEY) {
-			return usage_error("--llm-api-key is refused: a key on the "
-			    "command line shows in ps and shell history; set "
-			    "LLM_API_KEY or use --llm-api-key-file", NULL);
-		} else if (opt[i] >= OPT_PARAM) {
-			s = &param_specs[opt[i] - OPT_PARAM];
-			if (param_set_text(&o->params, s, arg[i]) != 0) {
-				snprintf(msg, sizeof(msg), "--%s must be %s, not",
-				    s->flag, s->expect);
-				return usage_error(msg, arg[i]);
-			}
-		}
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return -1;
+	case 'V':
+		printf(PROG " " SIM_VERSION "\n");
+		return -1;
+	case ':':
+		return usage_error("missing value for", argv[optind - 1]);
+	case '?':
+		return usage_error("unknown option", argv[optind - 1]);
+	case OPT_RUN_ID:
+		return take_run_ids(o, arg);
+	case OPT_NO_STEPS:
+		o->step_lines = 0;
+		return 0;
+	case OPT_CHECK_LLM:
+		o->check_llm = 1;
+		return 0;
+	case OPT_DECISION_LOG:
+		o->decision_log = 1;
+		return 0;
+	case OPT_OUTPUT_DIR:
+		o->output_dir = arg;
+		return 0;
+	case OPT_API_KEY:
+		return usage_error("--llm-api-key is refused: a key on the "
+		    "command line shows in ps and shell history; set "
+		    "LLM_API_KEY or use --llm-api-key-file", NULL);
 	}
-	return 0;
+	return usage_error("unknown option", argv[optind - 1]);
 }
 
-/* Returns -1 when --help or --version was served, else an exit code. */
+/* Returns -1 when --help or --version was served, else an exit status. */
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
-	struct option *opts = long_options();
-	int *opt = calloc((size_t)argc + 1, sizeof(int));
-	char **arg = calloc((size_t)argc + 1, sizeof(char *));
-	const char *config = NULL;
-	int n = 0, c, rc = 0;
+	struct cli cli;
+	int c, rc;
 
-	if (opts == NULL || opt == NULL || arg == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
-		rc = EX_OSERR;
-		goto out;
-	}
+	if ((rc = cli_init(&cli, PROG, own_options,
+	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
+		return rc;
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, ":hV", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			rc = -1;
-		} else if (c == 'V') {
-			printf(PROG " " SIM_VERSION "\n");
-			rc = -1;
-		} else if (c == ':') {
-			rc = usage_error("missing value for", argv[optind - 1]);
-		} else if (c == '?') {
-			rc = usage_error("unknown option", argv[optind - 1]);
-		} else if (c == OPT_CONFIG) {
-			config = optarg;
-		} else {
-			opt[n] = c;
-			arg[n++] = optarg;
-		}
-	}
+	while (rc == 0 &&
+	    (c = getopt_long(argc, argv, ":hV", cli.options, NULL)) != -1)
+		if (!cli_take(&cli, c, optarg))
+			rc = take_option(o, c, optarg, argv);
 	if (rc == 0 && optind < argc)
 		rc = usage_error("unexpected argument", argv[optind]);
-	if (rc == 0 && config != NULL)
-		rc = load_config(config, &o->params);
-	if (rc == 0)
-		rc = apply_flags(n, opt, arg, o);
 	if (rc == 0 && o->ids.count == 0 && !o->check_llm)
 		rc = usage_error("--run-id is required, e.g. --run-id 0-9", NULL);
-out:
-	free(opts);
-	free(opt);
-	free(arg);
+	if (rc == 0)
+		rc = cli_apply(&cli, &o->params);
+	cli_free(&cli);
 	return rc;
-}
-
-static int
-check_params(const struct sim_params *p)
-{
-	char err[256];
-
-	if (params_check(p, err, sizeof(err)) != 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return EX_USAGE;
-	}
-	return 0;
 }
 
 static void
@@ -302,7 +251,7 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
 	jw_object_end(w);
-	return jw_write_line(w, stdout);
+	return jw_write_line(w, r->out);
 }
 
 static void
@@ -330,7 +279,7 @@ print_step(struct runner *r, long run_id, int step,
 	if (r->llm != NULL)
 		put_llm_stats(w, &r->llm->step);
 	jw_object_end(w);
-	return jw_write_line(w, stdout);
+	return jw_write_line(w, r->out);
 }
 
 struct run_outcome {
@@ -378,7 +327,7 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
 	jw_object_end(w);
-	return jw_write_line(w, stdout);
+	return jw_write_line(w, r->out);
 }
 
 static void
@@ -448,18 +397,10 @@ play_run(struct runner *r, long run_id)
 static int
 load_scenario(const struct sim_params *p, struct scenario *s)
 {
-	char path[4096], err[1024];
-	const char *file = p->scenario_file;
+	char err[1024];
 
-	if (*file == '\0') {
-		if (scenario_path(p->scenario, path, sizeof(path), err,
-		    sizeof(err)) != 0) {
-			fprintf(stderr, PROG ": %s\n", err);
-			return EX_CONFIG;
-		}
-		file = path;
-	}
-	if (scenario_load(file, s, err, sizeof(err)) != 0) {
+	if (scenario_for(p->scenario, p->scenario_file, s, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return EX_CONFIG;
 	}
@@ -509,7 +450,7 @@ llm_init(struct runner *r, const struct options *o)
 	if ((r->llm->client = new_client(&o->params)) == NULL)
 		return EX_CONFIG;
 	r->llm->scenario = &r->scenario;
-	r->llm->decision_log = o->decision_log ? stdout : NULL;
+	r->llm->decision_log = o->decision_log ? r->out : NULL;
 	r->decider.decide = llm_agent_decide;
 	r->decider.ctx = r->llm;
 	return 0;
@@ -523,6 +464,8 @@ runner_init(struct runner *r, const struct options *o)
 	memset(r, 0, sizeof(*r));
 	r->params = p;
 	r->step_lines = o->step_lines;
+	r->out = stdout;
+	r->output_dir = o->output_dir;
 	r->decider.decide = mechanical_decide;
 	r->decider.ctx = (void *)&p->similarity_threshold;
 	jw_init(&r->line);
@@ -552,6 +495,49 @@ runner_free(struct runner *r)
 	free(r->grid);
 }
 
+static int
+file_error(const char *what, const char *path)
+{
+	fprintf(stderr, PROG ": cannot %s %s: %s\n", what, path,
+	    strerror(errno));
+	return EX_CANTCREAT;
+}
+
+/*
+ * A run written to its own file appears under its final name only once
+ * complete (a failed run's file ends with its failed end line); then a
+ * done line on stdout tells a watcher.
+ */
+static int
+play_run_to_file(struct runner *r, long run_id)
+{
+	char path[4096], tmp[4200];
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/run_%ld.jsonl", r->output_dir,
+	    run_id) >= (int)sizeof(path))
+		return usage_error("--output-dir is too long:", r->output_dir);
+	/* a name of its own: a stray process may be writing the same run */
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if ((r->out = fopen(tmp, "w")) == NULL)
+		return file_error("create", tmp);
+	if (r->llm != NULL && r->llm->decision_log != NULL)
+		r->llm->decision_log = r->out;
+	rc = play_run(r, run_id);
+	if (fclose(r->out) != 0 && rc == 0)
+		rc = EX_IOERR;
+	r->out = stdout;
+	if (rc == EX_IOERR)
+		return file_error("write", tmp);
+	if (rename(tmp, path) != 0)
+		return file_error("rename to", path);
+	printf("{\"event\":\"done\",\"run_id\":%ld,\"status\":\"%s\"}\n",
+	    run_id, rc == 0 ? "ok" : "failed");
+	if (fflush(stdout) != 0)
+		return EX_IOERR;
+	return rc;
+}
+
 /* Runs stop at the first failure: the rest would meet the same server. */
 static int
 play_all(struct runner *r, const struct runids *ids)
@@ -561,7 +547,8 @@ play_all(struct runner *r, const struct runids *ids)
 	for (int i = 0; i < ids->count && rc == 0; i++)
 		for (long id = ids->ranges[i].first;
 		    id <= ids->ranges[i].last && rc == 0; id++)
-			rc = play_run(r, id);
+			rc = r->output_dir ? play_run_to_file(r, id) :
+			    play_run(r, id);
 	return rc;
 }
 
@@ -596,8 +583,7 @@ main(int argc, char **argv)
 	int rc;
 
 	params_defaults(&o.params);
-	if ((rc = parse_args(argc, argv, &o)) != 0 ||
-	    (rc = check_params(&o.params)) != 0) {
+	if ((rc = parse_args(argc, argv, &o)) != 0) {
 		runids_free(&o.ids);
 		if (rc == -1)
 			rc = fclose(stdout) == 0 ? 0 : EX_IOERR;

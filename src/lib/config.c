@@ -42,7 +42,7 @@ apply_key(const char *path, json_t *root, const struct param_spec *s,
 	json_t *v = json_object_get(root, s->key);
 	char text[4096];
 
-	if (v == NULL)
+	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_type_fits(s, v) &&
 	    json_value_text(v, text, sizeof(text)) == 0 &&

@@ -15,14 +15,23 @@
 
 #define EMPTY (-1)
 
+/* pairs and switches of each neighbourhood code (up, down, left, right) */
+struct switch_table {
+	int8_t pairs[81];
+	int8_t switches[81];
+};
+
 struct metrics_work {
 	int size;
 	int width;      /* size + 2: a row of the framed grid */
 	int8_t *framed;
-	int *stack;     /* flood fill for clusters */
-	char *seen;
+	int *parent;    /* union-find forest for clusters */
 	int *dist[2];   /* taxicab distance to the nearest agent of a type */
+	int8_t *band;   /* DI tract band of a row or column index */
+	struct switch_table switches;
 };
+
+static void fill_switch_table(struct switch_table *t);
 
 struct metrics_work *
 metrics_work_new(int size)
@@ -35,16 +44,19 @@ metrics_work_new(int size)
 	mw->size = size;
 	mw->width = size + 2;
 	mw->framed = malloc(n);
-	mw->stack = malloc(n * sizeof(int));
-	mw->seen = malloc(n);
+	mw->parent = malloc(n * sizeof(int));
 	mw->dist[0] = malloc(n * sizeof(int));
 	mw->dist[1] = malloc(n * sizeof(int));
-	if (!mw->framed || !mw->stack || !mw->seen || !mw->dist[0] ||
-	    !mw->dist[1]) {
+	mw->band = malloc((size_t)size + 1);
+	if (!mw->framed || !mw->parent || !mw->dist[0] || !mw->dist[1] ||
+	    !mw->band) {
 		metrics_work_free(mw);
 		return NULL;
 	}
 	memset(mw->framed, EMPTY, n);
+	fill_switch_table(&mw->switches);
+	for (int i = 0; i < size; i++)
+		mw->band[i] = (int8_t)(i < size / 3 ? 0 : i < size - size / 3 ? 1 : 2);
 	return mw;
 }
 
@@ -54,10 +66,10 @@ metrics_work_free(struct metrics_work *mw)
 	if (mw == NULL)
 		return;
 	free(mw->framed);
-	free(mw->stack);
-	free(mw->seen);
+	free(mw->parent);
 	free(mw->dist[0]);
 	free(mw->dist[1]);
+	free(mw->band);
 	free(mw);
 }
 
@@ -69,33 +81,48 @@ frame_grid(struct metrics_work *mw, const int8_t *cell)
 		    (size_t)mw->size);
 }
 
-/* 4-connected components of same-type cells, summed over the types. */
+static int
+find_root(int *parent, int i)
+{
+	while (parent[i] != i) {
+		parent[i] = parent[parent[i]];
+		i = parent[i];
+	}
+	return i;
+}
+
+/*
+ * 4-connected components of same-type cells, summed over the types: one
+ * row-major pass joins each cell to its left and upper twins; every join
+ * of two separate components removes one from the count.
+ */
 static int
 count_clusters(struct metrics_work *mw)
 {
 	const int8_t *f = mw->framed;
-	int w = mw->width, n = w * w, clusters = 0;
-	const int step[4] = { -w, w, -1, 1 };
+	int *parent = mw->parent;
+	int w = mw->width, clusters = 0;
 
-	memset(mw->seen, 0, (size_t)n);
-	for (int i = w; i < n - w; i++) {
-		int top = 0;
+	for (int r = 1; r <= mw->size; r++) {
+		for (int i = r * w + 1; i <= r * w + mw->size; i++) {
+			if (f[i] == EMPTY)
+				continue;
+			parent[i] = i;
+			clusters++;
+			if (f[i - 1] == f[i]) {
+				parent[i] = find_root(parent, i - 1);
+				if (f[i - w] == f[i]) {
+					int up = find_root(parent, i - w);
 
-		if (f[i] == EMPTY || mw->seen[i])
-			continue;
-		clusters++;
-		mw->seen[i] = 1;
-		mw->stack[top++] = i;
-		while (top > 0) {
-			int k = mw->stack[--top];
-
-			for (int j = 0; j < 4; j++) {
-				int m = k + step[j];
-
-				if (f[m] == f[i] && !mw->seen[m]) {
-					mw->seen[m] = 1;
-					mw->stack[top++] = m;
+					if (up != parent[i]) {
+						parent[up] = parent[i];
+						clusters--;
+					}
 				}
+				clusters--;
+			} else if (f[i - w] == f[i]) {
+				parent[i] = find_root(parent, i - w);
+				clusters--;
 			}
 		}
 	}
@@ -105,32 +132,46 @@ count_clusters(struct metrics_work *mw)
 /*
  * Per agent: the types of its occupied 4-neighbours in the order up,
  * down, left, right; k of them give k-1 pairs, and every change of type
- * between consecutive entries is a switch.
+ * between consecutive entries is a switch.  The 3^4 neighbourhoods are
+ * tabulated once.
  */
+static void
+fill_switch_table(struct switch_table *t)
+{
+	for (int code = 0; code < 81; code++) {
+		int k = 0, last = 0, c = code;
+		int seq[4] = { c / 27 % 3, c / 9 % 3, c / 3 % 3, c % 3 };
+
+		t->switches[code] = 0;
+		for (int j = 0; j < 4; j++) {
+			if (seq[j] == 0)
+				continue;
+			t->switches[code] += (int8_t)(k > 0 && seq[j] != last);
+			last = seq[j];
+			k++;
+		}
+		t->pairs[code] = (int8_t)(k >= 2 ? k - 1 : 0);
+	}
+}
+
 static double
 switch_rate(const struct metrics_work *mw)
 {
+	const struct switch_table *t = &mw->switches;
 	const int8_t *f = mw->framed;
 	int w = mw->width;
 	long pairs = 0, switches = 0;
 
 	for (int r = 1; r <= mw->size; r++) {
 		for (int i = r * w + 1; i <= r * w + mw->size; i++) {
-			int8_t around[4] = { f[i - w], f[i + w], f[i - 1], f[i + 1] };
-			int8_t last = EMPTY;
-			int k = 0;
+			int code;
 
 			if (f[i] == EMPTY)
 				continue;
-			for (int j = 0; j < 4; j++) {
-				if (around[j] == EMPTY)
-					continue;
-				switches += k > 0 && around[j] != last;
-				last = around[j];
-				k++;
-			}
-			if (k >= 2)
-				pairs += k - 1;
+			code = (f[i - w] + 1) * 27 + (f[i + w] + 1) * 9 +
+			    (f[i - 1] + 1) * 3 + (f[i + 1] + 1);
+			pairs += t->pairs[code];
+			switches += t->switches[code];
 		}
 	}
 	return pairs > 0 ? (double)switches / (double)pairs : 0.0;
@@ -192,18 +233,15 @@ mean_distance(struct metrics_work *mw, const long *count)
 	return (double)total / (double)agents;
 }
 
-static int
-tract_band(int i, int g)
-{
-	int edge = g / 3;
-
-	return i < edge ? 0 : i < g - edge ? 1 : 2;
-}
-
-/* Duncan's D over the 3x3 block partition of the grid. */
+/*
+ * Duncan's D over the 3x3 block partition of the grid: rows and columns
+ * split into [0,e), [e,G-e), [G-e,G) with e = G/3.
+ */
 static double
-dissimilarity(const int8_t *cell, int g, const long *count)
+dissimilarity(const struct metrics_work *mw, const int8_t *cell,
+    const long *count)
 {
+	int g = mw->size;
 	long tract[9][2] = { { 0 } };
 	double d = 0.0;
 
@@ -214,7 +252,7 @@ dissimilarity(const int8_t *cell, int g, const long *count)
 	for (int r = 0; r < g; r++)
 		for (int c = 0; c < g; c++)
 			if (cell[r * g + c] != EMPTY)
-				tract[3 * tract_band(r, g) + tract_band(c, g)]
+				tract[3 * mw->band[r] + mw->band[c]]
 				    [cell[r * g + c]]++;
 	for (int t = 0; t < 9; t++)
 		d += fabs((double)tract[t][0] / (double)count[0] -
@@ -298,5 +336,5 @@ metrics_compute(struct metrics_work *mw, const int8_t *cell,
 	m->mix_deviation = mixed_agents > 0 ? deviation / mixed_agents : 0.0;
 	m->share = pair_total > 0 ? (double)like_total / pair_total : 0.0;
 	m->ghetto_rate = (int)ghettos;
-	m->dissimilarity_index = dissimilarity(cell, mw->size, count);
+	m->dissimilarity_index = dissimilarity(mw, cell, count);
 }

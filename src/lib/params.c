@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,52 +15,52 @@ static const char *const api_names[] = { "openai", "ollama", NULL };
 
 const struct param_spec param_specs[] = {
 	{ "grid_size", "grid-size", PARAM_INT, FIELD(grid_size), 1, 4096,
-	    NULL, "a whole number from 1 to 4096" },
+	    NULL, "a whole number from 1 to 4096", 0 },
 	{ "num_type_a", "num-type-a", PARAM_INT, FIELD(num_type_a), 0,
-	    16777216, NULL, "a whole number of agents, 0 or more" },
+	    16777216, NULL, "a whole number of agents, 0 or more", 0 },
 	{ "num_type_b", "num-type-b", PARAM_INT, FIELD(num_type_b), 0,
-	    16777216, NULL, "a whole number of agents, 0 or more" },
+	    16777216, NULL, "a whole number of agents, 0 or more", 0 },
 	{ "similarity_threshold", "similarity-threshold", PARAM_DOUBLE,
-	    FIELD(similarity_threshold), 0, 1, NULL, "a number from 0 to 1" },
+	    FIELD(similarity_threshold), 0, 1, NULL, "a number from 0 to 1", 0 },
 	{ "no_move_threshold", "no-move-threshold", PARAM_INT,
 	    FIELD(no_move_threshold), 1, 1000000, NULL,
-	    "a whole number, 1 or more" },
+	    "a whole number, 1 or more", 0 },
 	{ "max_steps", "max-steps", PARAM_INT, FIELD(max_steps), 1, 100000000,
-	    NULL, "a whole number, 1 or more" },
+	    NULL, "a whole number, 1 or more", 0 },
 	{ "seed", "seed", PARAM_SEED, FIELD(seed), 0, (double)SEED_MAX, NULL,
-	    "a whole number from 0 to 9007199254740991" },
+	    "a whole number from 0 to 9007199254740991", 0 },
 	{ "agent", "agent", PARAM_ENUM, FIELD(agent), 0, 0, agent_names,
-	    "mechanical or llm" },
+	    "mechanical or llm", 0 },
 	{ "scenario", "scenario", PARAM_STRING, TEXT(scenario), NULL,
-	    "a scenario name such as baseline" },
+	    "a scenario name such as baseline", 1 },
 	{ "scenario_file", "scenario-file", PARAM_STRING, TEXT(scenario_file),
-	    NULL, "a file name" },
+	    NULL, "a file name", 1 },
 	{ "llm_url", "llm-url", PARAM_STRING, TEXT(llm_url), NULL,
-	    "an http:// or https:// URL" },
+	    "an http:// or https:// URL", 1 },
 	{ "llm_model", "llm-model", PARAM_STRING, TEXT(llm_model), NULL,
-	    "a model name such as llama3.1:8b" },
+	    "a model name such as llama3.1:8b", 1 },
 	{ "llm_api", "llm-api", PARAM_ENUM, FIELD(llm_api), 0, 0, api_names,
-	    "openai or ollama" },
+	    "openai or ollama", 1 },
 	{ "temperature", "temperature", PARAM_DOUBLE, FIELD(temperature), 0, 2,
-	    NULL, "a number from 0 to 2" },
+	    NULL, "a number from 0 to 2", 1 },
 	{ "max_tokens", "max-tokens", PARAM_INT, FIELD(max_tokens), 1, 4096,
-	    NULL, "a whole number from 1 to 4096" },
+	    NULL, "a whole number from 1 to 4096", 1 },
 	{ "llm_retries", "llm-retries", PARAM_INT, FIELD(llm_retries), 0, 1000,
-	    NULL, "a whole number from 0 to 1000" },
+	    NULL, "a whole number from 0 to 1000", 1 },
 	{ "parse_retries", "parse-retries", PARAM_INT, FIELD(parse_retries), 0,
-	    100, NULL, "a whole number from 0 to 100" },
+	    100, NULL, "a whole number from 0 to 100", 1 },
 	{ "connect_timeout", "connect-timeout", PARAM_DOUBLE,
 	    FIELD(connect_timeout), 0.001, 3600, NULL,
-	    "seconds, from 0.001 to 3600" },
+	    "seconds, from 0.001 to 3600", 1 },
 	{ "request_timeout", "request-timeout", PARAM_DOUBLE,
 	    FIELD(request_timeout), 0.001, 86400, NULL,
-	    "seconds, from 0.001 to 86400" },
+	    "seconds, from 0.001 to 86400", 1 },
 	{ "retry_base_ms", "retry-base-ms", PARAM_INT, FIELD(retry_base_ms), 0,
-	    600000, NULL, "milliseconds, from 0 to 600000" },
+	    600000, NULL, "milliseconds, from 0 to 600000", 1 },
 	{ "retry_max_ms", "retry-max-ms", PARAM_INT, FIELD(retry_max_ms), 0,
-	    3600000, NULL, "milliseconds, from 0 to 3600000" },
+	    3600000, NULL, "milliseconds, from 0 to 3600000", 1 },
 	{ "llm_api_key_file", "llm-api-key-file", PARAM_STRING,
-	    TEXT(llm_api_key_file), NULL, "a file name" },
+	    TEXT(llm_api_key_file), NULL, "a file name", 1 },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
@@ -194,9 +195,12 @@ parse_long_range(const char *s, long lo, long hi, long *out)
 	char *end;
 	long v;
 
+	/* strtol would skip leading blanks and take a '+' */
+	if (!isdigit((unsigned char)*s) && *s != '-')
+		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
+	if (*end != '\0' || errno != 0 || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;
@@ -224,9 +228,11 @@ parse_double_range(const char *s, double lo, double hi, double *out)
 	char *end;
 	double v;
 
+	if (!isdigit((unsigned char)*s) && *s != '-' && *s != '.')
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
+	if (*end != '\0' || errno != 0 || !isfinite(v) ||
 	    v < lo || v > hi)
 		return -1;
 	*out = v;

@@ -49,6 +49,7 @@ struct param_spec {
 	double lo, hi;             /* PARAM_STRING: hi is the buffer size */
 	const char *const *names;  /* PARAM_ENUM: value i is names[i] */
 	const char *expect;        /* what a valid value looks like */
+	int llm_only;              /* meaningless for mechanical agents */
 };
 
 extern const struct param_spec param_specs[];

@@ -224,6 +224,20 @@ scenario_path(const char *name, char *path, size_t len, char *err,
 	return 0;
 }
 
+int
+scenario_for(const char *name, const char *file, struct scenario *s,
+    char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (file == NULL || *file == '\0') {
+		if (scenario_path(name, path, sizeof(path), err, errlen) != 0)
+			return -1;
+		file = path;
+	}
+	return scenario_load(file, s, err, errlen);
+}
+
 void
 scenario_free(struct scenario *s)
 {

@@ -24,6 +24,9 @@ int scenario_load(const char *path, struct scenario *s, char *err,
 int scenario_path(const char *name, char *path, size_t len, char *err,
     size_t errlen);
 void scenario_free(struct scenario *s);
+/* The scenario a run uses: its file if given, else the named one. */
+int scenario_for(const char *name, const char *file, struct scenario *s,
+    char *err, size_t errlen);
 char *scenario_prompt(const struct scenario *s, int type, const char *context);
 
 #endif

@@ -81,6 +81,7 @@ outcomes() {
 	start_fakellm
 	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0-1 --no-steps > /dev/null
 	run curl -s "$BASE/stats"
+	# simrun's one connection for both runs, and curl's own
 	run jq -e '.connections == 2 and .chat_requests > 500' <<< "$output"
 	assert_success
 }

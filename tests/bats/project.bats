@@ -6,7 +6,8 @@ setup() {
 }
 
 @test "shell scripts are shellcheck-clean" {
-	run shellcheck "$ROOT"/scripts/* "$ROOT"/.ci/run
+	run shellcheck "$ROOT"/scripts/* "$ROOT"/.ci/run "$ROOT"/bin/llm_runner \
+	    "$ROOT"/tests/bats/helper.bash
 	assert_success
 }
 

@@ -102,7 +102,8 @@ parameters(void)
 	    p.max_steps == 1000 && p.no_move_threshold == 5,
 	    "defaults are the production geometry");
 	CHECK(param_set_text(&p, g, "0") == -1 && param_set_text(&p, g, "-3") == -1 &&
-	    param_set_text(&p, g, "10x") == -1 && param_set_text(&p, g, "") == -1,
+	    param_set_text(&p, g, "10x") == -1 && param_set_text(&p, g, "") == -1 &&
+	    param_set_text(&p, g, " 10") == -1 && param_set_text(&p, g, "+10") == -1,
 	    "bad grid sizes rejected");
 	CHECK(param_set_text(&p, g, "10") == 0 && p.grid_size == 10, "grid 10");
 	CHECK(param_set_text(&p, t, "1.5") == -1 && param_set_text(&p, t, "nan") == -1 &&

@@ -180,9 +180,40 @@ naive_moore(const int8_t *cell, int g, int i, int *like, int *unlike)
 }
 
 static void
+flood(const int8_t *cell, int g, int i, int8_t type, char *seen)
+{
+	if (seen[i] || cell[i] != type)
+		return;
+	seen[i] = 1;
+	if (i / g > 0)
+		flood(cell, g, i - g, type, seen);
+	if (i / g < g - 1)
+		flood(cell, g, i + g, type, seen);
+	if (i % g > 0)
+		flood(cell, g, i - 1, type, seen);
+	if (i % g < g - 1)
+		flood(cell, g, i + 1, type, seen);
+}
+
+static int
+naive_clusters(const int8_t *cell, int g)
+{
+	char seen[13 * 13] = { 0 };
+	int n = 0;
+
+	for (int i = 0; i < g * g; i++) {
+		if (cell[i] >= 0 && !seen[i]) {
+			flood(cell, g, i, cell[i], seen);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void
 random_grids_match_naive(void)
 {
-	int bad_distance = 0, bad_moore = 0, grids = 0;
+	int bad_distance = 0, bad_moore = 0, bad_clusters = 0, grids = 0;
 	unsigned seed = 12345;
 
 	for (int g = 1; g <= 13; g++) {
@@ -199,6 +230,7 @@ random_grids_match_naive(void)
 			}
 			metrics_compute(mw, cell, &m);
 			bad_distance += m.distance != naive_distance(cell, g);
+			bad_clusters += m.clusters != naive_clusters(cell, g);
 			for (int i = 0; i < g * g; i++) {
 				int l1, u1, l2, u2;
 
@@ -216,6 +248,8 @@ random_grids_match_naive(void)
 	    "on %d random grids (%d differ)", grids, bad_distance);
 	CHECK(bad_moore == 0, "Moore counts equal a naive scan (%d differ)",
 	    bad_moore);
+	CHECK(bad_clusters == 0, "clusters equal a flood fill (%d differ)",
+	    bad_clusters);
 }
 
 int

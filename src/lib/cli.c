@@ -1,0 +1,92 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "config.h"
+
+int
+cli_init(struct cli *c, const char *prog, const struct option *own,
+    size_t nown, int argc)
+{
+	struct option *o;
+
+	memset(c, 0, sizeof(*c));
+	c->prog = prog;
+	c->options = o = calloc(nown + param_count + 2, sizeof(*o));
+	c->opt = calloc((size_t)argc + 1, sizeof(int));
+	c->arg = calloc((size_t)argc + 1, sizeof(char *));
+	if (o == NULL || c->opt == NULL || c->arg == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		cli_free(c);
+		return EX_OSERR;
+	}
+	memcpy(o, own, nown * sizeof(*own));
+	o[nown] = (struct option){ "config", required_argument, NULL,
+	    CLI_OPT_CONFIG };
+	for (size_t i = 0; i < param_count; i++)
+		o[nown + 1 + i] = (struct option){ param_specs[i].flag,
+		    required_argument, NULL, CLI_OPT_PARAM + (int)i };
+	return 0;
+}
+
+void
+cli_free(struct cli *c)
+{
+	free(c->options);
+	free(c->opt);
+	free(c->arg);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Returns 1 when the option was --config or a parameter (kept for later). */
+int
+cli_take(struct cli *c, int opt, char *arg)
+{
+	if (opt == CLI_OPT_CONFIG) {
+		c->config = arg;
+		return 1;
+	}
+	if (opt < CLI_OPT_PARAM)
+		return 0;
+	c->opt[c->n] = opt;
+	c->arg[c->n++] = arg;
+	return 1;
+}
+
+int
+cli_usage_error(const char *prog, const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s; see %s --help\n", prog, what,
+	    arg ? " " : "", arg ? arg : "", prog);
+	return EX_USAGE;
+}
+
+/* Reads the config file, then applies the flags; 0 or an exit status. */
+int
+cli_apply(const struct cli *c, struct sim_params *p)
+{
+	char msg[512];
+
+	if (c->config != NULL && config_load(c->config, p, msg,
+	    sizeof(msg)) != 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, msg);
+		return EX_CONFIG;
+	}
+	for (int i = 0; i < c->n; i++) {
+		const struct param_spec *s = &param_specs[c->opt[i] -
+		    CLI_OPT_PARAM];
+
+		if (param_set_text(p, s, c->arg[i]) != 0) {
+			snprintf(msg, sizeof(msg), "--%s must be %s, not",
+			    s->flag, s->expect);
+			return cli_usage_error(c->prog, msg, c->arg[i]);
+		}
+	}
+	if (params_check(p, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, msg);
+		return EX_USAGE;
+	}
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* Descriptive statistics of a sample, with a Student t 95% interval. */
+#ifndef STATS_H
+#define STATS_H
+
+#include <stddef.h>
+
+struct stats {
+	size_t n;
+	double mean, min, max;     /* NAN when n = 0 */
+	double sd;                 /* sample sd (n - 1); NAN when n < 2 */
+	double ci_lo, ci_hi;       /* mean -+ t * sd / sqrt(n); NAN when n < 2 */
+};
+
+/* Statistics of x[0..len-1], NAN entries left out (they are missing). */
+void stats_compute(const double *x, size_t len, struct stats *s);
+
+/* t(0.975, df): a table for df 1..30, the normal 1.96 beyond. */
+double t975(size_t df);
+
+#endif

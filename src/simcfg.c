@@ -1,0 +1,283 @@
+/*
+ * simcfg: write an experiment's config.json: every simulation parameter
+ * (the keys simrun --config reads back), the scenario's labels and prompt,
+ * and how the experiment is run.  Never an API key.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "lib/cli.h"
+#include "lib/jsonw.h"
+#include "lib/params.h"
+#include "lib/scenario.h"
+
+#define PROG "simcfg"
+
+enum {
+	OPT_RUNS = 256,
+	OPT_PROCESSES,
+	OPT_PROCESSES_REQUESTED,
+	OPT_CPU_COUNT,
+	OPT_OUTPUT,
+	OPT_EXPERIMENT
+};
+
+struct options {
+	struct sim_params params;
+	int runs;
+	int processes;
+	const char *processes_requested;   /* as the user typed it, or NULL */
+	int cpu_count;
+	const char *output;                /* NULL: stdout */
+	const char *experiment;
+};
+
+static const struct option own_options[] = {
+	{ "runs", required_argument, NULL, OPT_RUNS },
+	{ "processes", required_argument, NULL, OPT_PROCESSES },
+	{ "processes-requested", required_argument, NULL,
+	    OPT_PROCESSES_REQUESTED },
+	{ "cpu-count", required_argument, NULL, OPT_CPU_COUNT },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "experiment", required_argument, NULL, OPT_EXPERIMENT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " [--config FILE] [simrun parameter flags] --runs N\n"
+	    "              [--processes P] [--processes-requested TEXT]\n"
+	    "              [--cpu-count C] [--experiment NAME] [--output FILE]\n"
+	    "\n"
+	    "Writes an experiment's config.json (to FILE via a temporary name,\n"
+	    "or to stdout). It takes every parameter flag of simrun, and\n"
+	    "simrun --config reads the file back.\n"
+	    "\n"
+	    "  --runs N                    runs in the experiment (ids 0..N-1)\n"
+	    "  --processes P               processes used (default 1)\n"
+	    "  --processes-requested TEXT  what the user asked for, kept as typed\n"
+	    "  --cpu-count C               cores of the machine (default 1)\n"
+	    "  --experiment NAME           the experiment's name\n"
+	    "  --output FILE               write FILE instead of stdout\n"
+	    "  -h, --help, -V, --version\n");
+}
+
+static int
+take_count(const char *flag, const char *text, int *out)
+{
+	long v;
+	char what[64];
+
+	if (parse_long_range(text, 1, 100000000, &v) == 0) {
+		*out = (int)v;
+		return 0;
+	}
+	snprintf(what, sizeof(what), "--%s must be a whole number, 1 or more, "
+	    "not", flag);
+	return cli_usage_error(PROG, what, text);
+}
+
+static int
+take_option(struct options *o, int c, char *arg, char **argv)
+{
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return -1;
+	case 'V':
+		printf(PROG " " SIM_VERSION "\n");
+		return -1;
+	case OPT_RUNS:
+		return take_count("runs", arg, &o->runs);
+	case OPT_PROCESSES:
+		return take_count("processes", arg, &o->processes);
+	case OPT_CPU_COUNT:
+		return take_count("cpu-count", arg, &o->cpu_count);
+	case OPT_PROCESSES_REQUESTED:
+		o->processes_requested = arg;
+		return 0;
+	case OPT_OUTPUT:
+		o->output = arg;
+		return 0;
+	case OPT_EXPERIMENT:
+		o->experiment = arg;
+		return 0;
+	case ':':
+		return cli_usage_error(PROG, "missing value for", argv[optind - 1]);
+	}
+	return cli_usage_error(PROG, "unknown option", argv[optind - 1]);
+}
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	struct cli cli;
+	int c, rc;
+
+	if ((rc = cli_init(&cli, PROG, own_options,
+	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
+		return rc;
+	opterr = 0;
+	while (rc == 0 &&
+	    (c = getopt_long(argc, argv, ":hV", cli.options, NULL)) != -1)
+		if (!cli_take(&cli, c, optarg))
+			rc = take_option(o, c, optarg, argv);
+	if (rc == 0 && optind < argc)
+		rc = cli_usage_error(PROG, "unexpected argument", argv[optind]);
+	if (rc == 0 && o->runs == 0)
+		rc = cli_usage_error(PROG, "--runs is required", NULL);
+	if (rc == 0)
+		rc = cli_apply(&cli, &o->params);
+	cli_free(&cli);
+	return rc;
+}
+
+static void
+put_param(struct jw *w, const struct sim_params *p, const struct param_spec *s)
+{
+	const char *field = (const char *)p + s->offset;
+
+	jw_key(w, s->key);
+	switch (s->type) {
+	case PARAM_INT:
+		jw_int(w, *(const int *)(const void *)field);
+		break;
+	case PARAM_DOUBLE:
+		jw_double(w, *(const double *)(const void *)field);
+		break;
+	case PARAM_SEED:
+		jw_uint(w, *(const uint64_t *)(const void *)field);
+		break;
+	case PARAM_ENUM:
+		jw_string(w, s->names[*(const int *)(const void *)field]);
+		break;
+	case PARAM_STRING:
+		if (s->offset == offsetof(struct sim_params, llm_url))
+			jw_string(w, params_llm_url(p));
+		else if (*field != '\0')
+			jw_string(w, field);
+		else
+			jw_null(w);
+		break;
+	}
+}
+
+/* The request as typed: a number when it is one, else the text. */
+static void
+put_requested(struct jw *w, const char *text)
+{
+	long v;
+
+	jw_key(w, "n_processes_requested");
+	if (text == NULL)
+		jw_null(w);
+	else if (parse_long_range(text, -1000000000L, 1000000000L, &v) == 0)
+		jw_int(w, v);
+	else
+		jw_string(w, text);
+}
+
+static void
+put_scenario(struct jw *w, const struct scenario *s)
+{
+	jw_key(w, "context_info");
+	jw_object_begin(w);
+	jw_kv_string(w, "name", s->name);
+	jw_kv_string(w, "type_a", s->type_a);
+	jw_kv_string(w, "type_b", s->type_b);
+	jw_kv_string(w, "prompt_template", s->prompt_template);
+	jw_object_end(w);
+}
+
+static void
+put_config(struct jw *w, const struct options *o, const struct scenario *s)
+{
+	const struct sim_params *p = &o->params;
+	char stamp[32];
+	time_t now = time(NULL);
+
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	jw_object_begin(w);
+	jw_key(w, "experiment");
+	if (o->experiment)
+		jw_string(w, o->experiment);
+	else
+		jw_null(w);
+	jw_kv_int(w, "n_runs", o->runs);
+	for (size_t i = 0; i < param_count; i++)
+		if (!param_specs[i].llm_only || p->agent == AGENT_LLM)
+			put_param(w, p, &param_specs[i]);
+	if (s != NULL)
+		put_scenario(w, s);
+	jw_kv_bool(w, "parallel_execution", o->processes > 1);
+	jw_kv_int(w, "n_processes", o->processes);
+	put_requested(w, o->processes_requested);
+	jw_kv_int(w, "cpu_count", o->cpu_count);
+	jw_kv_string(w, "version", SIM_VERSION);
+	jw_kv_string(w, "timestamp", stamp);
+	jw_object_end(w);
+}
+
+static int
+write_config(struct jw *w, const char *path)
+{
+	char tmp[4200];
+	FILE *f;
+
+	if (path == NULL)
+		return jw_write_line(w, stdout) == 0 ? 0 : EX_IOERR;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
+	    (f = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, PROG ": cannot create %s.tmp: %s\n", path,
+		    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (jw_write_line(w, f) != 0 || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		fprintf(stderr, PROG ": cannot write %s: %s\n", path,
+		    strerror(errno));
+		remove(tmp);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { .processes = 1, .cpu_count = 1 };
+	struct scenario s;
+	struct jw w;
+	char err[1024];
+	int rc, llm;
+
+	params_defaults(&o.params);
+	if ((rc = parse_args(argc, argv, &o)) != 0)
+		return rc == -1 ? (fclose(stdout) == 0 ? 0 : EX_IOERR) : rc;
+	llm = o.params.agent == AGENT_LLM;
+	if (llm && scenario_for(o.params.scenario, o.params.scenario_file, &s,
+	    err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return EX_CONFIG;
+	}
+	jw_init(&w);
+	put_config(&w, &o, llm ? &s : NULL);
+	rc = write_config(&w, o.output);
+	jw_free(&w);
+	if (llm)
+		scenario_free(&s);
+	if (fclose(stdout) != 0 && rc == 0) {
+		fprintf(stderr, PROG ": cannot write stdout: %s\n",
+		    strerror(errno));
+		rc = EX_IOERR;
+	}
+	return rc;
+}
