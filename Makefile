@@ -10,6 +10,8 @@ WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DSIM_VERSION='"$(VERSION)"'
 LDLIBS   = -lcurl -ljansson -lm
+# programs load only the libraries they use (libcurl's are many)
+LDFLAGS += -Wl,--as-needed
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -45,14 +47,19 @@ build/san/lib/%.o: src/lib/%.c $(LIB_HDR) | $(DEPS_OK)
 
 LIB_OBJ     = $(LIB_SRC:src/lib/%.c=build/lib/%.o)
 LIB_SAN_OBJ = $(LIB_SRC:src/lib/%.c=build/san/lib/%.o)
+LIB_A       = build/libsim.a
 
-bin/%: src/%.c $(LIB_OBJ) $(LIB_HDR)
+# an archive: each program links only the objects it needs
+$(LIB_A): $(LIB_OBJ)
+	$(AR) rcs $@ $(LIB_OBJ)
+
+bin/%: src/%.c $(LIB_A) $(LIB_HDR)
 	@mkdir -p bin
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
-build/unit/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJ)
+build/unit/%: tests/unit/%.c tests/unit/check.h $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Isrc -o $@ $< $(LIB_A) $(LDLIBS)
 
 build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SAN_OBJ)
 	@mkdir -p $(@D)
@@ -85,11 +92,13 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
-	install -m 755 $(PROGRAMS:%=bin/%) $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
+	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 
 uninstall:
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
+		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

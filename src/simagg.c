@@ -438,34 +438,155 @@ take_start(struct agg *a, json_t *o, const struct where *at)
 	return get_metrics_object(o, "initial", r->initial, at);
 }
 
+/* A new row for step `step` of run `id`, in input order. */
 static int
-take_step(struct agg *a, json_t *o, const struct where *at)
+new_step_row(struct agg *a, long long id, long long step,
+    const struct where *at, struct step_row **row)
 {
-	struct step_row *p, *row;
-	json_t *step = json_object_get(o, "step");
-	long long id = 0;
+	struct step_row *p;
 	size_t i;
 	int rc;
 
-	if ((rc = get_run_id(o, "step", at, &id)) != 0)
-		return rc;
-	if (!json_is_integer(step))
-		return data_error(at, "step line without an integer \"step\"");
 	if ((rc = run_for(a, id, 0, at, &i)) != 0)
 		return rc;
 	p = grow(a->steps, &a->steps_cap, a->nsteps, sizeof(*p));
 	if (p == NULL)
 		return oom();
 	a->steps = p;
-	row = &p[a->nsteps];
-	row->run_id = id;
-	row->step = json_integer_value(step);
-	row->run = i;
-	row->seq = a->nsteps++;
+	*row = &p[a->nsteps];
+	(*row)->run_id = id;
+	(*row)->step = step;
+	(*row)->run = i;
+	(*row)->seq = a->nsteps++;
+	return 0;
+}
+
+static int
+take_step(struct agg *a, json_t *o, const struct where *at)
+{
+	struct step_row *row;
+	json_t *step = json_object_get(o, "step");
+	long long id = 0;
+	int rc;
+
+	if ((rc = get_run_id(o, "step", at, &id)) != 0)
+		return rc;
+	if (!json_is_integer(step))
+		return data_error(at, "step line without an integer \"step\"");
+	if ((rc = new_step_row(a, id, json_integer_value(step), at, &row)) != 0)
+		return rc;
 	if ((rc = get_number(o, "moves", &row->moves, at)) != 0 ||
 	    (rc = get_number(o, "decisions", &row->decisions, at)) != 0)
 		return rc;
 	return get_metrics(o, row->m, at);
+}
+
+static int
+is_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/* The end of a JSON number token at p, or NULL; *integral if no . or e. */
+static const char *
+scan_number(const char *p, int *integral)
+{
+	*integral = 1;
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		*integral = 0;
+		if (*++p < '0' || *p > '9')
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		*integral = 0;
+		if (*++p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
+/* The field of a step row a key names, or NULL for keys not kept. */
+static double *
+step_field(struct step_row *r, const char *key, size_t len)
+{
+	if (len == 5 && memcmp(key, "moves", 5) == 0)
+		return &r->moves;
+	if (len == 9 && memcmp(key, "decisions", 9) == 0)
+		return &r->decisions;
+	for (int m = 0; m < N_METRICS; m++)
+		if (strlen(metric_names[m]) == len &&
+		    memcmp(key, metric_names[m], len) == 0)
+			return &r->m[m];
+	return NULL;
+}
+
+/*
+ * simrun's step lines, most of the input, are flat objects of numbers:
+ * this reads them without building jansson objects.  It returns -1,
+ * having taken nothing, for any line it does not recognise, which then
+ * goes to jansson and its checks and messages.
+ */
+static int
+fast_step(struct agg *a, const char *buf, size_t len, const struct where *at)
+{
+	static const char head[] = "{\"event\":\"step\"";
+	struct step_row tmp = { 0 }, *row;
+	double id = NAN, step = NAN;
+	const char *p = buf + sizeof(head) - 1;
+	int rc;
+
+	if (strncmp(buf, head, sizeof(head) - 1) != 0)
+		return -1;
+	tmp.moves = tmp.decisions = NAN;
+	for (int m = 0; m < N_METRICS; m++)
+		tmp.m[m] = NAN;
+	while (*p == ',') {
+		const char *key = p + 2, *close = strchr(key, '"'), *end;
+		int integral;
+		double *field, v;
+
+		if (p[1] != '"' || close == NULL || close[1] != ':' ||
+		    memchr(key, '\\', (size_t)(close - key)) != NULL ||
+		    (end = scan_number(close + 2, &integral)) == NULL)
+			return -1;
+		v = strtod(close + 2, NULL);
+		if ((size_t)(close - key) == 6 && memcmp(key, "run_id", 6) == 0)
+			id = integral ? v : NAN;
+		else if ((size_t)(close - key) == 4 && memcmp(key, "step", 4) == 0)
+			step = integral ? v : NAN;
+		else if ((field = step_field(&tmp, key, (size_t)(close - key))))
+			*field = v;
+		p = end;
+	}
+	if (*p != '}' || !is_blank(p + 1, len - (size_t)(p + 1 - buf)) || isnan(id) ||
+	    isnan(step) || fabs(id) > 9e15 || fabs(step) > 9e15)
+		return -1;
+	if ((rc = new_step_row(a, (long long)id, (long long)step, at, &row)))
+		return rc;
+	tmp.run_id = row->run_id;
+	tmp.step = row->step;
+	tmp.run = row->run;
+	tmp.seq = row->seq;
+	*row = tmp;
+	return 0;
 }
 
 static int
@@ -505,15 +626,6 @@ take_end(struct agg *a, json_t *o, const struct where *at)
 	return get_metrics_object(o, "metrics", r->final, at);
 }
 
-static int
-is_blank(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
-}
-
 /* Lines of other events (decision, ...) are someone else's business. */
 static int
 take_line(struct agg *a, const char *buf, size_t len, const struct where *at)
@@ -525,6 +637,9 @@ take_line(struct agg *a, const char *buf, size_t len, const struct where *at)
 
 	if (is_blank(buf, len))
 		return 0;
+	if (buf[len] == '\0' && (rc = fast_step(a, buf, len, at)) != -1)
+		return rc;
+	rc = 0;
 	if ((o = json_loadb(buf, len, JSON_DECODE_ANY, &err)) == NULL)
 		return data_error(at, "not JSON (%s)", err.text);
 	if (!json_is_object(o))

@@ -11,6 +11,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "lib/atomicfile.h"
 #include "lib/cli.h"
 #include "lib/jsonw.h"
 #include "lib/params.h"
@@ -229,25 +230,20 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 static int
 write_config(struct jw *w, const char *path)
 {
-	char tmp[4200];
-	FILE *f;
+	struct atomic_file file;
 
 	if (path == NULL)
 		return jw_write_line(w, stdout) == 0 ? 0 : EX_IOERR;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
-	    (f = fopen(tmp, "w")) == NULL) {
-		fprintf(stderr, PROG ": cannot create %s.tmp: %s\n", path,
+	if (atomic_open(&file, path) != 0) {
+		fprintf(stderr, PROG ": cannot create %s: %s\n", path,
 		    strerror(errno));
 		return EX_CANTCREAT;
 	}
-	if (jw_write_line(w, f) != 0 || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
-		fprintf(stderr, PROG ": cannot write %s: %s\n", path,
-		    strerror(errno));
-		remove(tmp);
-		return EX_CANTCREAT;
-	}
-	return 0;
+	if (jw_write_line(w, file.f) == 0 && atomic_commit(&file) == 0)
+		return 0;
+	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
+	atomic_abort(&file);
+	return EX_CANTCREAT;
 }
 
 int

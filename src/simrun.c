@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "lib/atomicfile.h"
 #include "lib/cli.h"
 #include "lib/jsonw.h"
 #include "lib/llm.h"
@@ -504,33 +505,31 @@ file_error(const char *what, const char *path)
 }
 
 /*
- * A run written to its own file appears under its final name only once
- * complete (a failed run's file ends with its failed end line); then a
- * done line on stdout tells a watcher.
+ * A run written to its own file appears under its name only once complete
+ * (a failed run's file ends with its failed end line); then a done line
+ * on stdout, one write, tells a watcher.
  */
 static int
 play_run_to_file(struct runner *r, long run_id)
 {
-	char path[4096], tmp[4200];
+	struct atomic_file file;
+	char path[4096];
 	int rc;
 
-	if (snprintf(path, sizeof(path), "%s/run_%ld.jsonl", r->output_dir,
-	    run_id) >= (int)sizeof(path))
-		return usage_error("--output-dir is too long:", r->output_dir);
-	/* a name of its own: a stray process may be writing the same run */
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if ((r->out = fopen(tmp, "w")) == NULL)
-		return file_error("create", tmp);
+	snprintf(path, sizeof(path), "%s/run_%ld.jsonl", r->output_dir, run_id);
+	if (atomic_open(&file, path) != 0)
+		return file_error("create", path);
+	r->out = file.f;
 	if (r->llm != NULL && r->llm->decision_log != NULL)
 		r->llm->decision_log = r->out;
 	rc = play_run(r, run_id);
-	if (fclose(r->out) != 0 && rc == 0)
-		rc = EX_IOERR;
 	r->out = stdout;
-	if (rc == EX_IOERR)
-		return file_error("write", tmp);
-	if (rename(tmp, path) != 0)
-		return file_error("rename to", path);
+	if (rc == EX_IOERR) {
+		atomic_abort(&file);
+		return file_error("write", path);
+	}
+	if (atomic_commit(&file) != 0)
+		return file_error("write", path);
 	printf("{\"event\":\"done\",\"run_id\":%ld,\"status\":\"%s\"}\n",
 	    run_id, rc == 0 ? "ok" : "failed");
 	if (fflush(stdout) != 0)

@@ -18,6 +18,11 @@ setup() {
 	run "$BATS_TEST_TMPDIR/root/opt/sim/bin/simrun" --version
 	assert_success
 	assert_file_exists "$BATS_TEST_TMPDIR/root/opt/sim/share/simtools/scenarios/baseline.json"
+	cd "$BATS_TEST_TMPDIR"
+	run "$BATS_TEST_TMPDIR/root/opt/sim/bin/baseline_runner" --runs 3 --grid-size 10 \
+	    --num-type-a 40 --num-type-b 40
+	assert_success
+	assert_line "Total runs: 3"
 }
 
 @test "run-tests counts TAP results into the closing line and fails on a failure" {

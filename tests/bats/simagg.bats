@@ -315,3 +315,24 @@ print(len(rows), {len(r) for r in rows}, rows[1][22])' "$OUT/run_summary.csv"
 	# generous for loaded CI machines; about 0.13 s on an idle one
 	[ $(( (end - start) / 1000000 )) -lt 1000 ]
 }
+
+@test "step lines read by the fast scanner and by jansson give the same files" {
+	simrun --grid-size 10 --num-type-a 40 --num-type-b 40 --run-id 0-9 > "$BATS_TEST_TMPDIR/as_is"
+	# other key order and spacing: not simrun's own shape, so jansson reads them
+	jq -c 'if .event == "step" then {step, run_id} + . else . end' "$BATS_TEST_TMPDIR/as_is" |
+	    sed 's/^{/{ /' > "$BATS_TEST_TMPDIR/reshaped"
+	run grep -c '^{"event":"step"' "$BATS_TEST_TMPDIR/reshaped"
+	assert_output 0
+	simagg --output-dir "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/as_is" > /dev/null
+	simagg --output-dir "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/reshaped" > /dev/null
+	run diff -r "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	assert_success
+}
+
+@test "a malformed step line is still refused with its place" {
+	simrun --grid-size 10 --num-type-a 40 --num-type-b 40 --run-id 0 > "$BATS_TEST_TMPDIR/runs"
+	sed -i '3s/"moves":[0-9]*/"moves":01/' "$BATS_TEST_TMPDIR/runs"
+	run --separate-stderr simagg --no-files "$BATS_TEST_TMPDIR/runs"
+	assert_equal "$status" 65
+	assert_regex "$stderr" "runs:3: "
+}

@@ -167,3 +167,22 @@ bad_usage() {
 	assert_success
 	assert_output 10
 }
+
+@test "--output-dir: one complete file per run, a done line each, nothing half-written" {
+	out=$BATS_TEST_TMPDIR/runs
+	mkdir "$out"
+	run --separate-stderr simrun --grid-size 10 --num-type-a 40 --num-type-b 40 --run-id 3,5 --output-dir "$out"
+	assert_success
+	assert_output "$(printf '{"event":"done","run_id":3,"status":"ok"}\n{"event":"done","run_id":5,"status":"ok"}')"
+	run cmp "$out/run_5.jsonl" <(simrun --grid-size 10 --num-type-a 40 --num-type-b 40 --run-id 5)
+	assert_success
+	# a second writer replaces the file whole
+	simrun --grid-size 10 --num-type-a 40 --num-type-b 40 --run-id 5 --output-dir "$out" > /dev/null
+	run cmp "$out/run_5.jsonl" <(simrun --grid-size 10 --num-type-a 40 --num-type-b 40 --run-id 5)
+	assert_success
+	run ls -A "$out"
+	assert_output "$(printf 'run_3.jsonl\nrun_5.jsonl')"
+	run --separate-stderr simrun --run-id 0 --output-dir "$BATS_TEST_TMPDIR/absent"
+	assert_equal "$status" 73
+	assert_regex "$stderr" "cannot create .*absent/run_0.jsonl"
+}
