@@ -274,3 +274,14 @@ latest() {
 	assert_success
 	assert_line --partial "Results saved to: experiments/llm_conflict_"
 }
+
+@test "progress on a terminal: a live bar in the seed's format" {
+	# script(1) gives the runner a terminal
+	script -qec "baseline_runner --runs 12 --batch-size 1 ${SMALL[*]}" /dev/null > tty.out
+	run bash -c "tr '\r' '\n' < tty.out | grep -a 'Running baseline simulations' | tail -n 1"
+	assert_output --regexp '^Running baseline simulations: 100%\|████████\| 12/12 \[[0-9]{2}:[0-9]{2}<00:00, +[0-9.]+(it/s|s/it)\]'
+	run grep -c $'\r' tty.out
+	[ "$output" -ge 2 ]
+	run grep -a -c '^\[run-progress\]' tty.out
+	assert_output 0
+}
