@@ -256,12 +256,15 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 }
 
 static void
-put_llm_stats(struct jw *w, const struct llm_stats *s)
+put_llm_stats(struct jw *w, const struct llm_agent *a,
+    const struct llm_stats *s)
 {
 	jw_kv_int(w, "llm_calls", s->calls);
 	jw_kv_double(w, "llm_time_s", s->time_s);
 	jw_kv_int(w, "parse_failures", s->parse_failures);
 	jw_kv_int(w, "retries", s->retries);
+	if (a->pool != NULL)
+		jw_kv_int(w, "prefetch_wasted", s->prefetch_wasted);
 }
 
 static int
@@ -278,7 +281,7 @@ print_step(struct runner *r, long run_id, int step,
 	jw_kv_int(w, "moves", counts->moves);
 	put_metrics(w, m);
 	if (r->llm != NULL)
-		put_llm_stats(w, &r->llm->step);
+		put_llm_stats(w, r->llm, &r->llm->step);
 	jw_object_end(w);
 	return jw_write_line(w, r->out);
 }
@@ -320,7 +323,7 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	if (r->llm != NULL) {
 		const struct llm_stats *s = &r->llm->run;
 
-		put_llm_stats(w, s);
+		put_llm_stats(w, r->llm, s);
 		jw_kv_double(w, "avg_llm_response_time_s",
 		    s->time_s / (double)(s->calls > 0 ? s->calls : 1));
 	}
@@ -371,8 +374,11 @@ play_run(struct runner *r, long run_id)
 	world_place(r->world, p->seed, (uint64_t)run_id);
 	metrics_compute(r->metrics, r->world->cell, &m);
 	out.final = m;
-	if (r->llm != NULL)
+	if (r->llm != NULL) {
 		memset(&r->llm->run, 0, sizeof(r->llm->run));
+		if (r->llm->pool != NULL)
+			prefetch_reset(r->llm->pool);
+	}
 	if (print_start(r, run_id, &m) != 0)
 		return EX_IOERR;
 	for (key.step = 0; key.step < p->max_steps; key.step++) {
@@ -408,8 +414,9 @@ load_scenario(const struct sim_params *p, struct scenario *s)
 	return 0;
 }
 
-static struct llm_client *
-new_client(const struct sim_params *p)
+/* The clients of an LLM agent: one, plus a pool for --llm-concurrency. */
+static int
+new_clients(const struct sim_params *p, struct llm_agent *a)
 {
 	struct llm_config cfg = {
 		.url = params_llm_url(p), .model = p->llm_model,
@@ -421,21 +428,24 @@ new_client(const struct sim_params *p)
 		.retry_base_ms = p->retry_base_ms,
 		.retry_max_ms = p->retry_max_ms,
 	};
-	struct llm_client *c;
 	char err[512], *key;
 
 	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
-		return NULL;
+		return EX_CONFIG;
 	}
 	cfg.api_key = key;
-	if ((c = llm_client_new(&cfg, err, sizeof(err))) == NULL)
+	a->concurrency = p->llm_concurrency;
+	if ((a->client = llm_client_new(&cfg, err, sizeof(err))) == NULL ||
+	    (a->concurrency > 1 && (a->pool = prefetch_new(&cfg,
+	    a->concurrency, err, sizeof(err))) == NULL))
 		fprintf(stderr, PROG ": %s\n", err);
 	if (key != NULL) {
 		memset(key, 0, strlen(key));
 		free(key);
 	}
-	return c;
+	return a->client == NULL || (a->concurrency > 1 && a->pool == NULL) ?
+	    EX_CONFIG : 0;
 }
 
 static int
@@ -448,12 +458,14 @@ llm_init(struct runner *r, const struct options *o)
 	jw_init(&r->llm->line);
 	if ((rc = load_scenario(&o->params, &r->scenario)) != 0)
 		return rc;
-	if ((r->llm->client = new_client(&o->params)) == NULL)
-		return EX_CONFIG;
+	if ((rc = new_clients(&o->params, r->llm)) != 0)
+		return rc;
 	r->llm->scenario = &r->scenario;
 	r->llm->decision_log = o->decision_log ? r->out : NULL;
 	r->decider.decide = llm_agent_decide;
 	r->decider.ctx = r->llm;
+	if (r->llm->pool != NULL)
+		r->decider.lookahead = llm_agent_lookahead;
 	return 0;
 }
 
@@ -486,6 +498,7 @@ runner_free(struct runner *r)
 {
 	if (r->llm != NULL) {
 		llm_client_free(r->llm->client);
+		prefetch_free(r->llm->pool);
 		jw_free(&r->llm->line);
 		free(r->llm);
 	}

@@ -309,21 +309,17 @@ curl_failure(struct llm_client *c, CURLcode rc, char *err, size_t errlen)
 	}
 }
 
-/* One request and its response; counts the call if a response came. */
-static enum exchange
-exchange(struct llm_client *c, const char *prompt, uint32_t seed, int seeded,
-    struct llm_reply *reply, struct llm_stats *stats, char *err,
-    size_t errlen)
+/* Puts one request on the client's handle. */
+static int
+prepare(struct llm_client *c, const char *prompt, uint32_t seed, int seeded,
+    char *err, size_t errlen)
 {
 	size_t len;
 	const char *body = build_body(c, prompt, seed, seeded, &len);
-	double elapsed = 0;
-	long status = 0;
-	CURLcode rc;
 
 	if (body == NULL) {
 		snprintf(err, errlen, "out of memory building a request");
-		return EX_TRANSIENT;
+		return -1;
 	}
 	c->response.len = 0;
 	c->response.overflow = 0;
@@ -332,9 +328,20 @@ exchange(struct llm_client *c, const char *prompt, uint32_t seed, int seeded,
 	if (curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body) ||
 	    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)len)) {
 		snprintf(err, errlen, "cannot set up the request");
-		return EX_FINAL;
+		return -1;
 	}
-	rc = curl_easy_perform(c->curl);
+	return 0;
+}
+
+/* What a finished transfer came to; counts the call if a response came. */
+static enum exchange
+settle(struct llm_client *c, CURLcode rc, struct llm_reply *reply,
+    struct llm_stats *stats, char *err, size_t errlen)
+{
+	double elapsed = 0;
+	long status = 0;
+	char text[384];
+
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(c->curl, CURLINFO_TOTAL_TIME, &elapsed);
 	reply->latency_s += elapsed;
@@ -346,15 +353,19 @@ exchange(struct llm_client *c, const char *prompt, uint32_t seed, int seeded,
 	}
 	if (status == 200)
 		return read_reply(c, reply, err, errlen);
-	error_text(&c->response, err, errlen);
-	{
-		char text[384];
-
-		snprintf(text, sizeof(text), "%s", err);
-		snprintf(err, errlen, "HTTP %ld from %s: %s", status, c->cfg.url,
-		    text);
-	}
+	error_text(&c->response, text, sizeof(text));
+	snprintf(err, errlen, "HTTP %ld from %s: %s", status, c->cfg.url, text);
 	return is_transient_status(status) ? EX_TRANSIENT : EX_FINAL;
+}
+
+static enum exchange
+exchange(struct llm_client *c, const char *prompt, uint32_t seed, int seeded,
+    struct llm_reply *reply, struct llm_stats *stats, char *err,
+    size_t errlen)
+{
+	if (prepare(c, prompt, seed, seeded, err, errlen) != 0)
+		return EX_FINAL;
+	return settle(c, curl_easy_perform(c->curl), reply, stats, err, errlen);
 }
 
 static void
@@ -496,4 +507,33 @@ llm_read_key(const char *file, char **key, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void *
+llm_handle(struct llm_client *c)
+{
+	return c->curl;
+}
+
+int
+llm_start(struct llm_client *c, const char *prompt, uint32_t seed)
+{
+	char err[128];
+
+	return prepare(c, prompt, seed, 1, err, sizeof(err));
+}
+
+/* The answer of a transfer started with llm_start, or LLM_UNPARSED. */
+enum llm_answer
+llm_finish(struct llm_client *c, int curl_code, struct llm_reply *reply,
+    struct llm_stats *stats)
+{
+	char err[512];
+
+	memset(reply, 0, sizeof(*reply));
+	reply->attempts = 1;
+	if (settle(c, (CURLcode)curl_code, reply, stats, err, sizeof(err)) !=
+	    EX_REPLY)
+		return reply->answer = LLM_UNPARSED;
+	return reply->answer = llm_parse_answer(reply->text);
 }

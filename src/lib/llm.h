@@ -28,6 +28,7 @@ struct llm_stats {
 	double time_s;            /* time spent on those */
 	long retries;             /* requests sent again */
 	long parse_failures;      /* decisions that fell back to STAY */
+	long prefetch_wasted;     /* early answers whose context had changed */
 };
 
 enum llm_answer { LLM_STAY = 0, LLM_MOVE = 1, LLM_UNPARSED = -1 };
@@ -61,6 +62,17 @@ enum llm_result llm_probe(struct llm_client *c, const char *prompt,
     struct llm_reply *reply, char *err, size_t errlen);
 
 enum llm_answer llm_parse_answer(const char *text);
+
+/*
+ * For many requests in flight (curl's multi interface): llm_start puts a
+ * request on the client's own handle (llm_handle), and once the transfer
+ * is done llm_finish reads its answer; any failure is LLM_UNPARSED, and
+ * the caller then asks again with llm_ask, which retries.
+ */
+void *llm_handle(struct llm_client *c);
+int llm_start(struct llm_client *c, const char *prompt, uint32_t seed);
+enum llm_answer llm_finish(struct llm_client *c, int curl_code,
+    struct llm_reply *reply, struct llm_stats *stats);
 
 /* The API key from a file (first line) or LLM_API_KEY; NULL if none. */
 int llm_read_key(const char *file, char **key, char *err, size_t errlen);

@@ -11,6 +11,49 @@ llm_stats_add(struct llm_stats *total, const struct llm_stats *part)
 	total->time_s += part->time_s;
 	total->retries += part->retries;
 	total->parse_failures += part->parse_failures;
+	total->prefetch_wasted += part->prefetch_wasted;
+}
+
+static uint32_t
+request_seed(const struct step_key *key, int id)
+{
+	return (uint32_t)(rng_key(key->seed, key->run_id, (uint64_t)key->step,
+	    (uint64_t)id, RNG_REQUEST_SEED) & 0x7fffffff);
+}
+
+/*
+ * Keeps requests in flight for the next agents, about the grid as it
+ * stands now: a request whose agent's neighbourhood has changed since it
+ * was sent (an earlier mover) is sent again at once.
+ */
+void
+llm_agent_lookahead(void *agent, const struct world *w, const int *next,
+    int count, const struct step_key *key)
+{
+	struct llm_agent *a = agent;
+
+	for (int j = 0; j < count && j < a->concurrency; j++) {
+		char context[CONTEXT_LEN + 1], *prompt;
+		const char *asked = prefetch_context(a->pool, key->step, next[j]);
+		int id = next[j], rc;
+
+		world_context(w, w->pos[id], context);
+		if (asked != NULL && memcmp(asked, context, CONTEXT_LEN) == 0)
+			continue;
+		if (asked != NULL) {
+			prefetch_cancel(a->pool, key->step, id);
+			a->step.prefetch_wasted++;
+		}
+		prompt = scenario_prompt(a->scenario, world_agent_type(w, id),
+		    context);
+		if (prompt == NULL)
+			return;
+		rc = prefetch_start(a->pool, key->step, id, context, prompt,
+		    request_seed(key, id));
+		free(prompt);
+		if (rc != 0)
+			return;
+	}
 }
 
 static const char *
@@ -50,19 +93,37 @@ log_decision(struct llm_agent *a, const struct world *w, int id,
 	return jw_write_line(j, a->decision_log);
 }
 
+static int
+take_answer(struct llm_agent *a, const struct world *w, int id,
+    const struct step_key *key, const char *context, uint32_t seed,
+    const struct llm_reply *reply, int *move)
+{
+	*move = reply->answer == LLM_MOVE;
+	if (a->decision_log != NULL && log_decision(a, w, id, key, context,
+	    seed, reply) != 0) {
+		a->failure = LLM_GAVE_UP;
+		snprintf(a->reason, sizeof(a->reason), "cannot write the "
+		    "decision log");
+		return -1;
+	}
+	return 0;
+}
+
 /* A decider: the agent's context goes into the scenario's prompt. */
 int
 llm_agent_decide(void *agent, const struct world *w, int id,
     const struct step_key *key, int *move)
 {
 	struct llm_agent *a = agent;
-	uint32_t seed = (uint32_t)(rng_key(key->seed, key->run_id,
-	    (uint64_t)key->step, (uint64_t)id, RNG_REQUEST_SEED) & 0x7fffffff);
+	uint32_t seed = request_seed(key, id);
 	char context[CONTEXT_LEN + 1];
 	struct llm_reply reply;
 	char *prompt;
 
 	world_context(w, w->pos[id], context);
+	if (a->pool != NULL && prefetch_take(a->pool, key->step, id, context,
+	    &reply, &a->step, &a->step.prefetch_wasted) != LLM_UNPARSED)
+		return take_answer(a, w, id, key, context, seed, &reply, move);
 	if ((prompt = scenario_prompt(a->scenario, world_agent_type(w, id),
 	    context)) == NULL) {
 		a->failure = LLM_GAVE_UP;
@@ -74,13 +135,5 @@ llm_agent_decide(void *agent, const struct world *w, int id,
 	free(prompt);
 	if (a->failure != LLM_OK)
 		return -1;
-	*move = reply.answer == LLM_MOVE;
-	if (a->decision_log != NULL && log_decision(a, w, id, key, context,
-	    seed, &reply) != 0) {
-		a->failure = LLM_GAVE_UP;
-		snprintf(a->reason, sizeof(a->reason), "cannot write the "
-		    "decision log");
-		return -1;
-	}
-	return 0;
+	return take_answer(a, w, id, key, context, seed, &reply, move);
 }

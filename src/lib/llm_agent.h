@@ -6,11 +6,14 @@
 
 #include "jsonw.h"
 #include "llm.h"
+#include "prefetch.h"
 #include "scenario.h"
 #include "world.h"
 
 struct llm_agent {
 	struct llm_client *client;
+	struct prefetch *pool;     /* NULL: one request at a time */
+	int concurrency;
 	const struct scenario *scenario;
 	FILE *decision_log;        /* NULL: no decision lines */
 	struct jw line;
@@ -22,6 +25,8 @@ struct llm_agent {
 
 int llm_agent_decide(void *agent, const struct world *w, int id,
     const struct step_key *key, int *move);
+void llm_agent_lookahead(void *agent, const struct world *w, const int *next,
+    int count, const struct step_key *key);
 void llm_stats_add(struct llm_stats *total, const struct llm_stats *part);
 
 #endif

@@ -10,7 +10,8 @@
 #define FIELD(name) offsetof(struct sim_params, name)
 #define TEXT(name) FIELD(name), 1, sizeof(((struct sim_params *)0)->name)
 
-static const char *const agent_names[] = { "mechanical", "llm", NULL };
+static const char *const agent_names[] = { "mechanical", "llm", "table",
+	NULL };
 static const char *const api_names[] = { "openai", "ollama", NULL };
 
 const struct param_spec param_specs[] = {
@@ -30,7 +31,7 @@ const struct param_spec param_specs[] = {
 	{ "seed", "seed", PARAM_SEED, FIELD(seed), 0, (double)SEED_MAX, NULL,
 	    "a whole number from 0 to 9007199254740991", 0 },
 	{ "agent", "agent", PARAM_ENUM, FIELD(agent), 0, 0, agent_names,
-	    "mechanical or llm", 0 },
+	    "mechanical, llm or table", 0 },
 	{ "scenario", "scenario", PARAM_STRING, TEXT(scenario), NULL,
 	    "a scenario name such as baseline", 1 },
 	{ "scenario_file", "scenario-file", PARAM_STRING, TEXT(scenario_file),
@@ -61,6 +62,15 @@ const struct param_spec param_specs[] = {
 	    3600000, NULL, "milliseconds, from 0 to 3600000", 1 },
 	{ "llm_api_key_file", "llm-api-key-file", PARAM_STRING,
 	    TEXT(llm_api_key_file), NULL, "a file name", 1 },
+	{ "llm_concurrency", "llm-concurrency", PARAM_INT,
+	    FIELD(llm_concurrency), 1, 256, NULL, "a whole number from 1 to 256",
+	    1 },
+	{ "llm_slots", "llm-slots", PARAM_STRING, TEXT(llm_slots), NULL,
+	    "a whole number of slots, or auto", 1 },
+	{ "llm_cache", "llm-cache", PARAM_STRING, TEXT(llm_cache), NULL,
+	    "a file name", 1 },
+	{ "table", "table", PARAM_STRING, TEXT(table), NULL,
+	    "a decision table file (simprobe's)", 0 },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
@@ -87,6 +97,7 @@ params_defaults(struct sim_params *p)
 	p->request_timeout = 60;
 	p->retry_base_ms = 500;
 	p->retry_max_ms = 30000;
+	p->llm_concurrency = 1;
 }
 
 const struct param_spec *

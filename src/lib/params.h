@@ -8,7 +8,7 @@
 /* Seeds stay exact in every JSON tool (jq reads numbers as doubles). */
 #define SEED_MAX 9007199254740991ULL
 
-enum agent_kind { AGENT_MECHANICAL, AGENT_LLM };
+enum agent_kind { AGENT_MECHANICAL, AGENT_LLM, AGENT_TABLE };
 enum llm_api { LLM_API_OPENAI, LLM_API_OLLAMA };
 
 struct sim_params {
@@ -35,6 +35,10 @@ struct sim_params {
 	int retry_base_ms;
 	int retry_max_ms;
 	char llm_api_key_file[1024];
+	int llm_concurrency;       /* requests in flight within a run */
+	char llm_slots[32];        /* "", a number, or "auto" */
+	char llm_cache[1024];      /* decision cache file, "" for none */
+	char table[1024];          /* decision table for --agent table */
 };
 
 enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_ENUM,

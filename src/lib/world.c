@@ -150,6 +150,8 @@ world_step(struct world *w, const struct decider *d,
 	for (int i = 0; i < w->nagents; i++) {
 		int agent = w->order[i], move = 0;
 
+		if (d->lookahead != NULL)
+			d->lookahead(d->ctx, w, w->order + i, w->nagents - i, key);
 		if (d->decide(d->ctx, w, agent, key, &move) != 0)
 			return -1;
 		out->decisions++;

@@ -32,11 +32,15 @@ struct step_key {
 /*
  * An agent kind.  decide() sets *move for the agent on its cell and
  * returns 0, or returns -1 when no decision could be had (the run fails).
+ * lookahead(), if set, is shown the agents whose turn comes next (the
+ * first is about to decide) before each decision.
  */
 struct decider {
 	int (*decide)(void *ctx, const struct world *w, int agent,
 	    const struct step_key *key, int *move);
 	void *ctx;
+	void (*lookahead)(void *ctx, const struct world *w, const int *next,
+	    int count, const struct step_key *key);
 };
 
 struct step_counts {

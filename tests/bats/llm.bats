@@ -241,3 +241,39 @@ outcomes() {
 	run jq -c 'select(.event == "start") | [.scenario, .type_a, .type_b]' <<< "$output"
 	assert_output '["mine","cats","dogs"]'
 }
+
+# the runs' outcomes and every count but those that depend on timing
+# or on how many early answers went stale
+settled() {
+	jq -c 'del(.llm_time_s, .avg_llm_response_time_s, .prefetch_wasted, .latency_s)' "$@"
+}
+
+@test "--llm-concurrency K: the same lines for every K" {
+	start_fakellm --slots 8
+	for k in 1 2 8; do
+		simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0-2 --seed 4 \
+		    --llm-concurrency "$k" --decision-log > "$BATS_TEST_TMPDIR/k$k"
+	done
+	run cmp <(settled "$BATS_TEST_TMPDIR/k1") <(settled "$BATS_TEST_TMPDIR/k2")
+	assert_success
+	run cmp <(settled "$BATS_TEST_TMPDIR/k1") <(settled "$BATS_TEST_TMPDIR/k8")
+	assert_success
+	run jq -s -e '[.[] | select(.event == "end")] | all(.prefetch_wasted >= 0)' "$BATS_TEST_TMPDIR/k8"
+	assert_success
+	# with some latency, K requests are really in flight at once
+	start_fakellm --slots 8 --latency-ms 20
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0 --max-steps 1 \
+	    --llm-concurrency 8 > /dev/null
+	run curl -s "$BASE/stats"
+	run jq -e '.max_in_flight == 8' <<< "$output"
+	assert_success
+}
+
+@test "--llm-concurrency under a 20% fault rate still ends like the mechanical run" {
+	start_fakellm --slots 8 --fault-rate 0.2 --faults 500,503,429,drop,malformed,empty,chatty
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0-1 --llm-concurrency 6 \
+	    --retry-base-ms 1 --retry-max-ms 20 --llm-retries 40 --parse-retries 10 > "$BATS_TEST_TMPDIR/faulty"
+	run cmp <(outcomes "$BATS_TEST_TMPDIR/faulty" | jq -c 'del(.prefetch_wasted)') \
+	    <(outcomes <(simrun "${SMALL[@]}" --run-id 0-1))
+	assert_success
+}

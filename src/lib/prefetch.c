@@ -1,0 +1,172 @@
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prefetch.h"
+
+enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_DONE };
+
+struct slot {
+	struct llm_client *client;
+	enum slot_state state;
+	int step, agent;
+	char context[CONTEXT_LEN + 1];
+	int curl_code;
+};
+
+struct prefetch {
+	CURLM *multi;
+	struct slot *slots;
+	int n;
+};
+
+struct prefetch *
+prefetch_new(const struct llm_config *cfg, int k, char *err, size_t errlen)
+{
+	struct prefetch *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || (p->slots = calloc((size_t)k, sizeof(*p->slots))) ==
+	    NULL || (p->multi = curl_multi_init()) == NULL) {
+		snprintf(err, errlen, "out of memory for %d requests in flight", k);
+		prefetch_free(p);
+		return NULL;
+	}
+	for (p->n = 0; p->n < k; p->n++)
+		if ((p->slots[p->n].client = llm_client_new(cfg, err,
+		    errlen)) == NULL) {
+			prefetch_free(p);
+			return NULL;
+		}
+	return p;
+}
+
+void
+prefetch_free(struct prefetch *p)
+{
+	if (p == NULL)
+		return;
+	if (p->slots != NULL) {
+		prefetch_reset(p);
+		for (int i = 0; i < p->n; i++)
+			llm_client_free(p->slots[i].client);
+	}
+	if (p->multi != NULL)
+		curl_multi_cleanup(p->multi);
+	free(p->slots);
+	free(p);
+}
+
+void
+prefetch_reset(struct prefetch *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		if (p->slots[i].state == SLOT_BUSY)
+			curl_multi_remove_handle(p->multi,
+			    llm_handle(p->slots[i].client));
+		p->slots[i].state = SLOT_IDLE;
+	}
+}
+
+static struct slot *
+find(const struct prefetch *p, int step, int agent)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->slots[i].state != SLOT_IDLE &&
+		    p->slots[i].step == step && p->slots[i].agent == agent)
+			return &p->slots[i];
+	return NULL;
+}
+
+const char *
+prefetch_context(const struct prefetch *p, int step, int agent)
+{
+	struct slot *s = find(p, step, agent);
+
+	return s != NULL ? s->context : NULL;
+}
+
+void
+prefetch_cancel(struct prefetch *p, int step, int agent)
+{
+	struct slot *s = find(p, step, agent);
+
+	if (s == NULL)
+		return;
+	if (s->state == SLOT_BUSY)
+		curl_multi_remove_handle(p->multi, llm_handle(s->client));
+	s->state = SLOT_IDLE;
+}
+
+/* Moves transfers along without waiting, and marks the finished ones. */
+static void
+progress(struct prefetch *p)
+{
+	CURLMsg *msg;
+	int running, left;
+
+	curl_multi_perform(p->multi, &running);
+	while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		for (int i = 0; i < p->n; i++) {
+			struct slot *s = &p->slots[i];
+
+			if (s->state == SLOT_BUSY &&
+			    llm_handle(s->client) == msg->easy_handle) {
+				s->curl_code = msg->data.result;
+				s->state = SLOT_DONE;
+				curl_multi_remove_handle(p->multi,
+				    msg->easy_handle);
+				break;
+			}
+		}
+	}
+}
+
+int
+prefetch_start(struct prefetch *p, int step, int agent, const char *context,
+    const char *prompt, uint32_t seed)
+{
+	struct slot *s = NULL;
+
+	for (int i = 0; i < p->n && s == NULL; i++)
+		if (p->slots[i].state == SLOT_IDLE)
+			s = &p->slots[i];
+	if (s == NULL || llm_start(s->client, prompt, seed) != 0 ||
+	    curl_multi_add_handle(p->multi, llm_handle(s->client)) != CURLM_OK)
+		return -1;
+	s->state = SLOT_BUSY;
+	s->step = step;
+	s->agent = agent;
+	memcpy(s->context, context, sizeof(s->context));
+	progress(p);
+	return 0;
+}
+
+enum llm_answer
+prefetch_take(struct prefetch *p, int step, int agent, const char *context,
+    struct llm_reply *reply, struct llm_stats *stats, long *wasted)
+{
+	struct slot *s = find(p, step, agent);
+	enum llm_answer answer;
+	int same;
+
+	if (s == NULL)
+		return LLM_UNPARSED;
+	progress(p);
+	while (s->state == SLOT_BUSY) {
+		curl_multi_poll(p->multi, NULL, 0, 1000, NULL);
+		progress(p);
+	}
+	same = memcmp(s->context, context, CONTEXT_LEN) == 0;
+	answer = llm_finish(s->client, s->curl_code, reply, NULL);
+	s->state = SLOT_IDLE;
+	if (!same || answer == LLM_UNPARSED) {
+		(*wasted)++;
+		return LLM_UNPARSED;
+	}
+	/* counted as the one call a sequential run makes for this decision */
+	stats->calls++;
+	stats->time_s += reply->latency_s;
+	return answer;
+}

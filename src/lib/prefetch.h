@@ -1,0 +1,42 @@
+/*
+ * Requests in flight for the agents whose turn comes next (curl's multi
+ * interface, one thread), each about the neighbourhood as it stood when
+ * asked.
+ */
+#ifndef PREFETCH_H
+#define PREFETCH_H
+
+#include "llm.h"
+#include "scenario.h"
+
+struct prefetch;
+
+/* k clients of their own, each on its own connection. */
+struct prefetch *prefetch_new(const struct llm_config *cfg, int k,
+    char *err, size_t errlen);
+void prefetch_free(struct prefetch *p);
+
+/* Drops whatever is in flight (a run starts or has failed). */
+void prefetch_reset(struct prefetch *p);
+
+/* The context a request for (step, agent) asked about, or NULL if none. */
+const char *prefetch_context(const struct prefetch *p, int step, int agent);
+
+/* Drops the request for (step, agent): its context has changed. */
+void prefetch_cancel(struct prefetch *p, int step, int agent);
+
+/* Asks on an idle client; 0, or -1 when none is idle or it failed. */
+int prefetch_start(struct prefetch *p, int step, int agent,
+    const char *context, const char *prompt, uint32_t seed);
+
+/*
+ * Waits for the request of (step, agent) and frees its client.  Returns
+ * its answer when the context is still the one asked about and the reply
+ * was MOVE or STAY (the call then counts in stats); otherwise LLM_UNPARSED,
+ * counted in *wasted.
+ */
+enum llm_answer prefetch_take(struct prefetch *p, int step, int agent,
+    const char *context, struct llm_reply *reply, struct llm_stats *stats,
+    long *wasted);
+
+#endif
