@@ -19,6 +19,7 @@
 #include "lib/params.h"
 #include "lib/runids.h"
 #include "lib/scenario.h"
+#include "lib/table.h"
 #include "lib/world.h"
 
 #define PROG "simrun"
@@ -48,6 +49,7 @@ struct runner {
 	struct metrics_work *metrics;
 	struct decider decider;
 	struct llm_agent *llm;     /* NULL for mechanical agents */
+	struct decision_table *table;  /* NULL unless --agent table */
 	struct scenario scenario;
 	struct jw line;
 	char *grid;
@@ -75,7 +77,7 @@ usage(FILE *f)
 	    "  --similarity-threshold T    least alike share to stay (default 0.5)\n"
 	    "  --no-move-threshold K       zero-move steps that converge (default 5)\n"
 	    "  --max-steps N               step cap per run (default 1000)\n"
-	    "  --agent KIND                mechanical (default) or llm\n"
+	    "  --agent KIND                mechanical (default), llm or table\n"
 	    "  --no-steps                  omit the per-step lines\n"
 	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
 	    "                              temporary name); print one done line\n"
@@ -99,6 +101,11 @@ usage(FILE *f)
 	    "  --llm-api-key-file FILE     read the API key from FILE instead\n"
 	    "  --decision-log              add a line per LLM decision\n"
 	    "  --check-llm                 send one request, report, exit 0 or 69\n"
+	    "\n"
+	    "Table agents (--agent table) move with the P(MOVE) that simprobe\n"
+	    "measured for what they see; no server is asked:\n"
+	    "  --table FILE                the decision table; its scenario must\n"
+	    "                              be --scenario's\n"
 	    "  -h, --help                  print this help and exit\n"
 	    "  -V, --version               print the version and exit\n");
 }
@@ -247,6 +254,19 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_string(w, "llm_api", llm_api_name(p->llm_api));
 		jw_kv_double(w, "temperature", p->temperature);
 		jw_kv_int(w, "max_tokens", p->max_tokens);
+		jw_kv_int(w, "llm_concurrency", p->llm_concurrency);
+		jw_kv_int(w, "llm_slots", slots_count(r->llm->slots));
+		if (r->llm->cache != NULL)
+			jw_kv_string(w, "llm_cache", p->llm_cache);
+	}
+	if (r->table != NULL) {
+		const struct table_header *t = table_info(r->table);
+
+		jw_kv_string(w, "scenario", r->scenario.name);
+		jw_kv_string(w, "table", p->table);
+		jw_kv_string(w, "table_key", table_key_name(t->key));
+		jw_kv_string(w, "table_model", t->model);
+		jw_kv_string(w, "table_method", table_method_name(t->method));
 	}
 	put_metrics_object(w, "initial", initial);
 	world_grid_string(r->world, r->grid);
@@ -265,6 +285,10 @@ put_llm_stats(struct jw *w, const struct llm_agent *a,
 	jw_kv_int(w, "retries", s->retries);
 	if (a->pool != NULL)
 		jw_kv_int(w, "prefetch_wasted", s->prefetch_wasted);
+	if (a->cache != NULL) {
+		jw_kv_int(w, "cache_hits", s->cache_hits);
+		jw_kv_int(w, "cache_misses", s->cache_misses);
+	}
 }
 
 static int
@@ -429,16 +453,27 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 		.retry_max_ms = p->retry_max_ms,
 	};
 	char err[512], *key;
+	int nslots;
 
-	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
+	if (slots_parse(p->llm_slots, cfg.url, &nslots, err, sizeof(err)) != 0 ||
+	    (nslots > 0 && (a->slots = slots_open(cfg.url, nslots, err,
+	    sizeof(err))) == NULL) ||
+	    llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
+		return EX_CONFIG;
+	}
+	a->cfg = cfg;
+	if (*p->llm_cache != '\0' && (a->cache = cache_open(p->llm_cache, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, PROG ": %s\n", err);
+		free(key);
 		return EX_CONFIG;
 	}
 	cfg.api_key = key;
 	a->concurrency = p->llm_concurrency;
 	if ((a->client = llm_client_new(&cfg, err, sizeof(err))) == NULL ||
 	    (a->concurrency > 1 && (a->pool = prefetch_new(&cfg,
-	    a->concurrency, err, sizeof(err))) == NULL))
+	    a->concurrency, a->slots, err, sizeof(err))) == NULL))
 		fprintf(stderr, PROG ": %s\n", err);
 	if (key != NULL) {
 		memset(key, 0, strlen(key));
@@ -470,6 +505,32 @@ llm_init(struct runner *r, const struct options *o)
 }
 
 static int
+table_init(struct runner *r, const struct sim_params *p)
+{
+	char err[1024];
+	int rc;
+
+	if (p->table[0] == '\0')
+		return usage_error("--agent table needs --table FILE (a table "
+		    "written by simprobe)", NULL);
+	if ((rc = load_scenario(p, &r->scenario)) != 0)
+		return rc;
+	if (table_load(p->table, r->scenario.name, &r->table, err,
+	    sizeof(err)) != 0 || table_check_scenario(r->table, &r->scenario,
+	    err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return EX_CONFIG;
+	}
+	/* a 1x1 or 2x2 grid shows contexts no table of contexts has */
+	if (table_info(r->table)->key == TABLE_KEY_CONTEXT && p->grid_size < 3)
+		return usage_error("a table of contexts needs --grid-size 3 or "
+		    "more", NULL);
+	r->decider.decide = table_decide;
+	r->decider.ctx = r->table;
+	return 0;
+}
+
+static int
 runner_init(struct runner *r, const struct options *o)
 {
 	const struct sim_params *p = &o->params;
@@ -490,6 +551,8 @@ runner_init(struct runner *r, const struct options *o)
 		    p->grid_size, p->grid_size);
 		return EX_OSERR;
 	}
+	if (p->agent == AGENT_TABLE && !o->check_llm)
+		return table_init(r, p);
 	return p->agent == AGENT_LLM || o->check_llm ? llm_init(r, o) : 0;
 }
 
@@ -499,9 +562,12 @@ runner_free(struct runner *r)
 	if (r->llm != NULL) {
 		llm_client_free(r->llm->client);
 		prefetch_free(r->llm->pool);
+		slots_close(r->llm->slots);
+		cache_close(r->llm->cache);
 		jw_free(&r->llm->line);
 		free(r->llm);
 	}
+	table_free(r->table);
 	scenario_free(&r->scenario);
 	world_free(r->world);
 	metrics_work_free(r->metrics);

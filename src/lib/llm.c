@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,10 @@ build_body(struct llm_client *c, const char *prompt, uint32_t seed,
 		jw_kv_int(w, "seed", seed);
 	if (ollama)
 		jw_object_end(w);
+	if (c->cfg.logprobs && !ollama) {
+		jw_kv_bool(w, "logprobs", 1);
+		jw_kv_int(w, "top_logprobs", 5);
+	}
 	jw_object_end(w);
 	return jw_text(w, len);
 }
@@ -536,4 +541,80 @@ llm_finish(struct llm_client *c, int curl_code, struct llm_reply *reply,
 	    EX_REPLY)
 		return reply->answer = LLM_UNPARSED;
 	return reply->answer = llm_parse_answer(reply->text);
+}
+
+/* Logprobs, for simprobe; kept apart at the end of the file. */
+
+/* Adds the probability of a top_logprobs entry to MOVE's or STAY's mass. */
+static void
+add_mass(json_t *entry, double mass[2])
+{
+	const char *token = json_string_value(json_object_get(entry, "token"));
+	json_t *lp = json_object_get(entry, "logprob");
+	size_t n;
+
+	if (token == NULL || !json_is_number(lp))
+		return;
+	while (isspace((unsigned char)*token))
+		token++;
+	n = strlen(token);
+	while (n > 0 && isspace((unsigned char)token[n - 1]))
+		n--;
+	if (n == 4 && strncasecmp(token, "MOVE", 4) == 0)
+		mass[LLM_MOVE] += exp(json_number_value(lp));
+	else if (n == 4 && strncasecmp(token, "STAY", 4) == 0)
+		mass[LLM_STAY] += exp(json_number_value(lp));
+}
+
+/* choices[0].logprobs.content[0].top_logprobs; 0 when there is none. */
+static int
+read_logprobs(const struct buffer *b, double mass[2])
+{
+	json_t *root = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
+	json_t *top = json_object_get(json_array_get(json_object_get(
+	    json_object_get(json_array_get(json_object_get(root, "choices"), 0),
+	    "logprobs"), "content"), 0), "top_logprobs");
+	int carried = json_is_array(top);
+	size_t i;
+	json_t *entry;
+
+	json_array_foreach(top, i, entry)
+		add_mass(entry, mass);
+	json_decref(root);
+	return carried;
+}
+
+enum llm_result
+llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
+    double mass[2], int *carried, struct llm_reply *reply,
+    struct llm_stats *stats, char *err, size_t errlen)
+{
+	int transient = 0;
+
+	memset(reply, 0, sizeof(*reply));
+	mass[0] = mass[1] = 0;
+	*carried = 0;
+	if (c->cfg.api == LLM_API_OLLAMA || !c->cfg.logprobs) {
+		snprintf(err, errlen, "logprobs need --llm-api openai: Ollama's "
+		    "native API does not return them");
+		return LLM_REFUSED;
+	}
+	for (;;) {
+		enum exchange e;
+
+		reply->attempts++;
+		e = exchange(c, prompt, seed, 1, reply, stats, err, errlen);
+		if (e == EX_FINAL)
+			return LLM_REFUSED;
+		if (e == EX_REPLY) {
+			reply->answer = llm_parse_answer(reply->text);
+			*carried = read_logprobs(&c->response, mass);
+			return LLM_OK;
+		}
+		if (transient++ >= c->cfg.retries)
+			return LLM_GAVE_UP;
+		if (stats != NULL)
+			stats->retries++;
+		sleep_ms(backoff_ms(c, transient, seed));
+	}
 }

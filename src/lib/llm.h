@@ -20,6 +20,7 @@ struct llm_config {
 	long retry_base_ms;
 	long retry_max_ms;
 	const char *api_key;      /* NULL: no Authorization header */
+	int logprobs;             /* ask for the top logprobs (OpenAI API) */
 };
 
 /* What a run adds up; callers reset it per step and per run. */
@@ -29,6 +30,8 @@ struct llm_stats {
 	long retries;             /* requests sent again */
 	long parse_failures;      /* decisions that fell back to STAY */
 	long prefetch_wasted;     /* early answers whose context had changed */
+	long cache_hits;
+	long cache_misses;
 };
 
 enum llm_answer { LLM_STAY = 0, LLM_MOVE = 1, LLM_UNPARSED = -1 };
@@ -76,5 +79,16 @@ enum llm_answer llm_finish(struct llm_client *c, int curl_code,
 
 /* The API key from a file (first line) or LLM_API_KEY; NULL if none. */
 int llm_read_key(const char *file, char **key, char *err, size_t errlen);
+
+/*
+ * One request with cfg.logprobs set (OpenAI API only), retried like
+ * llm_ask but never asked again for its words.  mass[LLM_MOVE] and
+ * mass[LLM_STAY] are the probabilities of the tokens MOVE and STAY (any
+ * case, spaces trimmed, variants summed) among the first reply token's
+ * top_logprobs; *carried is 0 when the reply has no top_logprobs at all.
+ */
+enum llm_result llm_ask_logprobs(struct llm_client *c, const char *prompt,
+    uint32_t seed, double mass[2], int *carried, struct llm_reply *reply,
+    struct llm_stats *stats, char *err, size_t errlen);
 
 #endif

@@ -12,6 +12,8 @@ llm_stats_add(struct llm_stats *total, const struct llm_stats *part)
 	total->retries += part->retries;
 	total->parse_failures += part->parse_failures;
 	total->prefetch_wasted += part->prefetch_wasted;
+	total->cache_hits += part->cache_hits;
+	total->cache_misses += part->cache_misses;
 }
 
 static uint32_t
@@ -19,6 +21,16 @@ request_seed(const struct step_key *key, int id)
 {
 	return (uint32_t)(rng_key(key->seed, key->run_id, (uint64_t)key->step,
 	    (uint64_t)id, RNG_REQUEST_SEED) & 0x7fffffff);
+}
+
+static int
+is_cached(struct llm_agent *a, const char *prompt)
+{
+	enum llm_answer answer;
+	char err[128];
+
+	return a->cache != NULL && cache_get(a->cache, &a->cfg, prompt,
+	    &answer, err, sizeof(err)) == 1;
 }
 
 /*
@@ -48,8 +60,8 @@ llm_agent_lookahead(void *agent, const struct world *w, const int *next,
 		    context);
 		if (prompt == NULL)
 			return;
-		rc = prefetch_start(a->pool, key->step, id, context, prompt,
-		    request_seed(key, id));
+		rc = is_cached(a, prompt) ? 0 : prefetch_start(a->pool,
+		    key->step, id, context, prompt, request_seed(key, id));
 		free(prompt);
 		if (rc != 0)
 			return;
@@ -109,6 +121,54 @@ take_answer(struct llm_agent *a, const struct world *w, int id,
 	return 0;
 }
 
+static int
+fail(struct llm_agent *a, enum llm_result why, const char *reason)
+{
+	a->failure = why;
+	if (reason != NULL)
+		snprintf(a->reason, sizeof(a->reason), "%s", reason);
+	return -1;
+}
+
+/* The answer from the cache, an early request, or a request now. */
+static int
+ask(struct llm_agent *a, int id, const struct step_key *key,
+    const char *context, const char *prompt, uint32_t seed,
+    struct llm_reply *reply)
+{
+	enum llm_answer cached;
+	int slot, hit = 0;
+
+	if (a->cache != NULL && (hit = cache_get(a->cache, &a->cfg, prompt,
+	    &cached, a->reason, sizeof(a->reason))) < 0)
+		return fail(a, LLM_GAVE_UP, NULL);
+	if (hit) {
+		memset(reply, 0, sizeof(*reply));
+		reply->answer = cached;
+		snprintf(reply->text, sizeof(reply->text), "%s",
+		    cached == LLM_MOVE ? "MOVE" : "STAY");
+		a->step.cache_hits++;
+		return 0;
+	}
+	a->step.cache_misses += a->cache != NULL;
+	if (a->pool == NULL || prefetch_take(a->pool, key->step, id, context,
+	    reply, &a->step, &a->step.prefetch_wasted) == LLM_UNPARSED) {
+		/* the slot is kept through the backoff: the server gets a rest */
+		slot = a->slots ? slots_wait(a->slots, prefetch_poll, a->pool) : -1;
+		a->failure = llm_ask(a->client, prompt, seed, reply, &a->step,
+		    a->reason, sizeof(a->reason));
+		if (a->slots != NULL)
+			slots_release(a->slots, slot);
+		if (a->failure != LLM_OK)
+			return -1;
+	}
+	if (a->cache != NULL && reply->answer != LLM_UNPARSED &&
+	    cache_put(a->cache, &a->cfg, prompt, reply->answer, a->reason,
+	    sizeof(a->reason)) != 0)
+		return fail(a, LLM_GAVE_UP, NULL);
+	return 0;
+}
+
 /* A decider: the agent's context goes into the scenario's prompt. */
 int
 llm_agent_decide(void *agent, const struct world *w, int id,
@@ -119,21 +179,15 @@ llm_agent_decide(void *agent, const struct world *w, int id,
 	char context[CONTEXT_LEN + 1];
 	struct llm_reply reply;
 	char *prompt;
+	int rc;
 
 	world_context(w, w->pos[id], context);
-	if (a->pool != NULL && prefetch_take(a->pool, key->step, id, context,
-	    &reply, &a->step, &a->step.prefetch_wasted) != LLM_UNPARSED)
-		return take_answer(a, w, id, key, context, seed, &reply, move);
 	if ((prompt = scenario_prompt(a->scenario, world_agent_type(w, id),
-	    context)) == NULL) {
-		a->failure = LLM_GAVE_UP;
-		snprintf(a->reason, sizeof(a->reason), "out of memory");
-		return -1;
-	}
-	a->failure = llm_ask(a->client, prompt, seed, &reply, &a->step,
-	    a->reason, sizeof(a->reason));
+	    context)) == NULL)
+		return fail(a, LLM_GAVE_UP, "out of memory");
+	rc = ask(a, id, key, context, prompt, seed, &reply);
 	free(prompt);
-	if (a->failure != LLM_OK)
+	if (rc != 0)
 		return -1;
 	return take_answer(a, w, id, key, context, seed, &reply, move);
 }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "cache.h"
 #include "jsonw.h"
 #include "llm.h"
 #include "prefetch.h"
@@ -14,6 +15,9 @@ struct llm_agent {
 	struct llm_client *client;
 	struct prefetch *pool;     /* NULL: one request at a time */
 	int concurrency;
+	struct slots *slots;       /* NULL: no cap across processes */
+	struct llm_cache *cache;   /* NULL: no decision cache */
+	struct llm_config cfg;     /* what the cache key needs; no key */
 	const struct scenario *scenario;
 	FILE *decision_log;        /* NULL: no decision lines */
 	struct jw line;

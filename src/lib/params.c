@@ -168,6 +168,12 @@ params_check(const struct sim_params *p, char *err, size_t errlen)
 		    p->grid_size, cells);
 		return -1;
 	}
+	if (p->llm_cache[0] != '\0' && p->temperature != 0) {
+		snprintf(err, errlen, "--llm-cache needs --temperature 0: at "
+		    "temperature %g the same prompt may get another answer",
+		    p->temperature);
+		return -1;
+	}
 	if (p->llm_url[0] != '\0' && strncmp(p->llm_url, "http://", 7) != 0 &&
 	    strncmp(p->llm_url, "https://", 8) != 0) {
 		snprintf(err, errlen, "llm_url '%s' must start with http:// or "

@@ -4,7 +4,8 @@
 
 #include "prefetch.h"
 
-enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_DONE };
+/* STALE: unwanted, but left to finish so the server slot stays counted */
+enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_DONE, SLOT_STALE };
 
 struct slot {
 	struct llm_client *client;
@@ -12,16 +13,19 @@ struct slot {
 	int step, agent;
 	char context[CONTEXT_LEN + 1];
 	int curl_code;
+	int server_slot;          /* held in `limit` while in flight, or -1 */
 };
 
 struct prefetch {
 	CURLM *multi;
 	struct slot *slots;
 	int n;
+	struct slots *limit;      /* NULL: no cap across processes */
 };
 
 struct prefetch *
-prefetch_new(const struct llm_config *cfg, int k, char *err, size_t errlen)
+prefetch_new(const struct llm_config *cfg, int k, struct slots *limit,
+    char *err, size_t errlen)
 {
 	struct prefetch *p = calloc(1, sizeof(*p));
 
@@ -31,6 +35,7 @@ prefetch_new(const struct llm_config *cfg, int k, char *err, size_t errlen)
 		prefetch_free(p);
 		return NULL;
 	}
+	p->limit = limit;
 	for (p->n = 0; p->n < k; p->n++)
 		if ((p->slots[p->n].client = llm_client_new(cfg, err,
 		    errlen)) == NULL) {
@@ -56,13 +61,23 @@ prefetch_free(struct prefetch *p)
 	free(p);
 }
 
+/* The transfer is over or abandoned: the server slot is free again. */
+static void
+finish_transfer(struct prefetch *p, struct slot *s)
+{
+	curl_multi_remove_handle(p->multi, llm_handle(s->client));
+	if (p->limit != NULL)
+		slots_release(p->limit, s->server_slot);
+	s->server_slot = -1;
+}
+
 void
 prefetch_reset(struct prefetch *p)
 {
 	for (int i = 0; i < p->n; i++) {
-		if (p->slots[i].state == SLOT_BUSY)
-			curl_multi_remove_handle(p->multi,
-			    llm_handle(p->slots[i].client));
+		if (p->slots[i].state == SLOT_BUSY ||
+		    p->slots[i].state == SLOT_STALE)
+			finish_transfer(p, &p->slots[i]);
 		p->slots[i].state = SLOT_IDLE;
 	}
 }
@@ -71,7 +86,8 @@ static struct slot *
 find(const struct prefetch *p, int step, int agent)
 {
 	for (int i = 0; i < p->n; i++)
-		if (p->slots[i].state != SLOT_IDLE &&
+		if ((p->slots[i].state == SLOT_BUSY ||
+		    p->slots[i].state == SLOT_DONE) &&
 		    p->slots[i].step == step && p->slots[i].agent == agent)
 			return &p->slots[i];
 	return NULL;
@@ -92,18 +108,25 @@ prefetch_cancel(struct prefetch *p, int step, int agent)
 
 	if (s == NULL)
 		return;
+	if (s->state == SLOT_BUSY && p->limit != NULL) {
+		s->state = SLOT_STALE;
+		return;
+	}
 	if (s->state == SLOT_BUSY)
-		curl_multi_remove_handle(p->multi, llm_handle(s->client));
+		finish_transfer(p, s);
 	s->state = SLOT_IDLE;
 }
 
 /* Moves transfers along without waiting, and marks the finished ones. */
-static void
-progress(struct prefetch *p)
+void
+prefetch_poll(void *pool)
 {
+	struct prefetch *p = pool;
 	CURLMsg *msg;
 	int running, left;
 
+	if (p == NULL)
+		return;
 	curl_multi_perform(p->multi, &running);
 	while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
@@ -111,12 +134,12 @@ progress(struct prefetch *p)
 		for (int i = 0; i < p->n; i++) {
 			struct slot *s = &p->slots[i];
 
-			if (s->state == SLOT_BUSY &&
+			if ((s->state == SLOT_BUSY || s->state == SLOT_STALE) &&
 			    llm_handle(s->client) == msg->easy_handle) {
 				s->curl_code = msg->data.result;
-				s->state = SLOT_DONE;
-				curl_multi_remove_handle(p->multi,
-				    msg->easy_handle);
+				s->state = s->state == SLOT_BUSY ? SLOT_DONE :
+				    SLOT_IDLE;
+				finish_transfer(p, s);
 				break;
 			}
 		}
@@ -132,14 +155,21 @@ prefetch_start(struct prefetch *p, int step, int agent, const char *context,
 	for (int i = 0; i < p->n && s == NULL; i++)
 		if (p->slots[i].state == SLOT_IDLE)
 			s = &p->slots[i];
-	if (s == NULL || llm_start(s->client, prompt, seed) != 0 ||
-	    curl_multi_add_handle(p->multi, llm_handle(s->client)) != CURLM_OK)
+	if (s == NULL || llm_start(s->client, prompt, seed) != 0)
 		return -1;
+	s->server_slot = -1;
+	if (p->limit != NULL && (s->server_slot = slots_try(p->limit)) < 0)
+		return -1;
+	if (curl_multi_add_handle(p->multi, llm_handle(s->client)) != CURLM_OK) {
+		if (p->limit != NULL)
+			slots_release(p->limit, s->server_slot);
+		return -1;
+	}
 	s->state = SLOT_BUSY;
 	s->step = step;
 	s->agent = agent;
 	memcpy(s->context, context, sizeof(s->context));
-	progress(p);
+	prefetch_poll(p);
 	return 0;
 }
 
@@ -153,10 +183,10 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 
 	if (s == NULL)
 		return LLM_UNPARSED;
-	progress(p);
+	prefetch_poll(p);
 	while (s->state == SLOT_BUSY) {
 		curl_multi_poll(p->multi, NULL, 0, 1000, NULL);
-		progress(p);
+		prefetch_poll(p);
 	}
 	same = memcmp(s->context, context, CONTEXT_LEN) == 0;
 	answer = llm_finish(s->client, s->curl_code, reply, NULL);

@@ -8,24 +8,30 @@
 
 #include "llm.h"
 #include "scenario.h"
+#include "slots.h"
 
 struct prefetch;
 
-/* k clients of their own, each on its own connection. */
+/* k clients of their own, each on its own connection; each request
+ * holds one of the slots, if given, while in flight. */
 struct prefetch *prefetch_new(const struct llm_config *cfg, int k,
-    char *err, size_t errlen);
+    struct slots *slots, char *err, size_t errlen);
 void prefetch_free(struct prefetch *p);
 
 /* Drops whatever is in flight (a run starts or has failed). */
 void prefetch_reset(struct prefetch *p);
 
+/* Moves transfers along without waiting (p may be NULL). */
+void prefetch_poll(void *p);
+
 /* The context a request for (step, agent) asked about, or NULL if none. */
 const char *prefetch_context(const struct prefetch *p, int step, int agent);
 
-/* Drops the request for (step, agent): its context has changed. */
+/* Drops the request for (step, agent): its context has changed.  With
+ * a slot cap it runs on, unwanted, until the server has answered. */
 void prefetch_cancel(struct prefetch *p, int step, int agent);
 
-/* Asks on an idle client; 0, or -1 when none is idle or it failed. */
+/* Asks on an idle client; 0, or -1 when no client or slot is free. */
 int prefetch_start(struct prefetch *p, int step, int agent,
     const char *context, const char *prompt, uint32_t seed);
 

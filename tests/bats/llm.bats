@@ -243,9 +243,10 @@ outcomes() {
 }
 
 # the runs' outcomes and every count but those that depend on timing
-# or on how many early answers went stale
+# or on how many early answers went stale, and the setting itself
 settled() {
-	jq -c 'del(.llm_time_s, .avg_llm_response_time_s, .prefetch_wasted, .latency_s)' "$@"
+	jq -c 'del(.llm_time_s, .avg_llm_response_time_s, .prefetch_wasted, .latency_s,
+	    .llm_concurrency)' "$@"
 }
 
 @test "--llm-concurrency K: the same lines for every K" {
@@ -276,4 +277,125 @@ settled() {
 	run cmp <(outcomes "$BATS_TEST_TMPDIR/faulty" | jq -c 'del(.prefetch_wasted)') \
 	    <(outcomes <(simrun "${SMALL[@]}" --run-id 0-1))
 	assert_success
+}
+
+@test "--llm-slots caps the requests in flight across processes" {
+	export SIM_SLOTS_DIR=$BATS_TEST_TMPDIR/slots
+	mkdir -p "$SIM_SLOTS_DIR"
+	start_fakellm --slots 8 --latency-ms 10
+	pids=()
+	for i in 1 2 3; do
+		simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id "$i" --max-steps 1 \
+		    --llm-slots 2 --llm-concurrency 2 > "$BATS_TEST_TMPDIR/s$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	run curl -s "$BASE/stats"
+	run jq -c '[.chat_requests >= 240, .max_in_flight]' <<< "$output"
+	assert_output '[true,2]'
+	run jq -c 'select(.event == "start") | .llm_slots' "$BATS_TEST_TMPDIR/s1"
+	assert_output 2
+	# and without the cap, more
+	start_fakellm --slots 8 --latency-ms 10
+	pids=()
+	for i in 1 2 3; do
+		simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id "$i" --max-steps 1 > /dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	run curl -s "$BASE/stats"
+	run jq -e '.max_in_flight == 3' <<< "$output"
+	assert_success
+}
+
+@test "a slot held by a killed process is free again at once" {
+	export SIM_SLOTS_DIR=$BATS_TEST_TMPDIR/slots
+	mkdir -p "$SIM_SLOTS_DIR"
+	# the first request hangs for 20 s: its process holds the only slot
+	start_fakellm --fault-first 1 --faults hang --hang-ms 20000
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0 --llm-slots 1 > /dev/null &
+	holder=$!
+	for _ in $(seq 100); do
+		[ "$(curl -s "$BASE/stats" | jq .in_flight)" = 1 ] && break
+		sleep 0.05
+	done
+	kill -KILL "$holder"
+	run timeout 10 simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 1 --max-steps 1 \
+	    --llm-slots 1 --no-steps
+	assert_success
+	assert_line --partial '"status":"ok"'
+}
+
+@test "--llm-slots auto reads total_slots from the server's /props" {
+	export SIM_SLOTS_DIR=$BATS_TEST_TMPDIR/slots
+	mkdir -p "$SIM_SLOTS_DIR"
+	start_fakellm --slots 3
+	run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0 \
+	    --max-steps 1 --llm-slots auto --no-steps
+	assert_success
+	run jq -c 'select(.event == "start") | .llm_slots' <<< "$output"
+	assert_output 3
+	run --separate-stderr simrun "${SMALL[@]}" --agent llm --run-id 0 --llm-slots auto \
+	    --llm-url "http://127.0.0.1:$(closed_port)/v1/chat/completions"
+	assert_equal "$status" 78
+	assert_regex "$stderr" "/props gives no total_slots"
+}
+
+@test "--llm-cache at temperature 0: a second identical run makes no call" {
+	start_fakellm
+	cache=$BATS_TEST_TMPDIR/decisions.db
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0-1 --temperature 0 \
+	    --llm-cache "$cache" > "$BATS_TEST_TMPDIR/first"
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0-1 --temperature 0 \
+	    --llm-cache "$cache" > "$BATS_TEST_TMPDIR/second"
+	run jq -c 'select(.event == "end") | [.llm_calls, .cache_misses, .cache_hits > 0]' "$BATS_TEST_TMPDIR/second"
+	assert_output "$(printf '[0,0,true]\n[0,0,true]')"
+	run jq -s -e '[.[] | select(.event == "step")] | all(.cache_hits + .cache_misses == .decisions)' \
+	    "$BATS_TEST_TMPDIR/first"
+	assert_success
+	run jq -s -e '[.[] | select(.event == "end")] | all(.llm_calls == .cache_misses)' "$BATS_TEST_TMPDIR/first"
+	assert_success
+	run cmp <(outcomes "$BATS_TEST_TMPDIR/second" | jq -c 'del(.cache_hits, .cache_misses)') \
+	    <(outcomes <(simrun "${SMALL[@]}" --run-id 0-1))
+	assert_success
+}
+
+@test "--llm-cache is shared safely by concurrent processes and survives a killed writer" {
+	start_fakellm --latency-ms 3
+	cache=$BATS_TEST_TMPDIR/decisions.db
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 9 --temperature 0 \
+	    --llm-cache "$cache" > /dev/null &
+	victim=$!
+	sleep 0.5
+	# killed in the middle of its writes
+	kill -KILL "$victim"
+	pids=()
+	for i in 0 1 2 3; do
+		simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id "$i" --temperature 0 \
+		    --llm-cache "$cache" --llm-concurrency 2 > "$BATS_TEST_TMPDIR/w$i" 2> "$BATS_TEST_TMPDIR/e$i" &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid"
+	done
+	run cat "$BATS_TEST_TMPDIR"/e*
+	assert_output ""
+	run cmp <(cat "$BATS_TEST_TMPDIR"/w{0,1,2,3} | outcomes | jq -c 'del(.cache_hits, .cache_misses, .prefetch_wasted)') \
+	    <(outcomes <(simrun "${SMALL[@]}" --run-id 0-3))
+	assert_success
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0-3 --temperature 0 \
+	    --llm-cache "$cache" > "$BATS_TEST_TMPDIR/again"
+	run jq -s -c '[.[] | select(.event == "end") | .llm_calls] | add' "$BATS_TEST_TMPDIR/again"
+	assert_output 0
+}
+
+@test "--llm-cache refuses a temperature above 0 and an unusable file" {
+	run --separate-stderr simrun --agent llm --run-id 0 --llm-cache "$BATS_TEST_TMPDIR/c.db"
+	assert_equal "$status" 64
+	assert_regex "$stderr" "needs --temperature 0"
+	start_fakellm
+	run --separate-stderr simrun --agent llm --llm-url "$URL" --run-id 0 --temperature 0 \
+	    --llm-cache "$BATS_TEST_TMPDIR/no/such/dir/c.db"
+	assert_equal "$status" 78
+	assert_regex "$stderr" "cannot use .*c.db as a decision cache"
 }

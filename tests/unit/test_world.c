@@ -132,7 +132,7 @@ sweep_invariants(void)
 {
 	struct world *w = new_world(20, 160, 160);
 	double threshold = 0.5;
-	struct decider d = { mechanical_decide, &threshold };
+	struct decider d = { .decide = mechanical_decide, .ctx = &threshold };
 	struct step_key key = { 1, 2, 0 };
 	struct step_counts counts;
 	int count[2], ok = 1, zero_seen = 0;
@@ -155,7 +155,7 @@ full_grid(void)
 {
 	struct world *w = new_world(3, 5, 4);
 	double threshold = 1.0;
-	struct decider d = { mechanical_decide, &threshold };
+	struct decider d = { .decide = mechanical_decide, .ctx = &threshold };
 	struct step_key key = { 0, 0, 0 };
 	struct step_counts counts;
 
