@@ -400,8 +400,10 @@ play_run(struct runner *r, long run_id)
 	out.final = m;
 	if (r->llm != NULL) {
 		memset(&r->llm->run, 0, sizeof(r->llm->run));
-		if (r->llm->pool != NULL)
+		if (r->llm->pool != NULL) {
 			prefetch_reset(r->llm->pool);
+			r->llm->next_order_step = -1;
+		}
 	}
 	if (print_start(r, run_id, &m) != 0)
 		return EX_IOERR;
@@ -499,8 +501,14 @@ llm_init(struct runner *r, const struct options *o)
 	r->llm->decision_log = o->decision_log ? r->out : NULL;
 	r->decider.decide = llm_agent_decide;
 	r->decider.ctx = r->llm;
-	if (r->llm->pool != NULL)
+	if (r->llm->pool != NULL) {
 		r->decider.lookahead = llm_agent_lookahead;
+		r->llm->next_order_step = -1;
+		r->llm->next_order = malloc(((size_t)o->params.num_type_a +
+		    (size_t)o->params.num_type_b + 1) * sizeof(int));
+		if (r->llm->next_order == NULL)
+			return EX_OSERR;
+	}
 	return 0;
 }
 
@@ -562,6 +570,7 @@ runner_free(struct runner *r)
 	if (r->llm != NULL) {
 		llm_client_free(r->llm->client);
 		prefetch_free(r->llm->pool);
+		free(r->llm->next_order);
 		slots_close(r->llm->slots);
 		cache_close(r->llm->cache);
 		jw_free(&r->llm->line);

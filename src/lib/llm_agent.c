@@ -33,39 +33,58 @@ is_cached(struct llm_agent *a, const char *prompt)
 	    &answer, err, sizeof(err)) == 1;
 }
 
+/* Asks early for agent id at the step of key, unless asked or cached. */
+static int
+ask_early(struct llm_agent *a, const struct world *w, int id,
+    const struct step_key *key)
+{
+	char context[CONTEXT_LEN + 1], *prompt;
+	const char *asked = prefetch_context(a->pool, key->step, id);
+	int rc;
+
+	world_context(w, w->pos[id], context);
+	if (asked != NULL && memcmp(asked, context, CONTEXT_LEN) == 0)
+		return 0;
+	if (asked != NULL) {
+		prefetch_cancel(a->pool, key->step, id);
+		a->step.prefetch_wasted++;
+	}
+	if ((prompt = scenario_prompt(a->scenario, world_agent_type(w, id),
+	    context)) == NULL)
+		return -1;
+	rc = is_cached(a, prompt) ? 0 : prefetch_start(a->pool, key->step, id,
+	    context, prompt, request_seed(key, id));
+	free(prompt);
+	return rc;
+}
+
 /*
  * Keeps requests in flight for the next agents, about the grid as it
  * stands now: a request whose agent's neighbourhood has changed since it
- * was sent (an earlier mover) is sent again at once.
+ * was sent (an earlier mover) is sent again at once.  Near the end of a
+ * step, the first agents of the next step are asked too.
  */
 void
 llm_agent_lookahead(void *agent, const struct world *w, const int *next,
     int count, const struct step_key *key)
 {
 	struct llm_agent *a = agent;
+	struct step_key following = *key;
+	int j;
 
-	for (int j = 0; j < count && j < a->concurrency; j++) {
-		char context[CONTEXT_LEN + 1], *prompt;
-		const char *asked = prefetch_context(a->pool, key->step, next[j]);
-		int id = next[j], rc;
-
-		world_context(w, w->pos[id], context);
-		if (asked != NULL && memcmp(asked, context, CONTEXT_LEN) == 0)
-			continue;
-		if (asked != NULL) {
-			prefetch_cancel(a->pool, key->step, id);
-			a->step.prefetch_wasted++;
-		}
-		prompt = scenario_prompt(a->scenario, world_agent_type(w, id),
-		    context);
-		if (prompt == NULL)
+	for (j = 0; j < count && j < a->concurrency; j++)
+		if (ask_early(a, w, next[j], key) != 0)
 			return;
-		rc = is_cached(a, prompt) ? 0 : prefetch_start(a->pool,
-		    key->step, id, context, prompt, request_seed(key, id));
-		free(prompt);
-		if (rc != 0)
-			return;
+	if (j == a->concurrency || a->next_order == NULL)
+		return;
+	following.step++;
+	if (a->next_order_step != following.step) {
+		world_order(w, &following, a->next_order);
+		a->next_order_step = following.step;
 	}
+	for (int k = 0; j < a->concurrency && k < w->nagents; j++, k++)
+		if (ask_early(a, w, a->next_order[k], &following) != 0)
+			return;
 }
 
 static const char *

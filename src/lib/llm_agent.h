@@ -15,6 +15,8 @@ struct llm_agent {
 	struct llm_client *client;
 	struct prefetch *pool;     /* NULL: one request at a time */
 	int concurrency;
+	int *next_order;           /* the next step's order, once known */
+	int next_order_step;
 	struct slots *slots;       /* NULL: no cap across processes */
 	struct llm_cache *cache;   /* NULL: no decision cache */
 	struct llm_config cfg;     /* what the cache key needs; no key */

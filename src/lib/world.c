@@ -131,6 +131,19 @@ relocate(struct world *w, int agent, const struct step_key *key)
 	move_agent(w, agent, w->empty[rng_below(&r, (uint64_t)w->nempty)]);
 }
 
+/* The order the agents decide in at step key->step. */
+void
+world_order(const struct world *w, const struct step_key *key, int *order)
+{
+	struct rng r;
+
+	for (int a = 0; a < w->nagents; a++)
+		order[a] = a;
+	rng_init(&r, rng_key(key->seed, key->run_id, (uint64_t)key->step, 0,
+	    RNG_ORDER));
+	rng_shuffle_int(&r, order, w->nagents);
+}
+
 /*
  * One sweep: every agent decides once, in a fresh random order, on the
  * grid as earlier movers of the same step left it.
@@ -139,14 +152,8 @@ int
 world_step(struct world *w, const struct decider *d,
     const struct step_key *key, struct step_counts *out)
 {
-	struct rng r;
-
 	out->decisions = out->moves = 0;
-	for (int a = 0; a < w->nagents; a++)
-		w->order[a] = a;
-	rng_init(&r, rng_key(key->seed, key->run_id, (uint64_t)key->step, 0,
-	    RNG_ORDER));
-	rng_shuffle_int(&r, w->order, w->nagents);
+	world_order(w, key, w->order);
 	for (int i = 0; i < w->nagents; i++) {
 		int agent = w->order[i], move = 0;
 

@@ -51,6 +51,8 @@ struct step_counts {
 struct world *world_new(int size, int num_type_a, int num_type_b);
 void world_free(struct world *w);
 void world_place(struct world *w, uint64_t seed, uint64_t run_id);
+void world_order(const struct world *w, const struct step_key *key,
+    int *order);
 int world_step(struct world *w, const struct decider *d,
     const struct step_key *key, struct step_counts *out);
 void world_grid_string(const struct world *w, char *out);

@@ -285,3 +285,23 @@ latest() {
 	run grep -a -c '^\[run-progress\]' tty.out
 	assert_output 0
 }
+
+@test "--agent table runs a decision table through the runner, no server needed" {
+	start_fakellm
+	simprobe --key composition --method logprobs --llm-url "$URL" --output table.jsonl 2> /dev/null
+	stop_fakellms
+	run --separate-stderr llm_runner --agent table --table table.jsonl --runs 6 --processes 1 \
+	    "${SMALL[@]}" --max-steps 30
+	assert_success
+	assert_line "Running 6 simulations sequentially..."
+	one=$(latest)
+	[[ $(basename "$one") =~ ^table_baseline_ ]]
+	sleep 1
+	run --separate-stderr llm_runner --agent table --table table.jsonl --runs 6 --processes 2 \
+	    "${SMALL[@]}" --max-steps 30
+	assert_success
+	run diff -r "$one/runs" "$(latest)/runs"
+	assert_success
+	run jq -c '[.agent, (.table | endswith("/table.jsonl"))]' "$one/config.json"
+	assert_output '["table",true]'
+}
