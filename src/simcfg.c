@@ -87,15 +87,11 @@ take_count(const char *flag, const char *text, int *out)
 }
 
 static int
-take_option(struct options *o, int c, char *arg, char **argv)
+take_option(void *options, int c, char *arg)
 {
+	struct options *o = options;
+
 	switch (c) {
-	case 'h':
-		usage(stdout);
-		return -1;
-	case 'V':
-		printf(PROG " " SIM_VERSION "\n");
-		return -1;
 	case OPT_RUNS:
 		return take_count("runs", arg, &o->runs);
 	case OPT_PROCESSES:
@@ -111,26 +107,20 @@ take_option(struct options *o, int c, char *arg, char **argv)
 	case OPT_EXPERIMENT:
 		o->experiment = arg;
 		return 0;
-	case ':':
-		return cli_usage_error(PROG, "missing value for", argv[optind - 1]);
 	}
-	return cli_usage_error(PROG, "unknown option", argv[optind - 1]);
+	return cli_usage_error(PROG, "unhandled option", NULL);
 }
 
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	struct cli cli;
-	int c, rc;
+	int rc;
 
 	if ((rc = cli_init(&cli, PROG, own_options,
 	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
 		return rc;
-	opterr = 0;
-	while (rc == 0 &&
-	    (c = getopt_long(argc, argv, ":hV", cli.options, NULL)) != -1)
-		if (!cli_take(&cli, c, optarg))
-			rc = take_option(o, c, optarg, argv);
+	rc = cli_read(&cli, argc, argv, usage, take_option, o);
 	if (rc == 0 && optind < argc)
 		rc = cli_usage_error(PROG, "unexpected argument", argv[optind]);
 	if (rc == 0 && o->runs == 0)

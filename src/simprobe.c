@@ -149,19 +149,12 @@ take_shard(struct options *o, const char *arg)
 }
 
 static int
-take_option(struct options *o, int c, char *arg, char **argv)
+take_option(void *options, int c, char *arg)
 {
+	struct options *o = options;
 	long n;
 
 	switch (c) {
-	case 'h':
-		usage(stdout);
-		return -1;
-	case 'V':
-		printf(PROG " " SIM_VERSION "\n");
-		return -1;
-	case ':':
-		return usage_error("missing value for", argv[optind - 1]);
 	case OPT_KEY:
 		if ((o->key = table_key_parse(arg)) < 0)
 			return usage_error("--key wants context or composition, "
@@ -196,7 +189,7 @@ take_option(struct options *o, int c, char *arg, char **argv)
 		o->merge = 1;
 		return 0;
 	}
-	return usage_error("unknown option", argv[optind - 1]);
+	return cli_usage_error(PROG, "unhandled option", NULL);
 }
 
 static int
@@ -227,16 +220,12 @@ static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	struct cli cli;
-	int c, rc;
+	int rc;
 
 	if ((rc = cli_init(&cli, PROG, own_options,
 	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
 		return rc;
-	opterr = 0;
-	while (rc == 0 &&
-	    (c = getopt_long(argc, argv, ":hV", cli.options, NULL)) != -1)
-		if (!cli_take(&cli, c, optarg))
-			rc = take_option(o, c, optarg, argv);
+	rc = cli_read(&cli, argc, argv, usage, take_option, o);
 	if (rc == 0)
 		rc = cli_apply(&cli, &o->params);
 	if (rc == 0)
@@ -645,7 +634,7 @@ fill_header(struct probe *pr)
 	h->type_a = strdup(s->type_a);
 	h->type_b = strdup(s->type_b);
 	snprintf(h->prompt_hash, sizeof(h->prompt_hash), "%016" PRIx64,
-	    table_fnv1a64(s->prompt_template));
+	    fnv1a64(s->prompt_template));
 	h->model = strdup(p->llm_model);
 	h->url = strdup(params_llm_url(p));
 	h->api = p->llm_api;

@@ -99,6 +99,11 @@ usage(FILE *f)
 	    "  --retry-base-ms MS          first backoff (default 500, doubling)\n"
 	    "  --retry-max-ms MS           backoff cap (default 30000)\n"
 	    "  --llm-api-key-file FILE     read the API key from FILE instead\n"
+	    "  --llm-concurrency K         requests in flight within a run (default 1)\n"
+	    "  --llm-slots N|auto          cap on requests in flight across every\n"
+	    "                              process using this URL (auto: /props)\n"
+	    "  --llm-cache FILE            decision cache shared by processes;\n"
+	    "                              needs --temperature 0\n"
 	    "  --decision-log              add a line per LLM decision\n"
 	    "  --check-llm                 send one request, report, exit 0 or 69\n"
 	    "\n"
@@ -145,19 +150,11 @@ take_run_ids(struct options *o, const char *text)
 
 /* One option of simrun's own; 0, -1 after --help/--version, or a status. */
 static int
-take_option(struct options *o, int c, char *arg, char **argv)
+take_option(void *options, int c, char *arg)
 {
+	struct options *o = options;
+
 	switch (c) {
-	case 'h':
-		usage(stdout);
-		return -1;
-	case 'V':
-		printf(PROG " " SIM_VERSION "\n");
-		return -1;
-	case ':':
-		return usage_error("missing value for", argv[optind - 1]);
-	case '?':
-		return usage_error("unknown option", argv[optind - 1]);
 	case OPT_RUN_ID:
 		return take_run_ids(o, arg);
 	case OPT_NO_STEPS:
@@ -177,7 +174,7 @@ take_option(struct options *o, int c, char *arg, char **argv)
 		    "command line shows in ps and shell history; set "
 		    "LLM_API_KEY or use --llm-api-key-file", NULL);
 	}
-	return usage_error("unknown option", argv[optind - 1]);
+	return cli_usage_error(PROG, "unhandled option", NULL);
 }
 
 /* Returns -1 when --help or --version was served, else an exit status. */
@@ -185,16 +182,12 @@ static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	struct cli cli;
-	int c, rc;
+	int rc;
 
 	if ((rc = cli_init(&cli, PROG, own_options,
 	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
 		return rc;
-	opterr = 0;
-	while (rc == 0 &&
-	    (c = getopt_long(argc, argv, ":hV", cli.options, NULL)) != -1)
-		if (!cli_take(&cli, c, optarg))
-			rc = take_option(o, c, optarg, argv);
+	rc = cli_read(&cli, argc, argv, usage, take_option, o);
 	if (rc == 0 && optind < argc)
 		rc = usage_error("unexpected argument", argv[optind]);
 	if (rc == 0 && o->ids.count == 0 && !o->check_llm)

@@ -56,6 +56,34 @@ cli_take(struct cli *c, int opt, char *arg)
 }
 
 int
+cli_read(struct cli *c, int argc, char **argv, void (*usage)(FILE *),
+    int (*take)(void *arg, int opt, char *value), void *arg)
+{
+	int opt, rc = 0;
+
+	opterr = 0;
+	while (rc == 0 &&
+	    (opt = getopt_long(argc, argv, ":hV", c->options, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			rc = -1;
+		} else if (opt == 'V') {
+			printf("%s %s\n", c->prog, SIM_VERSION);
+			rc = -1;
+		} else if (opt == ':') {
+			rc = cli_usage_error(c->prog, "missing value for",
+			    argv[optind - 1]);
+		} else if (opt == '?') {
+			rc = cli_usage_error(c->prog, "unknown option",
+			    argv[optind - 1]);
+		} else if (!cli_take(c, opt, optarg)) {
+			rc = take(arg, opt, optarg);
+		}
+	}
+	return rc;
+}
+
+int
 cli_usage_error(const char *prog, const char *what, const char *arg)
 {
 	fprintf(stderr, "%s: %s%s%s; see %s --help\n", prog, what,

@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "params.h"
 
@@ -27,6 +28,13 @@ int cli_init(struct cli *c, const char *prog, const struct option *own,
     size_t nown, int argc);
 void cli_free(struct cli *c);
 int cli_take(struct cli *c, int opt, char *arg);
+/*
+ * Reads the options: --help and --version print and give -1, mistakes
+ * an exit status; --config and parameters are kept; the program's own
+ * go to take(arg, opt, value), which returns 0 or an exit status.
+ */
+int cli_read(struct cli *c, int argc, char **argv, void (*usage)(FILE *),
+    int (*take)(void *arg, int opt, char *value), void *arg);
 int cli_apply(const struct cli *c, struct sim_params *p);
 int cli_usage_error(const char *prog, const char *what, const char *arg);
 

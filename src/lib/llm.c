@@ -417,6 +417,32 @@ llm_parse_answer(const char *text)
 	return LLM_UNPARSED;
 }
 
+/*
+ * A reply of the server, after as many retries of transient failures as
+ * allowed (*transient counts them across calls), with backoff.
+ */
+static enum llm_result
+reply_retrying(struct llm_client *c, const char *prompt, uint32_t seed,
+    uint32_t backoff_seed, int *transient, struct llm_reply *reply,
+    struct llm_stats *stats, char *err, size_t errlen)
+{
+	for (;;) {
+		enum exchange e;
+
+		reply->attempts++;
+		e = exchange(c, prompt, seed, 1, reply, stats, err, errlen);
+		if (e == EX_REPLY)
+			return LLM_OK;
+		if (e == EX_FINAL)
+			return LLM_REFUSED;
+		if ((*transient)++ >= c->cfg.retries)
+			return LLM_GAVE_UP;
+		if (stats != NULL)
+			stats->retries++;
+		sleep_ms(backoff_ms(c, *transient, backoff_seed));
+	}
+}
+
 enum llm_result
 llm_ask(struct llm_client *c, const char *prompt, uint32_t seed,
     struct llm_reply *reply, struct llm_stats *stats, char *err,
@@ -424,34 +450,24 @@ llm_ask(struct llm_client *c, const char *prompt, uint32_t seed,
 {
 	int transient = 0, unparsed = 0;
 	uint32_t attempt_seed = seed;
+	enum llm_result res;
 
 	memset(reply, 0, sizeof(*reply));
 	for (;;) {
-		enum exchange e;
-
-		reply->attempts++;
-		e = exchange(c, prompt, attempt_seed, 1, reply, stats, err,
-		    errlen);
-		if (e == EX_FINAL)
-			return LLM_REFUSED;
-		if (e == EX_REPLY) {
-			reply->answer = llm_parse_answer(reply->text);
-			if (reply->answer != LLM_UNPARSED)
-				return LLM_OK;
-			if (unparsed++ >= c->cfg.parse_retries) {
-				stats->parse_failures++;
-				return LLM_OK;
-			}
-			/* the same seed would get the same words again */
-			attempt_seed = (uint32_t)(rng_key(seed, (uint64_t)unparsed,
-			    0, 0, RNG_REQUEST_SEED) & 0x7fffffff);
-			c->retry_after_ms = -1;
-		} else if (transient++ >= c->cfg.retries) {
-			return LLM_GAVE_UP;
+		if ((res = reply_retrying(c, prompt, attempt_seed, seed,
+		    &transient, reply, stats, err, errlen)) != LLM_OK)
+			return res;
+		reply->answer = llm_parse_answer(reply->text);
+		if (reply->answer != LLM_UNPARSED)
+			return LLM_OK;
+		if (unparsed++ >= c->cfg.parse_retries) {
+			stats->parse_failures++;
+			return LLM_OK;
 		}
+		/* the same seed would get the same words again */
+		attempt_seed = (uint32_t)(rng_key(seed, (uint64_t)unparsed, 0, 0,
+		    RNG_REQUEST_SEED) & 0x7fffffff);
 		stats->retries++;
-		if (e == EX_TRANSIENT)
-			sleep_ms(backoff_ms(c, transient, seed));
 	}
 }
 
@@ -590,6 +606,7 @@ llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
     struct llm_stats *stats, char *err, size_t errlen)
 {
 	int transient = 0;
+	enum llm_result res;
 
 	memset(reply, 0, sizeof(*reply));
 	mass[0] = mass[1] = 0;
@@ -599,22 +616,10 @@ llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
 		    "native API does not return them");
 		return LLM_REFUSED;
 	}
-	for (;;) {
-		enum exchange e;
-
-		reply->attempts++;
-		e = exchange(c, prompt, seed, 1, reply, stats, err, errlen);
-		if (e == EX_FINAL)
-			return LLM_REFUSED;
-		if (e == EX_REPLY) {
-			reply->answer = llm_parse_answer(reply->text);
-			*carried = read_logprobs(&c->response, mass);
-			return LLM_OK;
-		}
-		if (transient++ >= c->cfg.retries)
-			return LLM_GAVE_UP;
-		if (stats != NULL)
-			stats->retries++;
-		sleep_ms(backoff_ms(c, transient, seed));
-	}
+	if ((res = reply_retrying(c, prompt, seed, seed, &transient, reply,
+	    stats, err, errlen)) != LLM_OK)
+		return res;
+	reply->answer = llm_parse_answer(reply->text);
+	*carried = read_logprobs(&c->response, mass);
+	return LLM_OK;
 }

@@ -12,7 +12,7 @@
 
 static const char *const agent_names[] = { "mechanical", "llm", "table",
 	NULL };
-static const char *const api_names[] = { "openai", "ollama", NULL };
+const char *const llm_api_names[] = { "openai", "ollama", NULL };
 
 const struct param_spec param_specs[] = {
 	{ "grid_size", "grid-size", PARAM_INT, FIELD(grid_size), 1, 4096,
@@ -40,7 +40,7 @@ const struct param_spec param_specs[] = {
 	    "an http:// or https:// URL", 1 },
 	{ "llm_model", "llm-model", PARAM_STRING, TEXT(llm_model), NULL,
 	    "a model name such as llama3.1:8b", 1 },
-	{ "llm_api", "llm-api", PARAM_ENUM, FIELD(llm_api), 0, 0, api_names,
+	{ "llm_api", "llm-api", PARAM_ENUM, FIELD(llm_api), 0, 0, llm_api_names,
 	    "openai or ollama", 1 },
 	{ "temperature", "temperature", PARAM_DOUBLE, FIELD(temperature), 0, 2,
 	    NULL, "a number from 0 to 2", 1 },
@@ -192,7 +192,7 @@ agent_kind_name(int kind)
 const char *
 llm_api_name(int api)
 {
-	return api_names[api];
+	return llm_api_names[api];
 }
 
 /* Ollama's local server, through the chosen API, unless a URL was given. */

@@ -10,6 +10,7 @@
 
 enum agent_kind { AGENT_MECHANICAL, AGENT_LLM, AGENT_TABLE };
 enum llm_api { LLM_API_OPENAI, LLM_API_OLLAMA };
+extern const char *const llm_api_names[];   /* by enum llm_api, NULL-ended */
 
 struct sim_params {
 	int grid_size;

@@ -95,3 +95,15 @@ rng_shuffle_int(struct rng *r, int *a, int n)
 		a[j] = t;
 	}
 }
+
+uint64_t
+fnv1a64(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

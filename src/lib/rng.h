@@ -27,4 +27,7 @@ uint64_t rng_below(struct rng *r, uint64_t n);
 double rng_uniform(struct rng *r);
 void rng_shuffle_int(struct rng *r, int *a, int n);
 
+/* FNV-1a, 64 bits: a stable name for a text (not a random stream). */
+uint64_t fnv1a64(const char *s);
+
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "params.h"
+#include "rng.h"
 #include "slots.h"
 
 struct slots {
@@ -25,10 +26,8 @@ static void
 slots_dir(const char *url, char *dir, size_t len)
 {
 	const char *base = getenv("SIM_SLOTS_DIR");
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = fnv1a64(url);
 
-	for (const char *p = url; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	if (base == NULL || *base == '\0')
 		base = getenv("XDG_RUNTIME_DIR");
 	if (base == NULL || *base == '\0')

@@ -21,7 +21,6 @@ struct decision_table {
 static const char digit_char[] = "SOE#";
 static const char *const key_names[] = { "context", "composition", NULL };
 static const char *const method_names[] = { "logprobs", "samples", NULL };
-static const char *const api_names[] = { "openai", "ollama", NULL };
 
 /* Neighbours 0..7 are the cells around the centre, row-major. */
 #define TOP    0x07
@@ -188,17 +187,6 @@ table_wilson(long k, long n, double *lo, double *hi)
 	*hi = k == n ? 1 : fmin(1, (centre + half) / (1 + z2n));
 }
 
-uint64_t
-table_fnv1a64(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 /* ------------------------------------------------------------ file lines */
 
@@ -386,7 +374,7 @@ read_header(json_t *root, struct table_header *h, char *err, size_t errlen)
 	h->version_tool = dup_string(root, "version_tool", err, errlen,
 	    &failed);
 	if (failed || read_hash(root, h, err, errlen) != 0 ||
-	    get_name(root, "api", api_names, &h->api, err, errlen) != 0 ||
+	    get_name(root, "api", llm_api_names, &h->api, err, errlen) != 0 ||
 	    get_name(root, "method", method_names, &h->method, err,
 	    errlen) != 0 ||
 	    get_name(root, "key", key_names, &h->key, err, errlen) != 0 ||
@@ -438,7 +426,7 @@ table_header_put(struct jw *w, const struct table_header *h)
 	jw_kv_string(w, "prompt_template_fnv1a64", h->prompt_hash);
 	jw_kv_string(w, "model", h->model);
 	jw_kv_string(w, "url", h->url);
-	jw_kv_string(w, "api", api_names[h->api]);
+	jw_kv_string(w, "api", llm_api_names[h->api]);
 	jw_kv_double(w, "temperature", h->temperature);
 	jw_kv_int(w, "max_tokens", h->max_tokens);
 	jw_kv_string(w, "method", method_names[h->method]);
@@ -723,7 +711,7 @@ table_check_scenario(const struct decision_table *t,
 	char hash[17];
 
 	snprintf(hash, sizeof(hash), "%016" PRIx64,
-	    table_fnv1a64(s->prompt_template));
+	    fnv1a64(s->prompt_template));
 	if (strcmp(hash, t->h.prompt_hash) == 0 &&
 	    strcmp(s->type_a, t->h.type_a) == 0 &&
 	    strcmp(s->type_b, t->h.type_b) == 0)

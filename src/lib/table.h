@@ -78,7 +78,6 @@ int table_key_parse(const char *text);
 
 /* Estimates. */
 void table_wilson(long k, long n, double *lo, double *hi);
-uint64_t table_fnv1a64(const char *s);
 
 /* Lines of a table file; err gets the problem, without the file name. */
 int table_header_read(const char *line, struct table_header *h, char *err,
