@@ -399,3 +399,22 @@ settled() {
 	assert_equal "$status" 78
 	assert_regex "$stderr" "cannot use .*c.db as a decision cache"
 }
+
+@test "a process backing off after a 429 keeps its slot, so the others wait too" {
+	export SIM_SLOTS_DIR=$BATS_TEST_TMPDIR/slots
+	mkdir -p "$SIM_SLOTS_DIR"
+	start_fakellm --fault-first 1 --faults 429 --retry-after 2
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0 --max-steps 1 \
+	    --llm-slots 1 > /dev/null &
+	first=$!
+	for _ in $(seq 100); do
+		[ "$(curl -s "$BASE/stats" | jq .faults)" = 1 ] && break
+		sleep 0.02
+	done
+	start=$EPOCHREALTIME
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 1 --max-steps 1 \
+	    --llm-slots 1 > /dev/null
+	waited=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print (b - a >= 1.5) }')
+	wait "$first"
+	assert_equal "$waited" 1
+}
