@@ -588,20 +588,12 @@ merge(const struct options *o)
 static struct llm_client *
 new_client(const struct sim_params *p, int logprobs)
 {
-	struct llm_config cfg = {
-		.url = params_llm_url(p), .model = p->llm_model,
-		.api = p->llm_api, .temperature = p->temperature,
-		.max_tokens = p->max_tokens, .retries = p->llm_retries,
-		.parse_retries = p->parse_retries,
-		.connect_timeout_ms = (long)(p->connect_timeout * 1000),
-		.request_timeout_ms = (long)(p->request_timeout * 1000),
-		.retry_base_ms = p->retry_base_ms,
-		.retry_max_ms = p->retry_max_ms,
-		.logprobs = logprobs,
-	};
+	struct llm_config cfg;
 	struct llm_client *c;
 	char err[512], *key;
 
+	llm_config_from(&cfg, p);
+	cfg.logprobs = logprobs;
 	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return NULL;
@@ -609,10 +601,7 @@ new_client(const struct sim_params *p, int logprobs)
 	cfg.api_key = key;
 	if ((c = llm_client_new(&cfg, err, sizeof(err))) == NULL)
 		fprintf(stderr, PROG ": %s\n", err);
-	if (key != NULL) {
-		memset(key, 0, strlen(key));
-		free(key);
-	}
+	llm_forget_key(key);
 	return c;
 }
 

@@ -437,19 +437,11 @@ load_scenario(const struct sim_params *p, struct scenario *s)
 static int
 new_clients(const struct sim_params *p, struct llm_agent *a)
 {
-	struct llm_config cfg = {
-		.url = params_llm_url(p), .model = p->llm_model,
-		.api = p->llm_api, .temperature = p->temperature,
-		.max_tokens = p->max_tokens, .retries = p->llm_retries,
-		.parse_retries = p->parse_retries,
-		.connect_timeout_ms = (long)(p->connect_timeout * 1000),
-		.request_timeout_ms = (long)(p->request_timeout * 1000),
-		.retry_base_ms = p->retry_base_ms,
-		.retry_max_ms = p->retry_max_ms,
-	};
+	struct llm_config cfg;
 	char err[512], *key;
 	int nslots;
 
+	llm_config_from(&cfg, p);
 	if (slots_parse(p->llm_slots, cfg.url, &nslots, err, sizeof(err)) != 0 ||
 	    (nslots > 0 && (a->slots = slots_open(cfg.url, nslots, err,
 	    sizeof(err))) == NULL) ||
@@ -461,7 +453,7 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 	if (*p->llm_cache != '\0' && (a->cache = cache_open(p->llm_cache, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, PROG ": %s\n", err);
-		free(key);
+		llm_forget_key(key);
 		return EX_CONFIG;
 	}
 	cfg.api_key = key;
@@ -470,10 +462,7 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 	    (a->concurrency > 1 && (a->pool = prefetch_new(&cfg,
 	    a->concurrency, a->slots, err, sizeof(err))) == NULL))
 		fprintf(stderr, PROG ": %s\n", err);
-	if (key != NULL) {
-		memset(key, 0, strlen(key));
-		free(key);
-	}
+	llm_forget_key(key);
 	return a->client == NULL || (a->concurrency > 1 && a->pool == NULL) ?
 	    EX_CONFIG : 0;
 }

@@ -494,6 +494,30 @@ trim_key(char *key)
 	return n > 0 ? 0 : -1;
 }
 
+void
+llm_forget_key(char *key)
+{
+	if (key == NULL)
+		return;
+	memset(key, 0, strlen(key));
+	free(key);
+}
+
+void
+llm_config_from(struct llm_config *cfg, const struct sim_params *p)
+{
+	*cfg = (struct llm_config){
+		.url = params_llm_url(p), .model = p->llm_model,
+		.api = p->llm_api, .temperature = p->temperature,
+		.max_tokens = p->max_tokens, .retries = p->llm_retries,
+		.parse_retries = p->parse_retries,
+		.connect_timeout_ms = (long)(p->connect_timeout * 1000),
+		.request_timeout_ms = (long)(p->request_timeout * 1000),
+		.retry_base_ms = p->retry_base_ms,
+		.retry_max_ms = p->retry_max_ms,
+	};
+}
+
 int
 llm_read_key(const char *file, char **key, char *err, size_t errlen)
 {

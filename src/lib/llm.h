@@ -79,6 +79,12 @@ enum llm_answer llm_finish(struct llm_client *c, int curl_code,
 
 /* The API key from a file (first line) or LLM_API_KEY; NULL if none. */
 int llm_read_key(const char *file, char **key, char *err, size_t errlen);
+/* Wipes and frees a key read by llm_read_key. */
+void llm_forget_key(char *key);
+
+struct sim_params;
+/* The client settings a run's parameters ask for (no API key). */
+void llm_config_from(struct llm_config *cfg, const struct sim_params *p);
 
 /*
  * One request with cfg.logprobs set (OpenAI API only), retried like
