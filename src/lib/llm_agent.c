@@ -171,7 +171,7 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
 	}
 	a->step.cache_misses += a->cache != NULL;
 	if (a->pool == NULL || prefetch_take(a->pool, key->step, id, context,
-	    reply, &a->step, &a->step.prefetch_wasted) == LLM_UNPARSED) {
+	    reply, &a->step) == LLM_UNPARSED) {
 		/* the slot is kept through the backoff: the server gets a rest */
 		slot = a->slots ? slots_wait(a->slots, prefetch_poll, a->pool) : -1;
 		a->failure = llm_ask(a->client, prompt, seed, reply, &a->step,

@@ -175,7 +175,7 @@ prefetch_start(struct prefetch *p, int step, int agent, const char *context,
 
 enum llm_answer
 prefetch_take(struct prefetch *p, int step, int agent, const char *context,
-    struct llm_reply *reply, struct llm_stats *stats, long *wasted)
+    struct llm_reply *reply, struct llm_stats *stats)
 {
 	struct slot *s = find(p, step, agent);
 	enum llm_answer answer;
@@ -192,7 +192,7 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	answer = llm_finish(s->client, s->curl_code, reply, NULL);
 	s->state = SLOT_IDLE;
 	if (!same || answer == LLM_UNPARSED) {
-		(*wasted)++;
+		stats->prefetch_wasted++;
 		return LLM_UNPARSED;
 	}
 	/* counted as the one call a sequential run makes for this decision */

@@ -39,10 +39,9 @@ int prefetch_start(struct prefetch *p, int step, int agent,
  * Waits for the request of (step, agent) and frees its client.  Returns
  * its answer when the context is still the one asked about and the reply
  * was MOVE or STAY (the call then counts in stats); otherwise LLM_UNPARSED,
- * counted in *wasted.
+ * counted in stats->prefetch_wasted.
  */
 enum llm_answer prefetch_take(struct prefetch *p, int step, int agent,
-    const char *context, struct llm_reply *reply, struct llm_stats *stats,
-    long *wasted);
+    const char *context, struct llm_reply *reply, struct llm_stats *stats);
 
 #endif
