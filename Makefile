@@ -7,7 +7,7 @@ CC      ?= cc
 SAN_CC  ?= clang
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+CPPFLAGS += -Isrc/lib -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DSIM_VERSION='"$(VERSION)"'
 LDLIBS   = -lcurl -ljansson -lsqlite3 -lm
 # programs load only the libraries they use (libcurl's are many)
@@ -15,8 +15,8 @@ LDFLAGS += -Wl,--as-needed
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-LIB_SRC  = $(wildcard src/lib/*.c)
-LIB_HDR  = $(wildcard src/lib/*.h)
+LIB_SRC  = $(wildcard src/lib/*/*.c)
+LIB_HDR  = $(wildcard src/lib/*/*.h)
 PROGRAMS = simrun simcfg simagg simprobe
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
@@ -59,11 +59,11 @@ bin/%: src/%.c $(LIB_A) $(LIB_HDR)
 
 build/unit/%: tests/unit/%.c tests/unit/check.h $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Isrc -o $@ $< $(LIB_A) $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SAN_OBJ)
 	@mkdir -p $(@D)
-	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -Isrc -o $@ $< \
+	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -o $@ $< \
 		$(LIB_SAN_OBJ) $(LDLIBS)
 
 # The tests' stand-in for an LLM server (loopback only).
@@ -75,7 +75,7 @@ build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
 check-clang: | $(DEPS_OK)
 	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) \
 		tests/support/fakellm.c; do \
-		$(SAN_CC) $(WARN) $(CPPFLAGS) -Isrc -fsyntax-only $$f || exit 1; \
+		$(SAN_CC) $(WARN) $(CPPFLAGS) -fsyntax-only $$f || exit 1; \
 	done
 
 unit: $(UNIT)

@@ -16,8 +16,8 @@
 
 #include <jansson.h>
 
-#include "lib/jsonw.h"
-#include "lib/stats.h"
+#include "io/jsonw.h"
+#include "stats/stats.h"
 
 #define PROG "simagg"
 #define N_METRICS 7

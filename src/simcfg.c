@@ -11,11 +11,11 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "lib/atomicfile.h"
-#include "lib/cli.h"
-#include "lib/jsonw.h"
-#include "lib/params.h"
-#include "lib/scenario.h"
+#include "io/atomicfile.h"
+#include "sim/cli.h"
+#include "io/jsonw.h"
+#include "sim/params.h"
+#include "llm/scenario.h"
 
 #define PROG "simcfg"
 

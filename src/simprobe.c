@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/atomicfile.h"
-#include "lib/cli.h"
-#include "lib/jsonw.h"
-#include "lib/llm.h"
-#include "lib/params.h"
-#include "lib/rng.h"
-#include "lib/scenario.h"
-#include "lib/table.h"
+#include "io/atomicfile.h"
+#include "sim/cli.h"
+#include "io/jsonw.h"
+#include "llm/llm.h"
+#include "sim/params.h"
+#include "sim/rng.h"
+#include "llm/scenario.h"
+#include "llm/table.h"
 
 #define PROG "simprobe"
 #define METHOD_AUTO (-1)

@@ -10,17 +10,17 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "lib/atomicfile.h"
-#include "lib/cli.h"
-#include "lib/jsonw.h"
-#include "lib/llm.h"
-#include "lib/llm_agent.h"
-#include "lib/metrics.h"
-#include "lib/params.h"
-#include "lib/runids.h"
-#include "lib/scenario.h"
-#include "lib/table.h"
-#include "lib/world.h"
+#include "io/atomicfile.h"
+#include "sim/cli.h"
+#include "io/jsonw.h"
+#include "llm/llm.h"
+#include "llm/llm_agent.h"
+#include "sim/metrics.h"
+#include "sim/params.h"
+#include "sim/runids.h"
+#include "llm/scenario.h"
+#include "llm/table.h"
+#include "sim/world.h"
 
 #define PROG "simrun"
 

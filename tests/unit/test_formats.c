@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "lib/jsonw.h"
-#include "lib/params.h"
-#include "lib/runids.h"
+#include "io/jsonw.h"
+#include "sim/params.h"
+#include "sim/runids.h"
 
 static void
 line_of(struct jw *w, char *out, size_t len)

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "lib/llm.h"
-#include "lib/scenario.h"
-#include "lib/world.h"
+#include "llm/llm.h"
+#include "llm/scenario.h"
+#include "sim/world.h"
 
 static void
 answers(void)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "lib/metrics.h"
+#include "sim/metrics.h"
 
 /* rows of '.', 'A', 'B' -> metrics */
 static struct metrics

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "lib/rng.h"
+#include "sim/rng.h"
 
 static void
 known_values(void)

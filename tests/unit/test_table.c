@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "lib/metrics.h"
-#include "lib/rng.h"
-#include "lib/table.h"
-#include "lib/world.h"
+#include "sim/metrics.h"
+#include "sim/rng.h"
+#include "llm/table.h"
+#include "sim/world.h"
 
 static int slots[TABLE_CONTEXTS];
 

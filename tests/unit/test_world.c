@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "lib/world.h"
+#include "sim/world.h"
 
 static struct world *
 new_world(int g, int a, int b)

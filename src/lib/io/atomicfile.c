@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
+#include "io/atomicfile.h"
 
 static int
 open_unnamed(struct atomic_file *a)

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "llm.h"
+#include "llm/llm.h"
 
 struct llm_cache;
 

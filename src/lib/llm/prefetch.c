@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prefetch.h"
+#include "llm/prefetch.h"
 
 /* STALE: unwanted, but left to finish so the server slot stays counted */
 enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_DONE, SLOT_STALE };

@@ -1,6 +1,6 @@
 #include <math.h>
 
-#include "stats.h"
+#include "stats/stats.h"
 
 double
 t975(size_t df)

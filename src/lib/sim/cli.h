@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "params.h"
+#include "sim/params.h"
 
 #define CLI_OPT_CONFIG 999
 #define CLI_OPT_PARAM 1000    /* CLI_OPT_PARAM + i is param_specs[i] */

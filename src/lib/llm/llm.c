@@ -16,9 +16,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "llm.h"
-#include "params.h"
-#include "rng.h"
+#include "llm/llm.h"
+#include "sim/params.h"
+#include "sim/rng.h"
 
 #define REPLY_MAX (1 << 20)
 #define RETRY_AFTER_MAX_MS 600000L

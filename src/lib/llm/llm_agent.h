@@ -4,12 +4,12 @@
 
 #include <stdio.h>
 
-#include "cache.h"
-#include "jsonw.h"
-#include "llm.h"
-#include "prefetch.h"
-#include "scenario.h"
-#include "world.h"
+#include "llm/cache.h"
+#include "io/jsonw.h"
+#include "llm/llm.h"
+#include "llm/prefetch.h"
+#include "llm/scenario.h"
+#include "sim/world.h"
 
 struct llm_agent {
 	struct llm_client *client;

@@ -1,8 +1,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm_agent.h"
-#include "rng.h"
+#include "llm/llm_agent.h"
+#include "sim/rng.h"
 
 void
 llm_stats_add(struct llm_stats *total, const struct llm_stats *part)

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "params.h"
-#include "rng.h"
-#include "slots.h"
+#include "sim/params.h"
+#include "sim/rng.h"
+#include "llm/slots.h"
 
 struct slots {
 	int n;

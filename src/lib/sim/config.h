@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "params.h"
+#include "sim/params.h"
 
 /* Known keys set parameters, others are left to other programs. */
 int config_load(const char *path, struct sim_params *p, char *err,

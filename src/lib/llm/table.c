@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
-#include "params.h"
-#include "rng.h"
-#include "table.h"
+#include "sim/metrics.h"
+#include "sim/params.h"
+#include "sim/rng.h"
+#include "llm/table.h"
 
 struct decision_table {
 	struct table_header h;

@@ -1,8 +1,8 @@
 #include <stdlib.h>
 
-#include "metrics.h"
-#include "rng.h"
-#include "world.h"
+#include "sim/metrics.h"
+#include "sim/rng.h"
+#include "sim/world.h"
 
 struct world *
 world_new(int size, int num_type_a, int num_type_b)

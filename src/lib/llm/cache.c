@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
-#include "params.h"
+#include "llm/cache.h"
+#include "sim/params.h"
 
 struct llm_cache {
 	sqlite3 *db;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "params.h"
+#include "sim/params.h"
 
 #define FIELD(name) offsetof(struct sim_params, name)
 #define TEXT(name) FIELD(name), 1, sizeof(((struct sim_params *)0)->name)

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jsonw.h"
-#include "scenario.h"
-#include "world.h"
+#include "io/jsonw.h"
+#include "llm/scenario.h"
+#include "sim/world.h"
 
 #define TABLE_VERSION 1
 #define TABLE_CODES 65536          /* 4^8 */

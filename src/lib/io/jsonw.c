@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "io/jsonw.h"
 
 void
 jw_init(struct jw *w)

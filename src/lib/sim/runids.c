@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "runids.h"
+#include "sim/runids.h"
 
 static const char *
 parse_id(const char *s, long *out)

@@ -6,9 +6,9 @@
 #ifndef PREFETCH_H
 #define PREFETCH_H
 
-#include "llm.h"
-#include "scenario.h"
-#include "slots.h"
+#include "llm/llm.h"
+#include "llm/scenario.h"
+#include "llm/slots.h"
 
 struct prefetch;
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "params.h"
+#include "sim/params.h"
 
 #define CELL_EMPTY ((int8_t)-1)
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scenario.h"
+#include "llm/scenario.h"
 
 static const char *const placeholders[] = { "{agent_type}",
 	"{opposite_type}", "{context}" };

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jsonw.h"
+#include "io/jsonw.h"
 
 struct llm_config {
 	const char *url;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "sim/metrics.h"
 
 #define EMPTY (-1)
 

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "cli.h"
-#include "config.h"
+#include "sim/cli.h"
+#include "sim/config.h"
 
 int
 cli_init(struct cli *c, const char *prog, const struct option *own,

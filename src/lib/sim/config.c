@@ -1,7 +1,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "sim/config.h"
 
 static int
 json_type_fits(const struct param_spec *s, const json_t *v)
