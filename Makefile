@@ -71,10 +71,15 @@ build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< -ljansson -lpthread -lm
 
+# The ABM frameworks' Schelling benchmark, timed in one process (make bench).
+build/abmbench: tests/support/abmbench.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
 # The other compiler must accept every file with the same warnings.
 check-clang: | $(DEPS_OK)
 	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) \
-		tests/support/fakellm.c; do \
+		tests/support/fakellm.c tests/support/abmbench.c; do \
 		$(SAN_CC) $(WARN) $(CPPFLAGS) -fsyntax-only $$f || exit 1; \
 	done
 
@@ -84,7 +89,7 @@ unit-san: $(UNIT_SAN)
 test: all unit unit-san check-clang build/fakellm
 	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats
 
-bench: all build/fakellm
+bench: all build/fakellm build/abmbench
 	scripts/bench
 
 demo: all

@@ -426,7 +426,7 @@ indexes_agree(const struct world *w)
 					c[w->cell[rr * g + cc]]++;
 			}
 		}
-		if (w->count[0][i] != c[0] || w->count[1][i] != c[1])
+		if (w->count[2 * i] != c[0] || w->count[2 * i + 1] != c[1])
 			return 0;
 		for (int t = 0; w->sat[0] != NULL && t < 2; t++) {
 			int in = w->cell[i] == CELL_EMPTY &&

@@ -68,11 +68,10 @@ world_new(int size, int num_type_a, int num_type_b)
 	w->empty_slot = malloc(ncells * sizeof(int));
 	w->pos = malloc((nagents + 1) * sizeof(int));
 	w->order = malloc((ncells + 1) * sizeof(int));
-	w->count[0] = calloc(ncells, sizeof(uint16_t));
-	w->count[1] = calloc(ncells, sizeof(uint16_t));
+	w->count = calloc(2 * ncells, sizeof(uint16_t));
 	model_default(&m);
 	if (!w->cell || !w->agent_at || !w->empty || !w->empty_slot ||
-	    !w->pos || !w->order || !w->count[0] || !w->count[1] ||
+	    !w->pos || !w->order || !w->count ||
 	    world_set_model(w, &m) != 0) {
 		world_free(w);
 		return NULL;
@@ -104,8 +103,7 @@ world_free(struct world *w)
 	free(w->empty_slot);
 	free(w->pos);
 	free(w->order);
-	free(w->count[0]);
-	free(w->count[1]);
+	free(w->count);
 	free(w->mover);
 	free_sets(w);
 	free(w);
@@ -224,10 +222,11 @@ world_happy(const struct world *w, int like, int unlike)
 void
 world_neighbours(const struct world *w, int cell, int *like, int *unlike)
 {
+	const uint16_t *c = w->count + 2 * (size_t)cell;
 	int t = w->cell[cell];
 
-	*like = w->count[t][cell];
-	*unlike = w->count[1 - t][cell];
+	*like = c[t];
+	*unlike = c[1 - t];
 }
 
 /* Adds delta to count[type] of every cell within the radius of cell. */
@@ -236,7 +235,7 @@ count_around(struct world *w, int cell, int type, int delta)
 {
 	int g = w->size, r = w->model.radius;
 	int row = cell / g, col = cell % g;
-	uint16_t *cnt = w->count[type];
+	uint16_t *cnt = w->count + type;
 
 	for (int dr = -r; dr <= r; dr++) {
 		int rr = row + dr;
@@ -247,23 +246,23 @@ count_around(struct world *w, int cell, int type, int delta)
 				continue;
 			rr = rr < 0 ? rr + g : rr - g;
 		}
-		line = cnt + (size_t)rr * (size_t)g;
+		line = cnt + 2 * (size_t)rr * (size_t)g;
 		if (!w->model.torus) {
 			int c0 = col - r < 0 ? 0 : col - r;
 			int c1 = col + r >= g ? g - 1 : col + r;
 
 			for (int c = c0; c <= c1; c++)
-				line[c] = (uint16_t)(line[c] + delta);
+				line[2 * c] = (uint16_t)(line[2 * c] + delta);
 		} else {
 			for (int dc = -r; dc <= r; dc++) {
 				int c = col + dc;
 
 				c = c < 0 ? c + g : c >= g ? c - g : c;
-				line[c] = (uint16_t)(line[c] + delta);
+				line[2 * c] = (uint16_t)(line[2 * c] + delta);
 			}
 		}
 	}
-	cnt[cell] = (uint16_t)(cnt[cell] - delta);   /* not itself */
+	cnt[2 * cell] = (uint16_t)(cnt[2 * cell] - delta);   /* not itself */
 }
 
 static void
@@ -288,8 +287,9 @@ static void
 sat_update(struct world *w, int cell)
 {
 	for (int t = 0; t < 2; t++) {
+		const uint16_t *c = w->count + 2 * (size_t)cell;
 		int in = w->cell[cell] == CELL_EMPTY &&
-		    world_happy(w, w->count[t][cell], w->count[1 - t][cell]);
+		    world_happy(w, c[t], c[1 - t]);
 
 		if (in && w->sat_slot[t][cell] < 0)
 			set_put(w->sat[t], w->sat_slot[t], &w->nsat[t], cell);
@@ -340,8 +340,7 @@ world_reindex(struct world *w)
 			w->empty[w->nempty++] = i;
 		}
 	}
-	memset(w->count[0], 0, (size_t)w->ncells * sizeof(uint16_t));
-	memset(w->count[1], 0, (size_t)w->ncells * sizeof(uint16_t));
+	memset(w->count, 0, 2 * (size_t)w->ncells * sizeof(uint16_t));
 	for (int a = 0; a < w->nagents; a++)
 		count_around(w, w->pos[a], world_agent_type(w, a), 1);
 	if (w->sat[0] == NULL)
@@ -422,10 +421,10 @@ static int
 happy_at(const struct world *w, int agent, int to)
 {
 	int t = world_agent_type(w, agent);
-	int like = w->count[t][to] -
-	    (distance(w, w->pos[agent], to) <= w->model.radius);
+	const uint16_t *c = w->count + 2 * (size_t)to;
+	int like = c[t] - (distance(w, w->pos[agent], to) <= w->model.radius);
 
-	return world_happy(w, like, w->count[1 - t][to]);
+	return world_happy(w, like, c[1 - t]);
 }
 
 /* Keeps cell in the candidates when it is a satisfying one for type t. */
@@ -550,6 +549,19 @@ world_order(const struct world *w, const struct step_key *key, int *order)
 	rng_shuffle_int(&r, order, w->nagents);
 }
 
+/*
+ * Large grids: what the agents a few turns ahead will read is fetched
+ * into the cache early (their cell, then its counts).  Only a hint.
+ */
+static void
+prefetch_agent(const struct world *w, int i)
+{
+	if (i + 16 < w->nagents)
+		__builtin_prefetch(&w->pos[w->order[i + 16]]);
+	if (i + 8 < w->nagents)
+		__builtin_prefetch(&w->count[2 * (size_t)w->pos[w->order[i + 8]]]);
+}
+
 static int
 decide(struct world *w, const struct decider *d, int i,
     const struct step_key *key, int *move)
@@ -577,6 +589,7 @@ world_step(struct world *w, const struct decider *d,
 	for (int i = 0; i < w->nagents; i++) {
 		int move;
 
+		prefetch_agent(w, i);
 		if (decide(w, d, i, key, &move) != 0)
 			return -1;
 		out->decisions++;

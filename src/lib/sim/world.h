@@ -44,7 +44,8 @@ struct world {
 	struct model model;
 	/* need[n]: least alike neighbours to be happy among n occupied ones */
 	int need[NEIGHBOURS_MAX + 1];
-	uint16_t *count[2];   /* agents of each type around a cell (not itself) */
+	/* count[2 * cell + type]: agents of the type around the cell (not itself) */
+	uint16_t *count;
 	/*
 	 * With a satisfying move rule: the empty cells where an agent of a
 	 * type would be happy, as an indexed set (sat_slot -1: not in it).

@@ -1,0 +1,142 @@
+/*
+ * abmbench: the JuliaDynamics ABMFrameworksComparison Schelling benchmark,
+ * timed inside one process (scripts/bench-abm).  Each run builds the
+ * model (allocates the world, places the agents), plays a fixed number of
+ * steps with the mechanical count rule and frees it; the clock covers all
+ * of that.  Prints one JSON object: the median and mean time per run in
+ * milliseconds, the mean and standard error of the total moves, and the
+ * peak resident memory.
+ *
+ * usage: abmbench --grid X --agents K --radius R --min M [--steps S]
+ *                 [--runs N] [--metrics every|none] [--seed S]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <math.h>
+
+#include "sim/metrics.h"
+#include "sim/world.h"
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One run: build, place, play, free; its total moves, or -1. */
+static long
+one_run(int grid, int agents, const struct model *m, int steps, int every,
+    unsigned long long seed, long run)
+{
+	struct world *w = world_new(grid, agents / 2, agents - agents / 2);
+	struct metrics_work *mw = every ? metrics_work_new(grid) : NULL;
+	struct decider d = { .decide = mechanical_decide };
+	struct step_key key = { seed, (uint64_t)run, 0 };
+	struct step_counts c;
+	struct metrics met;
+	long moves = 0;
+
+	if (w == NULL || (every && mw == NULL) || world_set_model(w, m) != 0) {
+		world_free(w);
+		metrics_work_free(mw);
+		return -1;
+	}
+	world_place(w, seed, (uint64_t)run);
+	if (every)
+		metrics_compute(mw, w->cell, &met);
+	for (key.step = 0; key.step < steps; key.step++) {
+		world_step(w, &d, &key, &c);
+		moves += c.moves;
+		if (every)
+			metrics_compute(mw, w->cell, &met);
+	}
+	world_free(w);
+	metrics_work_free(mw);
+	return moves;
+}
+
+int
+main(int argc, char **argv)
+{
+	int grid = 40, agents = 1000, steps = 20, runs = 100, every = 0;
+	unsigned long long seed = 0;
+	double *ms, sum = 0, msum = 0, msq = 0;
+	struct model m;
+	struct rusage ru;
+
+	model_default(&m);
+	m.min_similar = 3;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *f = argv[i], *v = argv[i + 1];
+
+		if (strcmp(f, "--grid") == 0)
+			grid = atoi(v);
+		else if (strcmp(f, "--agents") == 0)
+			agents = atoi(v);
+		else if (strcmp(f, "--radius") == 0)
+			m.radius = atoi(v);
+		else if (strcmp(f, "--min") == 0)
+			m.min_similar = atoi(v);
+		else if (strcmp(f, "--steps") == 0)
+			steps = atoi(v);
+		else if (strcmp(f, "--runs") == 0)
+			runs = atoi(v);
+		else if (strcmp(f, "--seed") == 0)
+			seed = strtoull(v, NULL, 10);
+		else if (strcmp(f, "--metrics") == 0)
+			every = strcmp(v, "every") == 0;
+		else {
+			fprintf(stderr, "abmbench: unknown option %s\n", f);
+			return 64;
+		}
+	}
+	if (grid < 1 || agents < 0 || (long)agents > (long)grid * grid ||
+	    m.radius < 1 || m.radius > RADIUS_MAX || runs < 1 || steps < 0) {
+		fprintf(stderr, "abmbench: bad parameters\n");
+		return 64;
+	}
+	if ((ms = malloc((size_t)runs * sizeof(double))) == NULL)
+		return 71;
+	for (int r = 0; r < runs; r++) {
+		double t0 = now_ms();
+		long moves = one_run(grid, agents, &m, steps, every, seed, r);
+
+		ms[r] = now_ms() - t0;
+		if (moves < 0) {
+			fprintf(stderr, "abmbench: out of memory\n");
+			free(ms);
+			return 71;
+		}
+		sum += ms[r];
+		msum += (double)moves;
+		msq += (double)moves * (double)moves;
+	}
+	qsort(ms, (size_t)runs, sizeof(double), cmp_double);
+	getrusage(RUSAGE_SELF, &ru);
+	{
+		double mean = msum / runs;
+		double var = runs > 1 ? (msq - runs * mean * mean) / (runs - 1) : 0;
+
+		printf("{\"median_ms\":%.4f,\"mean_ms\":%.4f,\"mean_moves\":%.1f,"
+		    "\"se_moves\":%.1f,\"maxrss_kb\":%ld}\n",
+		    runs % 2 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2,
+		    sum / runs, mean, var > 0 ? sqrt(var / runs) : 0.0,
+		    ru.ru_maxrss);
+	}
+	free(ms);
+	return 0;
+}
