@@ -16,6 +16,7 @@
 #include "llm/llm.h"
 #include "llm/llm_agent.h"
 #include "sim/metrics.h"
+#include "sim/model_metrics.h"
 #include "sim/params.h"
 #include "sim/runids.h"
 #include "llm/scenario.h"
@@ -96,6 +97,8 @@ usage(FILE *f)
 	    "                              (movers fixed at the start of a step)\n"
 	    "  --threshold-arithmetic A    exact (default) or predecessor (its\n"
 	    "                              floating-point comparison)\n"
+	    "  --model-metrics on          end lines add metrics over the model's\n"
+	    "                              own neighbourhood (default off)\n"
 	    "  --no-steps                  omit the per-step lines\n"
 	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
 	    "                              temporary name); print one done line\n"
@@ -257,6 +260,8 @@ put_model(struct jw *w, const struct sim_params *p)
 		jw_kv_string(w, "isolated", isolated_names[p->isolated]);
 	if (p->update != UPDATE_SEQUENTIAL)
 		jw_kv_string(w, "update", update_names[p->update]);
+	if (p->model_metrics)
+		jw_kv_string(w, "model_metrics", "on");
 	if (p->threshold_arithmetic != THRESHOLD_EXACT)
 		jw_kv_string(w, "threshold_arithmetic",
 		    arithmetic_names[p->threshold_arithmetic]);
@@ -358,7 +363,20 @@ struct run_outcome {
 	long total_moves;
 	int has_final;            /* final holds the metrics (not --metrics none) */
 	struct metrics final;
+	struct model_metrics model;   /* with --model-metrics on */
 };
+
+static void
+put_model_metrics(struct jw *w, const struct model_metrics *m)
+{
+	jw_key(w, "model_metrics");
+	jw_object_begin(w);
+	jw_kv_double(w, "like_share_mean", m->like_share_mean);
+	jw_kv_double(w, "like_share_pooled", m->like_share_pooled);
+	jw_kv_double(w, "unhappy_share", m->unhappy_share);
+	jw_kv_double(w, "segregation_coefficient", m->segregation_coefficient);
+	jw_object_end(w);
+}
 
 static int
 print_end(struct runner *r, long run_id, const struct run_outcome *o)
@@ -393,6 +411,8 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	}
 	if (o->has_final)
 		put_metrics_object(w, "metrics", &o->final);
+	if (r->params->model_metrics)
+		put_model_metrics(w, &o->model);
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
 	jw_object_end(w);
@@ -432,7 +452,8 @@ play_run(struct runner *r, long run_id)
 	const struct sim_params *p = r->params;
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
-	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 } };
+	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 },
+	    { 0, 0, 0, 0 } };
 	struct step_counts counts;
 	struct metrics m;
 	int every = p->metrics == METRICS_EVERY;
@@ -471,6 +492,11 @@ play_run(struct runner *r, long run_id)
 	}
 	if (p->metrics == METRICS_END)
 		metrics_compute(r->metrics, r->world->cell, &out.final);
+	if (p->model_metrics &&
+	    model_metrics_compute(r->world, &out.model) != 0) {
+		fprintf(stderr, PROG ": out of memory for the model metrics\n");
+		return EX_OSERR;
+	}
 	return print_end(r, run_id, &out) == 0 ? 0 : EX_IOERR;
 }
 

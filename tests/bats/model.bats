@@ -197,3 +197,14 @@ bad_usage() {
 	run jq -s -e 'length > 0 and all(.grid | test("#") | not)' "$FAKELLM_LOG"
 	assert_success
 }
+
+@test "--model-metrics on: the pooled like share of the default model is the share metric" {
+	run jq -s -e '[.[] | select(.event == "end")] | length == 5 and all(
+	    (.model_metrics.like_share_pooled - .metrics.share | fabs) < 1e-12
+	    and .model_metrics.unhappy_share == 0
+	    and (.model_metrics.segregation_coefficient | . > 0 and . <= 1))' \
+	    < <(simrun "${SMALL[@]}" --run-id 0-4 --model-metrics on --no-steps)
+	assert_success
+	run jq -s -e 'all(has("model_metrics") | not)' < <(simrun "${SMALL[@]}" --run-id 0 --no-steps)
+	assert_success
+}

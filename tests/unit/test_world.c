@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "sim/model_metrics.h"
 #include "sim/rng.h"
 #include "sim/world.h"
 
@@ -649,6 +650,42 @@ synchronous_update(void)
 	}
 }
 
+static void
+model_metrics(void)
+{
+	struct model m;
+	struct model_metrics mm;
+	struct world *w;
+
+	model_default(&m);
+	w = world_model_from(4, "AA.." "...." "..AB" "..A.", &m);
+	CHECK(model_metrics_compute(w, &mm) == 0 &&
+	    fabs(mm.like_share_mean - 0.6) < 1e-12 &&
+	    fabs(mm.like_share_pooled - 0.5) < 1e-12 &&
+	    fabs(mm.unhappy_share - 0.2) < 1e-12,
+	    "model metrics: like shares 0.6 (mean) and 0.5 (pooled), 1 of 5 "
+	    "unhappy (got %g %g %g)", mm.like_share_mean, mm.like_share_pooled,
+	    mm.unhappy_share);
+	world_free(w);
+	w = world_model_from(4, "A..A" "...." "...." "A..A", &m);
+	model_metrics_compute(w, &mm);
+	CHECK(fabs(mm.segregation_coefficient - 0.25) < 1e-12,
+	    "segregation coefficient, bounded: 4 lone corners give 4/16");
+	world_free(w);
+	m.torus = 1;
+	w = world_model_from(4, "A..A" "...." "...." "A..A", &m);
+	model_metrics_compute(w, &mm);
+	CHECK(fabs(mm.segregation_coefficient - 1) < 1e-12,
+	    "segregation coefficient, torus: the corners are one cluster");
+	world_free(w);
+	m.torus = 0;
+	w = world_model_from(4, "AA.B" "AA.B" "...." "BB..", &m);
+	model_metrics_compute(w, &mm);
+	CHECK(fabs(mm.segregation_coefficient - 0.75) < 1e-12,
+	    "segregation coefficient: clusters 4, 2, 2 of 4 + 4 give 24/32");
+	world_free(w);
+}
+
 int
 main(void)
 {
@@ -667,5 +704,6 @@ main(void)
 	isolated_agents();
 	movers_anyone();
 	synchronous_update();
+	model_metrics();
 	return check_done();
 }

@@ -22,6 +22,7 @@ const char *const movers_names[] = { "unhappy", "anyone", NULL };
 const char *const isolated_names[] = { "move", "stay", NULL };
 const char *const update_names[] = { "sequential", "synchronous", NULL };
 const char *const arithmetic_names[] = { "exact", "predecessor", NULL };
+const char *const off_on_names[] = { "off", "on", NULL };
 
 const struct param_spec param_specs[] = {
 	{ "grid_size", "grid-size", PARAM_INT, FIELD(grid_size), 1, 4096,
@@ -100,6 +101,8 @@ const struct param_spec param_specs[] = {
 	{ "threshold_arithmetic", "threshold-arithmetic", PARAM_ENUM,
 	    FIELD(threshold_arithmetic), 0, 0, arithmetic_names,
 	    "exact or predecessor", 0 },
+	{ "model_metrics", "model-metrics", PARAM_ENUM, FIELD(model_metrics), 0,
+	    0, off_on_names, "off or on", 0 },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 

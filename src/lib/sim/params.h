@@ -18,6 +18,7 @@ extern const char *const movers_names[];
 extern const char *const isolated_names[];
 extern const char *const update_names[];
 extern const char *const arithmetic_names[];
+extern const char *const off_on_names[];
 
 struct sim_params {
 	int grid_size;
@@ -57,6 +58,7 @@ struct sim_params {
 	int isolated;              /* enum isolated */
 	int update;                /* enum update */
 	int threshold_arithmetic;  /* enum threshold_arithmetic */
+	int model_metrics;         /* 1: end lines add model_metrics */
 };
 
 enum metrics_when { METRICS_EVERY, METRICS_END, METRICS_NONE };
