@@ -100,6 +100,8 @@ install: all
 	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
+	install -d $(DESTDIR)$(DATADIR)/replications
+	install -m 644 configs/replications/*.json $(DESTDIR)$(DATADIR)/replications
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \

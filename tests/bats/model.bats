@@ -208,3 +208,25 @@ bad_usage() {
 	run jq -s -e 'all(has("model_metrics") | not)' < <(simrun "${SMALL[@]}" --run-id 0 --no-steps)
 	assert_success
 }
+
+@test "scripts/replicate --quick runs every replication and prints ours beside the published figure" {
+	run --separate-stderr "$ROOT/scripts/replicate" --quick
+	assert_success
+	assert_equal "${#lines[@]}" "$(($(ls "$ROOT"/configs/replications/*.json | wc -l) + 1))"
+	assert_regex "${lines[0]}" '^replication +quantity +ours: mean \(se, runs\) +published +z +verdict$'
+	assert_output --regexp 'downey-p03 +like_share_mean +0\.[0-9]+ \(0\.[0-9]+, 10\) +0\.74 +-?[0-9.]+ +(agrees|DIFFERS)'
+	assert_output --regexp 'gauvin-T0\.5 +segregation_coefficient .* no published number'
+	run --separate-stderr "$ROOT/scripts/replicate" --quick nosuch
+	assert_equal "$status" 66
+	assert_regex "$stderr" 'no replication .*nosuch.json'
+}
+
+@test "a replication file runs the same as its runner command" {
+	f=$ROOT/configs/replications/downey-p03.json
+	mapfile -t flags < <(jq -r '.flags[]' "$f")
+	cd "$BATS_TEST_TMPDIR"
+	baseline_runner --runs 2 --processes 1 "${flags[@]}" --model-metrics on --output-dir out > /dev/null 2>&1
+	run cmp <(jq -c 'select(.event == "end") | .model_metrics' out/experiments/*/runs/run_1.jsonl) \
+	    <(simrun "${flags[@]}" --run-id 1 --no-steps --model-metrics on | jq -c 'select(.event == "end") | .model_metrics')
+	assert_success
+}
