@@ -10,6 +10,7 @@
  *
  * usage: abmbench --grid X --agents K --radius R --min M [--steps S]
  *                 [--runs N] [--metrics every|none] [--seed S]
+ *                 [--naive yes]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <math.h>
 
 #include "sim/metrics.h"
+#include "sim/rng.h"
 #include "sim/world.h"
 
 static double
@@ -42,6 +44,75 @@ static double
 median(const double *v, int n)
 {
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * --naive: the straightforward loop every framework's implementation
+ * amounts to (count the neighbours of each agent on the grid at its turn,
+ * move to a random empty cell), for a ratio measured side by side.
+ */
+static long
+naive_run(int g, int agents, int radius, int min, int steps,
+    unsigned long long seed, long run)
+{
+	int ncells = g * g, nempty = ncells - agents;
+	int8_t *cell = malloc((size_t)ncells);
+	int *pos = malloc((size_t)agents * sizeof(int));
+	int *order = malloc((size_t)(ncells > agents ? ncells : agents + 1) *
+	    sizeof(int));
+	int *empty = malloc((size_t)(nempty + 1) * sizeof(int));
+	long moves = -1;
+	struct rng r;
+
+	if (cell == NULL || pos == NULL || order == NULL || empty == NULL)
+		goto out;
+	rng_init(&r, rng_key(seed, (uint64_t)run, 0, 0, RNG_PLACEMENT));
+	for (int i = 0; i < ncells; i++)
+		order[i] = i;
+	rng_shuffle_int(&r, order, ncells);
+	memset(cell, -1, (size_t)ncells);
+	for (int a = 0; a < agents; a++) {
+		pos[a] = order[a];
+		cell[order[a]] = (int8_t)(a < agents / 2 ? 0 : 1);
+	}
+	for (int i = 0; i < nempty; i++)
+		empty[i] = order[agents + i];
+	moves = 0;
+	for (int step = 0; step < steps; step++) {
+		rng_init(&r, rng_key(seed, (uint64_t)run, (uint64_t)step, 0,
+		    RNG_ORDER));
+		for (int a = 0; a < agents; a++)
+			order[a] = a;
+		rng_shuffle_int(&r, order, agents);
+		for (int i = 0; i < agents; i++) {
+			int a = order[i], p = pos[a], row = p / g, col = p % g;
+			int r0 = row > radius ? row - radius : 0;
+			int r1 = row + radius < g ? row + radius : g - 1;
+			int c0 = col > radius ? col - radius : 0;
+			int c1 = col + radius < g ? col + radius : g - 1;
+			int same = -1;   /* the agent itself is counted below */
+
+			for (int rr = r0; rr <= r1; rr++)
+				for (int cc = c0; cc <= c1; cc++)
+					same += cell[rr * g + cc] == cell[p];
+			if (same < min && nempty > 0) {
+				int k = (int)rng_below(&r, (uint64_t)nempty);
+				int to = empty[k];
+
+				empty[k] = p;
+				cell[to] = cell[p];
+				cell[p] = -1;
+				pos[a] = to;
+				moves++;
+			}
+		}
+	}
+out:
+	free(cell);
+	free(pos);
+	free(order);
+	free(empty);
+	return moves;
 }
 
 /* One run: build, place, play, free; its total moves, or -1. */
@@ -80,6 +151,7 @@ int
 main(int argc, char **argv)
 {
 	int grid = 40, agents = 1000, steps = 20, runs = 100, every = 0;
+	int naive = 0;
 	unsigned long long seed = 0;
 	double *ms, *cpu, sum = 0, msum = 0, msq = 0;
 	struct model m;
@@ -106,6 +178,8 @@ main(int argc, char **argv)
 			seed = strtoull(v, NULL, 10);
 		else if (strcmp(f, "--metrics") == 0)
 			every = strcmp(v, "every") == 0;
+		else if (strcmp(f, "--naive") == 0)
+			naive = strcmp(v, "yes") == 0;
 		else {
 			fprintf(stderr, "abmbench: unknown option %s\n", f);
 			return 64;
@@ -126,7 +200,9 @@ main(int argc, char **argv)
 	for (int r = 0; r < runs; r++) {
 		double t0 = now_ms(CLOCK_MONOTONIC);
 		double c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
-		long moves = one_run(grid, agents, &m, steps, every, seed, r);
+		long moves = naive ? naive_run(grid, agents, m.radius,
+		    m.min_similar, steps, seed, r) :
+		    one_run(grid, agents, &m, steps, every, seed, r);
 
 		cpu[r] = now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		ms[r] = now_ms(CLOCK_MONOTONIC) - t0;
