@@ -455,7 +455,7 @@ play_run(struct runner *r, long run_id)
 	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 },
 	    { 0, 0, 0, 0 } };
 	struct step_counts counts;
-	struct metrics m;
+	struct metrics m = { 0 };
 	int every = p->metrics == METRICS_EVERY;
 
 	world_place(r->world, p->seed, (uint64_t)run_id);
