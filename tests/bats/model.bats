@@ -230,3 +230,14 @@ bad_usage() {
 	    <(simrun "${flags[@]}" --run-id 1 --no-steps --model-metrics on | jq -c 'select(.event == "end") | .model_metrics')
 	assert_success
 }
+
+@test "table agents (the mechanical rule's table) on a torus with the variants reproduce mechanical runs" {
+	start_fakellm
+	simprobe --llm-url "$URL" --key composition --method samples --samples 1 \
+	    --temperature 0 --output "$BATS_TEST_TMPDIR/rule.jsonl" 2> /dev/null
+	args=("${SMALL[@]}" --boundary torus --move-rule nearest-satisfying --update synchronous --max-steps 12)
+	run cmp <(simrun "${args[@]}" --agent table --table "$BATS_TEST_TMPDIR/rule.jsonl" --run-id 0-3 |
+	        jq -c 'select(.event != "start")') \
+	    <(simrun "${args[@]}" --run-id 0-3 | jq -c 'select(.event != "start")')
+	assert_success
+}
