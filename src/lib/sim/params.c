@@ -207,7 +207,7 @@ params_check_model(const struct sim_params *p, char *err, size_t errlen)
 		    p->min_similar, p->radius, side * side - 1);
 		return -1;
 	}
-	if (p->boundary == 1 && p->grid_size < side) {
+	if (p->boundary == 1 /* BOUNDARY_TORUS */ && p->grid_size < side) {
 		snprintf(err, errlen, "a %dx%d torus is smaller than a radius %d "
 		    "neighbourhood (%dx%d): cells would count twice; raise "
 		    "--grid-size or use --boundary bounded", p->grid_size,

@@ -87,7 +87,10 @@ struct world *world_new(int size, int num_type_a, int num_type_b);
 void world_free(struct world *w);
 void model_default(struct model *m);
 void model_from_params(struct model *m, const struct sim_params *p);
-/* The model for the next runs; -1 when memory is short. */
+/*
+ * The model for the next runs (before world_place or world_reindex: the
+ * counts depend on the radius and boundary); -1 when memory is short.
+ */
 int world_set_model(struct world *w, const struct model *m);
 void world_place(struct world *w, uint64_t seed, uint64_t run_id);
 /* Rebuilds the empty list and the counts from cell[], agent_at[], pos[]. */
