@@ -71,10 +71,15 @@ build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< -ljansson -lpthread -lm
 
+# The ABM frameworks' Schelling benchmark, timed in one process (make bench).
+build/abmbench: tests/support/abmbench.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
 # The other compiler must accept every file with the same warnings.
 check-clang: | $(DEPS_OK)
 	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) \
-		tests/support/fakellm.c; do \
+		tests/support/fakellm.c tests/support/abmbench.c; do \
 		$(SAN_CC) $(WARN) $(CPPFLAGS) -fsyntax-only $$f || exit 1; \
 	done
 
@@ -84,7 +89,7 @@ unit-san: $(UNIT_SAN)
 test: all unit unit-san check-clang build/fakellm
 	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats
 
-bench: all build/fakellm
+bench: all build/fakellm build/abmbench
 	scripts/bench
 
 demo: all
@@ -95,6 +100,8 @@ install: all
 	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
+	install -d $(DESTDIR)$(DATADIR)/replications
+	install -m 644 configs/replications/*.json $(DESTDIR)$(DATADIR)/replications
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \

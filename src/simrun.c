@@ -16,6 +16,7 @@
 #include "llm/llm.h"
 #include "llm/llm_agent.h"
 #include "sim/metrics.h"
+#include "sim/model_metrics.h"
 #include "sim/params.h"
 #include "sim/runids.h"
 #include "llm/scenario.h"
@@ -78,6 +79,26 @@ usage(FILE *f)
 	    "  --no-move-threshold K       zero-move steps that converge (default 5)\n"
 	    "  --max-steps N               step cap per run (default 1000)\n"
 	    "  --agent KIND                mechanical (default), llm or table\n"
+	    "  --radius R                  Chebyshev radius of the neighbourhood\n"
+	    "                              (default 1: the 8 Moore neighbours)\n"
+	    "  --min-similar K             happy with K alike neighbours (a count)\n"
+	    "                              instead of --similarity-threshold\n"
+	    "  --move-rule RULE            random (default), satisfying or\n"
+	    "                              nearest-satisfying empty cell\n"
+	    "  --boundary B                bounded (default) or torus\n"
+	    "  --fixed-steps               play exactly --max-steps steps (same\n"
+	    "                              as --no-move-threshold 0)\n"
+	    "  --metrics WHEN              every step (default), end or none\n"
+	    "  --movers WHO                unhappy (default) or anyone (happy\n"
+	    "                              agents take satisfying cells too)\n"
+	    "  --isolated WHAT             move (default) or stay: an agent with\n"
+	    "                              no occupied neighbour\n"
+	    "  --update HOW                sequential (default) or synchronous\n"
+	    "                              (movers fixed at the start of a step)\n"
+	    "  --threshold-arithmetic A    exact (default) or predecessor (its\n"
+	    "                              floating-point comparison)\n"
+	    "  --model-metrics on          end lines add metrics over the model's\n"
+	    "                              own neighbourhood (default off)\n"
 	    "  --no-steps                  omit the per-step lines\n"
 	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
 	    "                              temporary name); print one done line\n"
@@ -219,6 +240,33 @@ put_metrics_object(struct jw *w, const char *key, const struct metrics *m)
 	jw_object_end(w);
 }
 
+/* The model's variants, each only when it is not the default. */
+static void
+put_model(struct jw *w, const struct sim_params *p)
+{
+	if (p->radius != 1)
+		jw_kv_int(w, "radius", p->radius);
+	if (p->min_similar >= 0)
+		jw_kv_int(w, "min_similar", p->min_similar);
+	if (p->move_rule != MOVE_RANDOM)
+		jw_kv_string(w, "move_rule", move_rule_names[p->move_rule]);
+	if (p->boundary != BOUNDARY_BOUNDED)
+		jw_kv_string(w, "boundary", boundary_names[p->boundary]);
+	if (p->metrics != METRICS_EVERY)
+		jw_kv_string(w, "metrics", metrics_names[p->metrics]);
+	if (p->movers != MOVERS_UNHAPPY)
+		jw_kv_string(w, "movers", movers_names[p->movers]);
+	if (p->isolated != ISOLATED_MOVE)
+		jw_kv_string(w, "isolated", isolated_names[p->isolated]);
+	if (p->update != UPDATE_SEQUENTIAL)
+		jw_kv_string(w, "update", update_names[p->update]);
+	if (p->model_metrics)
+		jw_kv_string(w, "model_metrics", "on");
+	if (p->threshold_arithmetic != THRESHOLD_EXACT)
+		jw_kv_string(w, "threshold_arithmetic",
+		    arithmetic_names[p->threshold_arithmetic]);
+}
+
 static int
 print_start(struct runner *r, long run_id, const struct metrics *initial)
 {
@@ -238,6 +286,7 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 	jw_kv_int(w, "no_move_threshold", p->no_move_threshold);
 	jw_kv_int(w, "max_steps", p->max_steps);
 	jw_kv_string(w, "version", SIM_VERSION);
+	put_model(w, p);
 	if (r->llm != NULL) {
 		jw_kv_string(w, "scenario", r->scenario.name);
 		jw_kv_string(w, "type_a", r->scenario.type_a);
@@ -261,7 +310,8 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_string(w, "table_model", t->model);
 		jw_kv_string(w, "table_method", table_method_name(t->method));
 	}
-	put_metrics_object(w, "initial", initial);
+	if (initial != NULL)
+		put_metrics_object(w, "initial", initial);
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
 	jw_object_end(w);
@@ -296,7 +346,8 @@ print_step(struct runner *r, long run_id, int step,
 	jw_kv_int(w, "step", step);
 	jw_kv_int(w, "decisions", counts->decisions);
 	jw_kv_int(w, "moves", counts->moves);
-	put_metrics(w, m);
+	if (m != NULL)
+		put_metrics(w, m);
 	if (r->llm != NULL)
 		put_llm_stats(w, r->llm, &r->llm->step);
 	jw_object_end(w);
@@ -310,8 +361,22 @@ struct run_outcome {
 	int convergence_step;
 	int final_step;
 	long total_moves;
+	int has_final;            /* final holds the metrics (not --metrics none) */
 	struct metrics final;
+	struct model_metrics model;   /* with --model-metrics on */
 };
+
+static void
+put_model_metrics(struct jw *w, const struct model_metrics *m)
+{
+	jw_key(w, "model_metrics");
+	jw_object_begin(w);
+	jw_kv_double(w, "like_share_mean", m->like_share_mean);
+	jw_kv_double(w, "like_share_pooled", m->like_share_pooled);
+	jw_kv_double(w, "unhappy_share", m->unhappy_share);
+	jw_kv_double(w, "segregation_coefficient", m->segregation_coefficient);
+	jw_object_end(w);
+}
 
 static int
 print_end(struct runner *r, long run_id, const struct run_outcome *o)
@@ -344,7 +409,10 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 		jw_kv_double(w, "avg_llm_response_time_s",
 		    s->time_s / (double)(s->calls > 0 ? s->calls : 1));
 	}
-	put_metrics_object(w, "metrics", &o->final);
+	if (o->has_final)
+		put_metrics_object(w, "metrics", &o->final);
+	if (r->params->model_metrics)
+		put_model_metrics(w, &o->model);
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
 	jw_object_end(w);
@@ -384,12 +452,16 @@ play_run(struct runner *r, long run_id)
 	const struct sim_params *p = r->params;
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
-	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, { 0 } };
+	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 },
+	    { 0, 0, 0, 0 } };
 	struct step_counts counts;
-	struct metrics m;
+	struct metrics m = { 0 };
+	int every = p->metrics == METRICS_EVERY;
 
 	world_place(r->world, p->seed, (uint64_t)run_id);
-	metrics_compute(r->metrics, r->world->cell, &m);
+	out.has_final = p->metrics != METRICS_NONE;
+	if (out.has_final)
+		metrics_compute(r->metrics, r->world->cell, &m);
 	out.final = m;
 	if (r->llm != NULL) {
 		memset(&r->llm->run, 0, sizeof(r->llm->run));
@@ -398,16 +470,17 @@ play_run(struct runner *r, long run_id)
 			r->llm->next_order_step = -1;
 		}
 	}
-	if (print_start(r, run_id, &m) != 0)
+	if (print_start(r, run_id, out.has_final ? &m : NULL) != 0)
 		return EX_IOERR;
 	for (key.step = 0; key.step < p->max_steps; key.step++) {
 		out.step = key.step;
 		if (world_step(r->world, &r->decider, &key, &counts) != 0)
 			return failed_run(r, run_id, &out);
-		metrics_compute(r->metrics, r->world->cell, &out.final);
+		if (every)
+			metrics_compute(r->metrics, r->world->cell, &out.final);
 		out.total_moves += counts.moves;
 		if (r->step_lines && print_step(r, run_id, key.step, &counts,
-		    &out.final) != 0)
+		    every ? &out.final : NULL) != 0)
 			return EX_IOERR;
 		llm_step_done(r);
 		if (convergence_update(&conv, counts.moves)) {
@@ -416,6 +489,13 @@ play_run(struct runner *r, long run_id)
 			out.convergence_step = key.step - (conv.threshold - 1);
 			break;
 		}
+	}
+	if (p->metrics == METRICS_END)
+		metrics_compute(r->metrics, r->world->cell, &out.final);
+	if (p->model_metrics &&
+	    model_metrics_compute(r->world, &out.model) != 0) {
+		fprintf(stderr, PROG ": out of memory for the model metrics\n");
+		return EX_OSERR;
 	}
 	return print_end(r, run_id, &out) == 0 ? 0 : EX_IOERR;
 }
@@ -521,6 +601,15 @@ table_init(struct runner *r, const struct sim_params *p)
 }
 
 static int
+world_set_params(struct world *w, const struct sim_params *p)
+{
+	struct model m;
+
+	model_from_params(&m, p);
+	return world_set_model(w, &m);
+}
+
+static int
 runner_init(struct runner *r, const struct options *o)
 {
 	const struct sim_params *p = &o->params;
@@ -536,7 +625,8 @@ runner_init(struct runner *r, const struct options *o)
 	r->world = world_new(p->grid_size, p->num_type_a, p->num_type_b);
 	r->metrics = metrics_work_new(p->grid_size);
 	r->grid = malloc((size_t)p->grid_size * (size_t)p->grid_size + 1);
-	if (!r->world || !r->metrics || !r->grid) {
+	if (!r->world || !r->metrics || !r->grid ||
+	    world_set_params(r->world, p) != 0) {
 		fprintf(stderr, PROG ": out of memory for a %dx%d grid\n",
 		    p->grid_size, p->grid_size);
 		return EX_OSERR;

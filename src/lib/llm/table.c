@@ -749,7 +749,7 @@ table_decide(void *table, const struct world *w, int agent,
 		world_context(w, w->pos[agent], context);
 		slot = code_of(context);
 	} else {
-		moore_counts(w->cell, w->size, w->pos[agent], &like, &unlike);
+		world_neighbours(w, w->pos[agent], &like, &unlike);
 		slot = table_composition_index(like, like + unlike);
 	}
 	rng_init(&r, rng_key(key->seed, key->run_id, (uint64_t)key->step,

@@ -14,7 +14,7 @@ cli_init(struct cli *c, const char *prog, const struct option *own,
 
 	memset(c, 0, sizeof(*c));
 	c->prog = prog;
-	c->options = o = calloc(nown + param_count + 2, sizeof(*o));
+	c->options = o = calloc(nown + param_count + 3, sizeof(*o));
 	c->opt = calloc((size_t)argc + 1, sizeof(int));
 	c->arg = calloc((size_t)argc + 1, sizeof(char *));
 	if (o == NULL || c->opt == NULL || c->arg == NULL) {
@@ -28,6 +28,8 @@ cli_init(struct cli *c, const char *prog, const struct option *own,
 	for (size_t i = 0; i < param_count; i++)
 		o[nown + 1 + i] = (struct option){ param_specs[i].flag,
 		    required_argument, NULL, CLI_OPT_PARAM + (int)i };
+	o[nown + 1 + param_count] = (struct option){ "fixed-steps",
+	    no_argument, NULL, CLI_OPT_FIXED_STEPS };
 	return 0;
 }
 
@@ -44,9 +46,16 @@ cli_free(struct cli *c)
 int
 cli_take(struct cli *c, int opt, char *arg)
 {
+	static char zero[] = "0";
+
 	if (opt == CLI_OPT_CONFIG) {
 		c->config = arg;
 		return 1;
+	}
+	if (opt == CLI_OPT_FIXED_STEPS) {
+		opt = CLI_OPT_PARAM + (int)(param_by_flag("no-move-threshold") -
+		    param_specs);
+		arg = zero;
 	}
 	if (opt < CLI_OPT_PARAM)
 		return 0;
@@ -91,6 +100,16 @@ cli_usage_error(const char *prog, const char *what, const char *arg)
 	return EX_USAGE;
 }
 
+/* 1 when the parameter flag was on the command line. */
+static int
+cli_typed(const struct cli *c, const char *flag)
+{
+	for (int i = 0; i < c->n; i++)
+		if (strcmp(param_specs[c->opt[i] - CLI_OPT_PARAM].flag, flag) == 0)
+			return 1;
+	return 0;
+}
+
 /* Reads the config file, then applies the flags; 0 or an exit status. */
 int
 cli_apply(const struct cli *c, struct sim_params *p)
@@ -112,6 +131,10 @@ cli_apply(const struct cli *c, struct sim_params *p)
 			return cli_usage_error(c->prog, msg, c->arg[i]);
 		}
 	}
+	if (cli_typed(c, "min-similar") && cli_typed(c, "similarity-threshold"))
+		return cli_usage_error(c->prog, "--min-similar (a count) and "
+		    "--similarity-threshold (a share) are two happiness rules; "
+		    "give one of them", NULL);
 	if (params_check(p, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, msg);
 		return EX_USAGE;

@@ -10,6 +10,7 @@
 
 #define CLI_OPT_CONFIG 999
 #define CLI_OPT_PARAM 1000    /* CLI_OPT_PARAM + i is param_specs[i] */
+#define CLI_OPT_FIXED_STEPS 998  /* --fixed-steps: --no-move-threshold 0 */
 
 /*
  * The config file is read first, wherever --config stands, so that flags

@@ -13,6 +13,16 @@
 static const char *const agent_names[] = { "mechanical", "llm", "table",
 	NULL };
 const char *const llm_api_names[] = { "openai", "ollama", NULL };
+/* by enum move_rule, boundary, metrics_when, movers, isolated, update */
+const char *const move_rule_names[] = { "random", "satisfying",
+	"nearest-satisfying", NULL };
+const char *const boundary_names[] = { "bounded", "torus", NULL };
+const char *const metrics_names[] = { "every", "end", "none", NULL };
+const char *const movers_names[] = { "unhappy", "anyone", NULL };
+const char *const isolated_names[] = { "move", "stay", NULL };
+const char *const update_names[] = { "sequential", "synchronous", NULL };
+const char *const arithmetic_names[] = { "exact", "predecessor", NULL };
+const char *const off_on_names[] = { "off", "on", NULL };
 
 const struct param_spec param_specs[] = {
 	{ "grid_size", "grid-size", PARAM_INT, FIELD(grid_size), 1, 4096,
@@ -24,8 +34,8 @@ const struct param_spec param_specs[] = {
 	{ "similarity_threshold", "similarity-threshold", PARAM_DOUBLE,
 	    FIELD(similarity_threshold), 0, 1, NULL, "a number from 0 to 1", 0 },
 	{ "no_move_threshold", "no-move-threshold", PARAM_INT,
-	    FIELD(no_move_threshold), 1, 1000000, NULL,
-	    "a whole number, 1 or more", 0 },
+	    FIELD(no_move_threshold), 0, 1000000, NULL,
+	    "a whole number, 0 (never stop early) or more", 0 },
 	{ "max_steps", "max-steps", PARAM_INT, FIELD(max_steps), 1, 100000000,
 	    NULL, "a whole number, 1 or more", 0 },
 	{ "seed", "seed", PARAM_SEED, FIELD(seed), 0, (double)SEED_MAX, NULL,
@@ -71,6 +81,28 @@ const struct param_spec param_specs[] = {
 	    "a file name", 1 },
 	{ "table", "table", PARAM_STRING, TEXT(table), NULL,
 	    "a decision table file (simprobe's)", 0 },
+	{ "radius", "radius", PARAM_INT, FIELD(radius), 1, 10, NULL,
+	    "a whole number from 1 to 10", 0 },
+	{ "min_similar", "min-similar", PARAM_INT, FIELD(min_similar), -1, 440,
+	    NULL, "a whole number of alike neighbours from 0 to 440 (-1: "
+	    "use the share)", 0 },
+	{ "move_rule", "move-rule", PARAM_ENUM, FIELD(move_rule), 0, 0,
+	    move_rule_names, "random, satisfying or nearest-satisfying", 0 },
+	{ "boundary", "boundary", PARAM_ENUM, FIELD(boundary), 0, 0,
+	    boundary_names, "bounded or torus", 0 },
+	{ "metrics", "metrics", PARAM_ENUM, FIELD(metrics), 0, 0, metrics_names,
+	    "every, end or none", 0 },
+	{ "movers", "movers", PARAM_ENUM, FIELD(movers), 0, 0, movers_names,
+	    "unhappy or anyone", 0 },
+	{ "isolated", "isolated", PARAM_ENUM, FIELD(isolated), 0, 0,
+	    isolated_names, "move or stay", 0 },
+	{ "update", "update", PARAM_ENUM, FIELD(update), 0, 0, update_names,
+	    "sequential or synchronous", 0 },
+	{ "threshold_arithmetic", "threshold-arithmetic", PARAM_ENUM,
+	    FIELD(threshold_arithmetic), 0, 0, arithmetic_names,
+	    "exact or predecessor", 0 },
+	{ "model_metrics", "model-metrics", PARAM_ENUM, FIELD(model_metrics), 0,
+	    0, off_on_names, "off or on", 0 },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
@@ -98,6 +130,8 @@ params_defaults(struct sim_params *p)
 	p->retry_base_ms = 500;
 	p->retry_max_ms = 30000;
 	p->llm_concurrency = 1;
+	p->radius = 1;
+	p->min_similar = -1;
 }
 
 const struct param_spec *
@@ -155,6 +189,47 @@ param_set_text(struct sim_params *p, const struct param_spec *s,
 	return -1;
 }
 
+/* The model's variants: combinations that cannot hold. */
+static int
+params_check_model(const struct sim_params *p, char *err, size_t errlen)
+{
+	int side = 2 * p->radius + 1, agents = p->agent != AGENT_MECHANICAL;
+
+	if (p->min_similar >= 0 && p->similarity_threshold != 0.5) {
+		snprintf(err, errlen, "--min-similar %d and "
+		    "--similarity-threshold %g are two happiness rules; give "
+		    "one of them", p->min_similar, p->similarity_threshold);
+		return -1;
+	}
+	if (p->min_similar > side * side - 1) {
+		snprintf(err, errlen, "--min-similar %d can never be met: radius "
+		    "%d has %d neighbours; lower it or raise --radius",
+		    p->min_similar, p->radius, side * side - 1);
+		return -1;
+	}
+	if (p->boundary == 1 /* BOUNDARY_TORUS */ && p->grid_size < side) {
+		snprintf(err, errlen, "a %dx%d torus is smaller than a radius %d "
+		    "neighbourhood (%dx%d): cells would count twice; raise "
+		    "--grid-size or use --boundary bounded", p->grid_size,
+		    p->grid_size, p->radius, side, side);
+		return -1;
+	}
+	if (agents && p->radius != 1) {
+		snprintf(err, errlen, "--agent %s sees a 3x3 context: --radius "
+		    "%d applies to mechanical agents only", agent_names[p->agent],
+		    p->radius);
+		return -1;
+	}
+	if (agents && (p->movers != MOVERS_UNHAPPY ||
+	    p->isolated != ISOLATED_MOVE)) {
+		snprintf(err, errlen, "--agent %s decides MOVE or STAY itself: "
+		    "--movers anyone and --isolated stay are rules of "
+		    "mechanical agents", agent_names[p->agent]);
+		return -1;
+	}
+	return 0;
+}
+
 int
 params_check(const struct sim_params *p, char *err, size_t errlen)
 {
@@ -174,6 +249,8 @@ params_check(const struct sim_params *p, char *err, size_t errlen)
 		    p->temperature);
 		return -1;
 	}
+	if (params_check_model(p, err, errlen) != 0)
+		return -1;
 	if (p->llm_url[0] != '\0' && strncmp(p->llm_url, "http://", 7) != 0 &&
 	    strncmp(p->llm_url, "https://", 8) != 0) {
 		snprintf(err, errlen, "llm_url '%s' must start with http:// or "

@@ -11,6 +11,14 @@
 enum agent_kind { AGENT_MECHANICAL, AGENT_LLM, AGENT_TABLE };
 enum llm_api { LLM_API_OPENAI, LLM_API_OLLAMA };
 extern const char *const llm_api_names[];   /* by enum llm_api, NULL-ended */
+extern const char *const move_rule_names[];
+extern const char *const boundary_names[];
+extern const char *const metrics_names[];
+extern const char *const movers_names[];
+extern const char *const isolated_names[];
+extern const char *const update_names[];
+extern const char *const arithmetic_names[];
+extern const char *const off_on_names[];
 
 struct sim_params {
 	int grid_size;
@@ -40,7 +48,24 @@ struct sim_params {
 	char llm_slots[32];        /* "", a number, or "auto" */
 	char llm_cache[1024];      /* decision cache file, "" for none */
 	char table[1024];          /* decision table for --agent table */
+	/* the model's variants (README "More of the model space") */
+	int radius;                /* Chebyshev radius of the neighbourhood */
+	int min_similar;           /* >= 0: a count of alike; -1: the share */
+	int move_rule;             /* enum move_rule (sim/world.h) */
+	int boundary;              /* enum boundary (sim/world.h) */
+	int metrics;               /* enum metrics_when */
+	int movers;                /* enum movers */
+	int isolated;              /* enum isolated */
+	int update;                /* enum update */
+	int threshold_arithmetic;  /* enum threshold_arithmetic */
+	int model_metrics;         /* 1: end lines add model_metrics */
 };
+
+enum metrics_when { METRICS_EVERY, METRICS_END, METRICS_NONE };
+enum movers { MOVERS_UNHAPPY, MOVERS_ANYONE };
+enum isolated { ISOLATED_MOVE, ISOLATED_STAY };
+enum update { UPDATE_SEQUENTIAL, UPDATE_SYNCHRONOUS };
+enum threshold_arithmetic { THRESHOLD_EXACT, THRESHOLD_PREDECESSOR };
 
 enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_ENUM,
 	PARAM_STRING };
