@@ -1,0 +1,139 @@
+/*
+ * The distributions of stats/dist.h.  The continuous ones are GSL's
+ * (incomplete beta and gamma functions); the exact discrete ones follow
+ * scipy.stats 1.10 (_mannwhitneyu._MWU, _hypotests._get_wilcoxon_distr).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "stats/dist.h"
+
+double
+dist_norm_sf(double z)
+{
+	if (isnan(z))
+		return NAN;
+	return gsl_cdf_ugaussian_Q(z);
+}
+
+double
+dist_norm_ppf(double p)
+{
+	return gsl_cdf_ugaussian_Pinv(p);
+}
+
+double
+dist_t_sf(double t, double df)
+{
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	return gsl_cdf_tdist_Q(t, df);
+}
+
+double
+dist_t_ppf(double p, double df)
+{
+	if (!(df > 0))
+		return NAN;
+	return gsl_cdf_tdist_Pinv(p, df);
+}
+
+double
+dist_f_sf(double f, double df1, double df2)
+{
+	if (isnan(f) || !(df1 > 0) || !(df2 > 0))
+		return NAN;
+	if (f <= 0)
+		return 1;
+	return gsl_cdf_fdist_Q(f, df1, df2);
+}
+
+double
+dist_chi2_sf(double x, double df)
+{
+	if (isnan(x) || !(df > 0))
+		return NAN;
+	if (x <= 0)
+		return 1;
+	return gsl_cdf_chisq_Q(x, df);
+}
+
+/*
+ * The counts of U = 0 .. m*n among the C(m+n, m) arrangements are the
+ * coefficients of the Gaussian binomial [m+n, m]_q, built by the positive
+ * recurrence G(i, j) = G(i-1, j) + q^i G(i, j-1) over j = 1 .. n for all
+ * i <= m (m the smaller sample), so no count is a difference.
+ */
+double
+dist_mwu_sf(double u, size_t m, size_t n)
+{
+	size_t deg, k, lim;
+	double *g, total = 0, tail = 0, p;
+
+	if (m > n) {
+		size_t t = m;
+		m = n;
+		n = t;
+	}
+	deg = m * n;
+	if (isnan(u))
+		return NAN;
+	if (u <= 0)
+		return 1;
+	if (u > (double)deg)
+		return 0;
+	/* row i of g is G(i, j), degree i*j <= deg */
+	if ((g = calloc((m + 1) * (deg + 1), sizeof(*g))) == NULL)
+		return NAN;
+	for (size_t i = 0; i <= m; i++)
+		g[i * (deg + 1)] = 1;     /* G(i, 0) = 1; G(0, j) = 1 */
+	for (size_t j = 1; j <= n; j++)
+		for (size_t i = 1; i <= m; i++) {
+			double *row = g + i * (deg + 1);
+			const double *prev = g + (i - 1) * (deg + 1);
+
+			for (k = i * j + 1; k-- > 0;)
+				row[k] = prev[k] + (k >= i ? row[k - i] : 0);
+		}
+	/* scipy: sf(u) = cdf(m*n - u), the pmf summed from 0, each divided */
+	lim = deg - (size_t)u;
+	for (k = 0; k <= deg; k++)
+		total += g[m * (deg + 1) + k];
+	for (k = 0; k <= lim; k++)
+		tail += g[m * (deg + 1) + k] / total;
+	free(g);
+	p = tail;
+	return p;
+}
+
+double *
+dist_wilcoxon_pmf(size_t n, size_t *len)
+{
+	size_t top = n * (n + 1) / 2 + 1, cur = 1;
+	double *c, *prev;
+
+	if ((c = calloc(top, sizeof(*c))) == NULL ||
+	    (prev = calloc(top, sizeof(*prev))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c[0] = 1;
+	for (size_t k = 1; k <= n; k++) {
+		size_t m = cur, next = k * (k + 1) / 2 + 1;
+
+		for (size_t i = 0; i < m; i++)
+			prev[i] = c[i];
+		for (size_t i = 0; i < next; i++)
+			c[i] = 0;
+		for (size_t i = 0; i < m; i++)
+			c[i] = prev[i] * 0.5;
+		for (size_t i = 0; i < m; i++)
+			c[next - m + i] += prev[i] * 0.5;
+		cur = next;
+	}
+	free(prev);
+	*len = top;
+	return c;
+}
