@@ -436,7 +436,7 @@ collect(struct experiment *e)
 		free(s);
 		/* the exact Student t interval (scipy.stats.t.interval) */
 		e->ci_lo[m] = e->ci_hi[m] = NAN;
-		if (e->n[m] >= 2) {
+		if (e->n[m] >= 2 && e->st[m].sd > 0) {
 			double half = dist_t_ppf(0.975, (double)(e->n[m] - 1)) *
 			    e->st[m].sd / sqrt((double)e->n[m]);
 
