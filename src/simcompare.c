@@ -1334,6 +1334,38 @@ write_markdown(FILE *f, const struct study *s, const struct options *o,
 		md_metric(f, s, &mrs[mi], o->alpha);
 }
 
+/* mkdir -p: 0, or -1 with errno */
+static int
+mkdir_p(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	if (p == NULL)
+		return -1;
+	for (char *q = p + 1; *q != '\0' && rc == 0; q++)
+		if (*q == '/') {
+			*q = '\0';
+			if (mkdir(p, 0777) != 0 && errno != EEXIST)
+				rc = -1;
+			*q = '/';
+		}
+	if (rc == 0 && mkdir(p, 0777) != 0 && errno != EEXIST)
+		rc = -1;
+	if (rc == 0) {
+		struct stat sb;
+
+		if (stat(p, &sb) != 0)
+			rc = -1;
+		else if (!S_ISDIR(sb.st_mode)) {
+			errno = ENOTDIR;
+			rc = -1;
+		}
+	}
+	free(p);
+	return rc;
+}
+
 enum { OUT_COMPARISON, OUT_TESTS, OUT_RANKING, OUT_MD, N_OUT };
 
 static const char *const out_names[N_OUT] = {
@@ -1349,7 +1381,7 @@ write_outputs(const struct study *s, const struct options *o,
 	struct stat sb;
 
 	if (stat(o->outdir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		if (mkdir(o->outdir, 0777) != 0 && errno != EEXIST) {
+		if (mkdir_p(o->outdir) != 0) {
 			fail("cannot create output directory %s: %s", o->outdir,
 			    strerror(errno));
 			return EX_CANTCREAT;
