@@ -61,6 +61,7 @@ struct experiment {
 	struct run **runs;         /* the ok runs */
 	size_t nruns, ok, failed, incomplete;
 	double *v[N_METRIC];       /* values of the ok runs, NAN left out */
+	double *sorted[N_METRIC];  /* the same, ascending */
 	size_t n[N_METRIC];
 	double *init[N_FINAL], *fin[N_FINAL];   /* pairs with both values */
 	size_t npair[N_FINAL];
@@ -430,10 +431,10 @@ collect(struct experiment *e)
 		stats_compute(e->v[m], e->n[m], &e->st[m]);
 		if ((s = rank_sorted_copy(e->v[m], e->n[m])) == NULL)
 			return oom();
+		e->sorted[m] = s;
 		e->median[m] = quantile_sorted(s, e->n[m], 0.5);
 		e->q1[m] = quantile_sorted(s, e->n[m], 0.25);
 		e->q3[m] = quantile_sorted(s, e->n[m], 0.75);
-		free(s);
 		/* the exact Student t interval (scipy.stats.t.interval) */
 		e->ci_lo[m] = e->ci_hi[m] = NAN;
 		if (e->n[m] >= 2 && e->st[m].sd > 0) {
@@ -592,6 +593,7 @@ read_plan(struct study *s, const char *dir)
 
 		s->n++;
 		runset_init(&e->rs, PROG);
+		e->rs.skip_steps = 1;
 		e->name = xstrdup(json_string_value(json_object_get(cells[c],
 		    "name")));
 		e->dir = path_join(dir, json_string_value(json_object_get(
@@ -627,6 +629,7 @@ from_dirs(struct study *s, int n, char **dirs)
 
 		s->n++;
 		runset_init(&e->rs, PROG);
+		e->rs.skip_steps = 1;
 		e->dir = xstrdup(dirs[i]);
 		e->name = basename_of(dirs[i]);
 		if (e->dir == NULL || e->name == NULL)
@@ -795,13 +798,13 @@ compute_metric(const struct study *s, int m, struct metric_result *mr,
 			pr->i = i;
 			pr->j = j;
 			if (test_welch_t(g[i], n[i], g[j], n[j], &pr->welch) != 0 ||
-			    test_mann_whitney(g[i], n[i], g[j], n[j],
-			    &pr->mwu) != 0 ||
-			    effect_cliffs_delta(g[i], n[i], g[j], n[j], 0.95,
-			    &pr->delta) != 0) {
+			    test_mann_whitney_sorted(s->e[i].sorted[m], n[i],
+			    s->e[j].sorted[m], n[j], &pr->mwu) != 0) {
 				rc = -1;
 				goto out;
 			}
+			effect_cliffs_delta_sorted(s->e[i].sorted[m], n[i],
+			    s->e[j].sorted[m], n[j], 0.95, &pr->delta);
 			effect_cohen_d(g[i], n[i], g[j], n[j], 0.95, &pr->d);
 			pw[p] = pr->welch.p;
 			pm[p] = pr->mwu.p;
@@ -1439,8 +1442,10 @@ free_study(struct study *s)
 				free(e->varied[k]);
 		free(e->varied);
 		free(e->runs);
-		for (int m = 0; m < N_METRIC; m++)
+		for (int m = 0; m < N_METRIC; m++) {
 			free(e->v[m]);
+			free(e->sorted[m]);
+		}
 		for (int m = 0; m < N_FINAL; m++) {
 			free(e->init[m]);
 			free(e->fin[m]);

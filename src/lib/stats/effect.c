@@ -1,7 +1,7 @@
 /*
  * Cohen's d and Cliff's delta with confidence intervals (stats/effect.h).
- * Cliff's delta is counted from sorted copies by binary search, so
- * 1,000 x 1,000 runs cost milliseconds, not a million comparisons.
+ * Cliff's delta is counted in sweeps of sorted samples, so 1,000 x 1,000
+ * runs cost microseconds, not a million comparisons.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -51,33 +51,6 @@ effect_cohen_d(const double *x, size_t nx, const double *y, size_t ny,
 	e->ci_hi = e->value + z * se;
 }
 
-/* how many of sorted[0..n-1] are < v, and how many are <= v */
-static void
-count_below(const double *sorted, size_t n, double v, size_t *lt, size_t *le)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sorted[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*lt = lo;
-	hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sorted[mid] <= v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*le = lo;
-}
-
 /*
  * With d_ij = sign(x_i - y_j), d_i. and d_.j its row and column means:
  * s^2 = (ny^2 sum (d_i. - d)^2 + nx^2 sum (d_.j - d)^2
@@ -89,50 +62,68 @@ int
 effect_cliffs_delta(const double *x, size_t nx, const double *y, size_t ny,
     double level, struct effect *e)
 {
-	double *sx, *sy, n1 = (double)nx, n2 = (double)ny, d, z, s2, si = 0,
-	    sj = 0, sij, num, den, root;
-	long long dom = 0, tied = 0;
+	double *sx = rank_sorted_copy(x, nx), *sy = rank_sorted_copy(y, ny);
+
+	if (sx == NULL || sy == NULL) {
+		free(sx);
+		free(sy);
+		return -1;
+	}
+	effect_cliffs_delta_sorted(sx, nx, sy, ny, level, e);
+	free(sx);
+	free(sy);
+	return 0;
+}
+
+/* The row means d_i. from one sweep: counts below and above move forward. */
+static void
+row_means(const double *a, size_t na, const double *b, size_t nb,
+    long long *dom, long long *tied, double *di_sum_sq, double d, int pass)
+{
+	size_t lt = 0, le = 0;
+
+	for (size_t i = 0; i < na; i++) {
+		double di;
+
+		while (lt < nb && b[lt] < a[i])
+			lt++;
+		if (le < lt)
+			le = lt;
+		while (le < nb && b[le] <= a[i])
+			le++;
+		if (pass == 0) {
+			*dom += (long long)lt - (long long)(nb - le);
+			*tied += (long long)(le - lt);
+		} else {
+			di = ((double)lt - (double)(nb - le)) / (double)nb;
+			*di_sum_sq += (di - d) * (di - d);
+		}
+	}
+}
+
+void
+effect_cliffs_delta_sorted(const double *sx, size_t nx, const double *sy,
+    size_t ny, double level, struct effect *e)
+{
+	double n1 = (double)nx, n2 = (double)ny, d, z, s2, si = 0, sj = 0,
+	    sij, num, den, root;
+	long long dom = 0, tied = 0, unused = 0;
 
 	effect_init(e);
 	if (nx == 0 || ny == 0) {
 		e->undefined = e->ci_undefined = "an empty sample";
-		return 0;
+		return;
 	}
-	if ((sx = rank_sorted_copy(x, nx)) == NULL)
-		return -1;
-	if ((sy = rank_sorted_copy(y, ny)) == NULL) {
-		free(sx);
-		return -1;
-	}
-	for (size_t i = 0; i < nx; i++) {
-		size_t lt, le;
-
-		count_below(sy, ny, x[i], &lt, &le);
-		dom += (long long)lt - (long long)(ny - le);
-		tied += (long long)(le - lt);
-	}
+	row_means(sx, nx, sy, ny, &dom, &tied, NULL, 0, 0);
 	d = (double)dom / (n1 * n2);
 	e->value = d;
 	if (nx < 2 || ny < 2) {
 		e->ci_undefined = "fewer than 2 values in a sample";
-		goto out;
+		return;
 	}
-	for (size_t i = 0; i < nx; i++) {
-		size_t lt, le;
-		double di;
-
-		count_below(sy, ny, x[i], &lt, &le);
-		di = ((double)lt - (double)(ny - le)) / n2;
-		si += (di - d) * (di - d);
-	}
-	for (size_t j = 0; j < ny; j++) {
-		size_t lt, le;
-		double dj;
-
-		count_below(sx, nx, y[j], &lt, &le);
-		dj = ((double)(nx - le) - (double)lt) / n1;
-		sj += (dj - d) * (dj - d);
-	}
+	row_means(sx, nx, sy, ny, &unused, &unused, &si, d, 1);
+	/* column means: sign(x - y) seen from y is minus the row mean of y */
+	row_means(sy, ny, sx, nx, &unused, &unused, &sj, -d, 1);
 	sij = (n1 * n2 - (double)tied) - n1 * n2 * d * d;
 	s2 = (n2 * n2 * si + n1 * n1 * sj - sij) /
 	    (n1 * n2 * (n1 - 1) * (n2 - 1));
@@ -142,14 +133,10 @@ effect_cliffs_delta(const double *x, size_t nx, const double *y, size_t ny,
 	den = 1 - d * d + z * z * s2;
 	if (den <= 0) {
 		e->ci_undefined = "zero variance of the dominance";
-		goto out;
+		return;
 	}
 	root = z * sqrt(s2) * sqrt((1 - d * d) * (1 - d * d) + z * z * s2);
 	num = d - d * d * d;
 	e->ci_lo = (num - root) / den;
 	e->ci_hi = (num + root) / den;
-out:
-	free(sx);
-	free(sy);
-	return 0;
 }

@@ -30,5 +30,8 @@ void effect_cohen_d(const double *x, size_t nx, const double *y, size_t ny,
  */
 int effect_cliffs_delta(const double *x, size_t nx, const double *y, size_t ny,
     double level, struct effect *e);
+/* The same of samples already sorted ascending: O(nx + ny), no memory. */
+void effect_cliffs_delta_sorted(const double *xs, size_t nx, const double *ys,
+    size_t ny, double level, struct effect *e);
 
 #endif

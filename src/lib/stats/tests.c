@@ -219,33 +219,51 @@ int
 test_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
     struct test_result *r)
 {
-	size_t n = nx + ny;
-	double *all, *ranks, ties, r1 = 0, u1, u2, u, n1 = (double)nx,
-	    n2 = (double)ny, nn = (double)n;
+	double *xs = rank_sorted_copy(x, nx), *ys = rank_sorted_copy(y, ny);
+	int rc = -1;
+
+	if (xs != NULL && ys != NULL)
+		rc = test_mann_whitney_sorted(xs, nx, ys, ny, r);
+	free(xs);
+	free(ys);
+	return rc;
+}
+
+/*
+ * The rank sum of x and the tie term from one merge of the sorted
+ * samples: a group of t equal values holds ranks pos+1 .. pos+t.
+ */
+int
+test_mann_whitney_sorted(const double *xs, size_t nx, const double *ys,
+    size_t ny, struct test_result *r)
+{
+	size_t i = 0, j = 0, pos = 0;
+	double ties = 0, r1 = 0, u1, u2, u, n1 = (double)nx, n2 = (double)ny,
+	    nn = (double)(nx + ny);
 
 	result_init(r);
 	if (nx == 0 || ny == 0) {
 		r->undefined = "an empty sample";
 		return 0;
 	}
-	all = malloc(n * sizeof(*all));
-	ranks = malloc(n * sizeof(*ranks));
-	if (all == NULL || ranks == NULL) {
-		free(all);
-		free(ranks);
-		return -1;
+	while (i < nx || j < ny) {
+		double v = j >= ny || (i < nx && xs[i] <= ys[j]) ? xs[i] : ys[j];
+		size_t cx = 0, cy = 0;
+		double t;
+
+		while (i < nx && xs[i] == v) {
+			i++;
+			cx++;
+		}
+		while (j < ny && ys[j] == v) {
+			j++;
+			cy++;
+		}
+		t = (double)(cx + cy);
+		r1 += (double)cx * ((double)pos + (t + 1) / 2);
+		ties += t * t * t - t;
+		pos += cx + cy;
 	}
-	memcpy(all, x, nx * sizeof(*all));
-	memcpy(all + nx, y, ny * sizeof(*all));
-	if (rank_average(all, n, ranks, &ties) != 0) {
-		free(all);
-		free(ranks);
-		return -1;
-	}
-	for (size_t i = 0; i < nx; i++)
-		r1 += ranks[i];
-	free(all);
-	free(ranks);
 	u1 = r1 - n1 * (n1 + 1) / 2;
 	u2 = n1 * n2 - u1;
 	u = u1 > u2 ? u1 : u2;

@@ -33,6 +33,9 @@ int test_kruskal(const double *const *g, const size_t *n, size_t k,
     struct test_result *r);
 int test_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
     struct test_result *r);
+/* The same of samples already sorted ascending: O(nx + ny), no memory. */
+int test_mann_whitney_sorted(const double *xs, size_t nx, const double *ys,
+    size_t ny, struct test_result *r);
 /* on d = x - y */
 int test_wilcoxon(const double *x, const double *y, size_t n,
     struct test_result *r);
