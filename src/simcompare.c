@@ -1103,6 +1103,11 @@ md_sentence(FILE *f, const struct study *s, const struct metric_result *mr,
 	const char *name = metric_name(m);
 	double d, sgn;
 
+	if (s->n < 2) {
+		fprintf(f, "One experiment: nothing to compare %s with (its "
+		    "within-experiment tests follow).\n\n", name);
+		return;
+	}
 	if (s->n > 2) {
 		if (mr->anova.undefined == NULL) {
 			fprintf(f, "Across the %zu experiments, %s %s (Welch's "
@@ -1494,8 +1499,9 @@ compare(struct study *s, const struct options *o)
 			    "bin/llm_runner --resume %s)\n", s->e[i].dir,
 			    s->e[i].failed, s->e[i].incomplete, s->e[i].dir);
 	}
-	printf("Compared %zu experiments on %d metrics. Results saved to: %s\n",
-	    s->n, o->nmetric, o->outdir);
+	printf("Compared %zu experiment%s on %d metric%s. Results saved to: %s\n",
+	    s->n, s->n == 1 ? "" : "s", o->nmetric, o->nmetric == 1 ? "" : "s",
+	    o->outdir);
 	return failed || incomplete ? EX_TEMPFAIL : 0;
 }
 
