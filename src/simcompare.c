@@ -435,14 +435,11 @@ collect(struct experiment *e)
 		e->median[m] = quantile_sorted(s, e->n[m], 0.5);
 		e->q1[m] = quantile_sorted(s, e->n[m], 0.25);
 		e->q3[m] = quantile_sorted(s, e->n[m], 0.75);
-		/* the exact Student t interval (scipy.stats.t.interval) */
+		/* stats.c's t interval; undefined with sd 0, as scipy's */
 		e->ci_lo[m] = e->ci_hi[m] = NAN;
 		if (e->n[m] >= 2 && e->st[m].sd > 0) {
-			double half = dist_t_ppf(0.975, (double)(e->n[m] - 1)) *
-			    e->st[m].sd / sqrt((double)e->n[m]);
-
-			e->ci_lo[m] = e->st[m].mean - half;
-			e->ci_hi[m] = e->st[m].mean + half;
+			e->ci_lo[m] = e->st[m].ci_lo;
+			e->ci_hi[m] = e->st[m].ci_hi;
 		}
 	}
 	for (int m = 0; m < N_FINAL; m++) {
