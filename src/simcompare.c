@@ -645,6 +645,15 @@ from_dirs(struct study *s, int n, char **dirs)
 
 /* ---- the tests ---------------------------------------------------- */
 
+/* The pair of experiments x != y: pairs are (i < j) in row order. */
+static const struct pair *
+find_pair(const struct metric_result *mr, size_t k, size_t x, size_t y)
+{
+	size_t i = x < y ? x : y, j = x < y ? y : x;
+
+	return &mr->pairs[i * (2 * k - i - 1) / 2 + (j - i - 1)];
+}
+
 static int
 rank_experiments(const struct study *s, struct metric_result *mr, double alpha)
 {
@@ -698,17 +707,12 @@ rank_experiments(const struct study *s, struct metric_result *mr, double alpha)
 			int ok = 1;
 
 			for (size_t c = a; c <= b && ok; c++) {
-				size_t x = mr->order[c], y = mr->order[b + 1];
+				const struct pair *pr = find_pair(mr, k,
+				    mr->order[c], mr->order[b + 1]);
 
-				for (size_t p = 0; p < mr->npairs; p++) {
-					const struct pair *pr = &mr->pairs[p];
-
-					if (((pr->i == x && pr->j == y) ||
-					    (pr->i == y && pr->j == x)) &&
-					    !isnan(pr->welch_holm) &&
-					    pr->welch_holm < alpha)
-						ok = 0;
-				}
+				if (!isnan(pr->welch_holm) &&
+				    pr->welch_holm < alpha)
+					ok = 0;
 			}
 			if (!ok)
 				break;
@@ -937,7 +941,7 @@ test_row(FILE *f, int m, const char *kind, const char *test, const char *a,
     const char *b, size_t n, size_t nb, const struct test_result *r,
     double holm, const char *effect, const struct effect *ef)
 {
-	const char *note = r->undefined;
+	const char *note = r->undefined, *prefix = "undefined";
 
 	fprintf(f, "%s,%s,%s,", metric_name(m), kind, test);
 	csv_text(f, a);
@@ -963,8 +967,13 @@ test_row(FILE *f, int m, const char *kind, const char *test, const char *a,
 		num(f, ef->ci_lo);
 		fputc(',', f);
 		num(f, ef->ci_hi);
-		if (note == NULL)
-			note = ef->undefined ? ef->undefined : ef->ci_undefined;
+		if (note == NULL && ef->undefined != NULL) {
+			note = ef->undefined;
+			prefix = "effect undefined";
+		} else if (note == NULL && ef->ci_undefined != NULL) {
+			note = ef->ci_undefined;
+			prefix = "effect interval undefined";
+		}
 	} else {
 		fputs(",,", f);
 	}
@@ -972,7 +981,7 @@ test_row(FILE *f, int m, const char *kind, const char *test, const char *a,
 	if (note != NULL) {
 		char buf[200];
 
-		snprintf(buf, sizeof(buf), "undefined: %s", note);
+		snprintf(buf, sizeof(buf), "%s: %s", prefix, note);
 		csv_text(f, buf);
 	}
 	fputc('\n', f);
@@ -1078,16 +1087,6 @@ md_text(FILE *f, const char *s)
 	}
 }
 
-static const struct pair *
-find_pair(const struct metric_result *mr, size_t x, size_t y)
-{
-	for (size_t p = 0; p < mr->npairs; p++)
-		if ((mr->pairs[p].i == x && mr->pairs[p].j == y) ||
-		    (mr->pairs[p].i == y && mr->pairs[p].j == x))
-			return &mr->pairs[p];
-	return NULL;
-}
-
 /* The sentence a paper would write: the highest against the lowest. */
 static void
 md_sentence(FILE *f, const struct study *s, const struct metric_result *mr,
@@ -1096,7 +1095,7 @@ md_sentence(FILE *f, const struct study *s, const struct metric_result *mr,
 	int m = mr->m;
 	size_t hi = mr->order[0], lo = mr->order[s->n - 1];
 	const struct experiment *a = &s->e[hi], *b = &s->e[lo];
-	const struct pair *pr = find_pair(mr, hi, lo);
+	const struct pair *pr = hi != lo ? find_pair(mr, s->n, hi, lo) : NULL;
 	const char *name = metric_name(m);
 	double d, sgn;
 

@@ -73,6 +73,9 @@ oracle_set() {
 	assert_output 'switch_rate,normality,shapiro_wilk,a,,2,,,,,,,,,,,,undefined: fewer than 3 values'
 	run grep '^switch_rate,normality,shapiro_wilk,c,,3,' "$OUT/tests.csv"
 	assert_output --regexp ',,3,,0\.[0-9]+,,,[0-9.e-]+,'
+	# complete separation: delta = -1, the test defined, the interval not
+	run grep '^switch_rate,pairwise,mann_whitney_u,a,b,2,2,0,,,' "$OUT/tests.csv"
+	assert_output --regexp ',exact,cliffs_delta,-1,,,effect interval undefined: zero variance of the dominance$'
 }
 
 @test "scipy: identical samples and zero variance are undefined, not numbers" {
