@@ -62,6 +62,11 @@ oracle_set() {
 	grep -q ',wilcoxon_signed_rank,.*,exact,' "$OUT/tests.csv"
 }
 
+@test "scipy: one small and one large sample (exact Mann-Whitney, 4 vs 40)" {
+	oracle_set lopsided
+	grep -q '^switch_rate,pairwise,mann_whitney_u,a,b,4,40,.*,exact,' "$OUT/tests.csv"
+}
+
 @test "scipy: ties (asymptotic, tie-corrected, continuity-corrected)" {
 	oracle_set ties
 	grep -q ',mann_whitney_u,.*,asymptotic,' "$OUT/tests.csv"
