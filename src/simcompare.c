@@ -144,6 +144,12 @@ parse_metrics(const char *list, struct options *o)
 		size_t len = strcspn(p, ",");
 		int found = -1;
 
+		if (len == 0) {
+			fail("--metrics: an empty name in '%s'; give metric names "
+			    "separated by commas", list);
+			return EX_USAGE;
+		}
+
 		for (int m = 0; m < N_METRIC; m++)
 			if (strlen(metric_name(m)) == len &&
 			    strncmp(metric_name(m), p, len) == 0)
@@ -163,11 +169,8 @@ parse_metrics(const char *list, struct options *o)
 			}
 		o->metric[o->nmetric++] = found;
 		p += len;
-		if (*p == ',') {
+		if (*p == ',')
 			p++;
-			if (*p == '\0')
-				break;
-		}
 	}
 	if (o->nmetric == 0) {
 		fail("--metrics: empty list; give metric names separated by commas");
@@ -549,7 +552,8 @@ read_plan(struct study *s, const char *dir)
 		    ((v = json_object_get(o, "varied")) != NULL &&
 		    !json_is_object(v))) {
 			fail("%s line %zu: a cell needs \"name\" and \"experiment\" "
-			    "strings and a \"varied\" object", path, lineno);
+			    "strings (and \"varied\", if given, an object)", path,
+			    lineno);
 			json_decref(o);
 			rc = EX_DATAERR;
 			break;

@@ -218,6 +218,31 @@ oracle_set() {
 	assert_not_exists "$OUT"
 }
 
+@test "bad input: a plan.jsonl that is not a study's (65), a cell whose experiment is missing (66)" {
+	local st=$BATS_TEST_TMPDIR/st
+	mkdir -p "$st"
+	printf '{"name": "x", "experiment": "e"}\nnot json\n' > "$st/plan.jsonl"
+	run --separate-stderr simcompare --study "$st"
+	assert_equal "$status" 65
+	assert_equal "$stderr" "simcompare: $st/plan.jsonl line 2: not a JSON object: '[' or '{' expected near 'not'"
+	printf '{"name": 3, "experiment": "e"}\n' > "$st/plan.jsonl"
+	run --separate-stderr simcompare --study "$st"
+	assert_equal "$status" 65
+	assert_equal "$stderr" "simcompare: $st/plan.jsonl line 1: a cell needs \"name\" and \"experiment\" strings (and \"varied\", if given, an object)"
+	: > "$st/plan.jsonl"
+	run --separate-stderr simcompare --study "$st"
+	assert_equal "$status" 65
+	assert_equal "$stderr" "simcompare: $st/plan.jsonl has no cells"
+	printf '{"name": "x", "experiment": "e"}\n' > "$st/plan.jsonl"
+	run --separate-stderr simcompare --study "$st"
+	assert_equal "$status" 66
+	assert_equal "$stderr" "simcompare: cannot read experiment directory $st/e: No such file or directory (give directories made by bin/llm_runner)"
+	run --separate-stderr simcompare --metrics share,,clusters "$EXPS/t0.3"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "simcompare: --metrics: an empty name in 'share,,clusters'; give metric names separated by commas"
+	assert_not_exists "$st/comparison.csv"
+}
+
 @test "bad input: a run file that is not simrun's JSON Lines (65), an output directory that cannot be made (73)" {
 	mkdir -p "$BATS_TEST_TMPDIR/bad/runs"
 	echo 'not json' > "$BATS_TEST_TMPDIR/bad/runs/run_0.jsonl"
