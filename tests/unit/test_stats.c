@@ -85,6 +85,14 @@ test_exact_distributions(void)
 	CHECK(REL(dist_norm_sf(1.959963984540054), 0.025), "normal sf at z975");
 	CHECK(REL(dist_t_ppf(0.975, 10), 2.2281388519649385), "t(0.975, 10)");
 	CHECK(REL(dist_t_ppf(0.975, 1), 12.706204736174698), "t(0.975, 1)");
+	/* far tails, values of scipy 1.10 (stats.t.sf, stats.norm.sf) */
+	CHECK(fabs(dist_t_sf(22.0432421965, 49.0744791622) /
+	    2.071987963655654e-27 - 1) < 1e-9,
+	    "t tail at p ~ 2e-27 to 1e-9 (gsl_cdf_tdist_Q is 9e-7 off)");
+	CHECK(fabs(dist_norm_sf(22) / 1.4398924351450382e-107 - 1) < 1e-9,
+	    "normal tail at z = 22");
+	CHECK(REL(dist_t_sf(-1, 3) + dist_t_sf(1, 3), 1) &&
+	    REL(dist_t_sf(0, 7), 0.5), "t tails are symmetric, sf(0) = 1/2");
 }
 
 static void
