@@ -20,7 +20,6 @@
 
 #include "io/atomicfile.h"
 #include "sim/runset.h"
-#include "stats/dist.h"
 #include "stats/effect.h"
 #include "stats/quantile.h"
 #include "stats/rank.h"
@@ -661,20 +660,18 @@ find_pair(const struct metric_result *mr, size_t k, size_t x, size_t y)
 static int
 rank_experiments(const struct study *s, struct metric_result *mr, double alpha)
 {
-	size_t k = s->n, nseg = 0, last_end = 0;
-	double *means, *neg;
+	size_t k = s->n, nseg = 0, last_end = 0, *segs = NULL;
+	double *neg;
 	int m = mr->m;
 	char **letters;
 
-	means = malloc(k * sizeof(*means));
 	neg = malloc(k * sizeof(*neg));
 	mr->rank = malloc(k * sizeof(*mr->rank));
 	mr->order = malloc(k * sizeof(*mr->order));
 	mr->group = calloc(k, sizeof(*mr->group));
 	letters = calloc(k, sizeof(*letters));
-	if (means == NULL || neg == NULL || mr->rank == NULL ||
+	if (neg == NULL || mr->rank == NULL ||
 	    mr->order == NULL || mr->group == NULL || letters == NULL) {
-		free(means);
 		free(neg);
 		free(letters);
 		return -1;
@@ -683,7 +680,6 @@ rank_experiments(const struct study *s, struct metric_result *mr, double alpha)
 	for (size_t i = 0; i < k; i++)
 		neg[i] = s->e[i].n[m] ? -s->e[i].st[m].mean : INFINITY;
 	if (rank_average(neg, k, mr->rank, NULL) != 0) {
-		free(means);
 		free(neg);
 		free(letters);
 		return -1;
@@ -704,6 +700,9 @@ rank_experiments(const struct study *s, struct metric_result *mr, double alpha)
 	 * no two of which differ significantly (Holm-adjusted Welch t below
 	 * alpha) gets a letter; experiments sharing a letter do not differ.
 	 */
+	segs = malloc(2 * k * sizeof(*segs));
+	if (segs == NULL)
+		goto oom;
 	for (size_t a = 0; a < k; a++) {
 		size_t b = a;
 
@@ -723,39 +722,44 @@ rank_experiments(const struct study *s, struct metric_result *mr, double alpha)
 			b++;
 		}
 		if (nseg == 0 || b + 1 > last_end) {
-			for (size_t c = a; c <= b; c++) {
-				size_t x = mr->order[c], len = letters[x] ?
-				    strlen(letters[x]) : 0;
-				char *t = realloc(letters[x], len + 3);
-
-				if (t == NULL) {
-					free(means);
-					free(neg);
-					for (size_t i = 0; i < k; i++)
-						free(letters[i]);
-					free(letters);
-					return -1;
-				}
-				/* letters a..z, then a1..: k is at most a few hundred */
-				if (nseg < 26) {
-					t[len] = (char)('a' + nseg);
-					t[len + 1] = '\0';
-				} else {
-					t[len] = (char)('A' + nseg % 26);
-					t[len + 1] = '\0';
-				}
-				letters[x] = t;
-			}
+			segs[2 * nseg] = a;
+			segs[2 * nseg + 1] = b;
 			nseg++;
 			last_end = b + 1;
 		}
 	}
+	/*
+	 * Letters a .. z; past 26 groups, tokens a1 .. z1, a2 ... separated
+	 * by spaces.  Each token is at most 22 characters.
+	 */
+	for (size_t g = 0; g < nseg; g++)
+		for (size_t c = segs[2 * g]; c <= segs[2 * g + 1]; c++) {
+			size_t x = mr->order[c], len = letters[x] ?
+			    strlen(letters[x]) : 0;
+			char *t = realloc(letters[x], len + 24);
+
+			if (t == NULL)
+				goto oom;
+			letters[x] = t;
+			if (nseg <= 26)
+				snprintf(t + len, 24, "%c", (char)('a' + g));
+			else
+				snprintf(t + len, 24, "%s%c%zu", len ? " " : "",
+				    (char)('a' + g % 26), g / 26);
+		}
 	for (size_t i = 0; i < k; i++)
 		mr->group[i] = letters[i];
 	free(letters);
-	free(means);
+	free(segs);
 	free(neg);
 	return 0;
+oom:
+	for (size_t i = 0; i < k; i++)
+		free(letters[i]);
+	free(letters);
+	free(segs);
+	free(neg);
+	return -1;
 }
 
 static int
