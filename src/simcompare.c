@@ -1095,6 +1095,25 @@ md_text(FILE *f, const char *s)
 	}
 }
 
+/* Which tests to trust: how many samples Shapiro-Wilk finds not normal. */
+static void
+md_normality(FILE *f, const struct study *s, const struct metric_result *mr,
+    double alpha)
+{
+	size_t tested = 0, rejected = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (mr->shapiro[i].undefined == NULL) {
+			tested++;
+			if (mr->shapiro[i].p < alpha)
+				rejected++;
+		}
+	if (rejected > 0)
+		fprintf(f, " Shapiro–Wilk rejects normality in %zu of %zu "
+		    "experiments (p < %g): prefer the rank tests (Kruskal–Wallis, "
+		    "Mann–Whitney).", rejected, tested, alpha);
+}
+
 /* The sentence a paper would write: the highest against the lowest. */
 static void
 md_sentence(FILE *f, const struct study *s, const struct metric_result *mr,
@@ -1171,7 +1190,9 @@ md_sentence(FILE *f, const struct study *s, const struct metric_result *mr,
 		fputs("; Mann–Whitney p_Holm = ", f);
 		md_p(f, pr->mwu_holm);
 	}
-	fputs(").\n\n", f);
+	fputs(").", f);
+	md_normality(f, s, mr, alpha);
+	fputs("\n\n", f);
 }
 
 static void
