@@ -150,6 +150,27 @@ oracle_set() {
 	    "$OUT/comparison.md"
 }
 
+@test "comparison.md names the metrics whose samples Shapiro-Wilk finds not normal" {
+	run simcompare "$EXPS/t0.3" "$EXPS/t0.5" "$EXPS/t0.7" --output-dir "$OUT"
+	assert_success
+	local m rejected checked=0
+	for m in clusters switch_rate distance mix_deviation share ghetto_rate \
+	    dissimilarity_index convergence_step n_steps; do
+		rejected=$(awk -F, -v m="$m" '$1 == m && $3 == "shapiro_wilk" &&
+		    $11 != "" && $11 < 0.05 { n++ } END { print n + 0 }' "$OUT/tests.csv")
+		run awk -v m="## $m" '$0 == m { f = 1; next } f && /^## / { exit }
+		    f' "$OUT/comparison.md"
+		if [ "$rejected" -gt 0 ]; then
+			assert_output --partial "Shapiro–Wilk rejects normality in $rejected of 3 experiments (p < 0.05)"
+			checked=$((checked + 1))
+		else
+			refute_output --partial "Shapiro–Wilk rejects"
+		fi
+	done
+	# simulated metrics are rarely normal: at least one metric says so
+	[ "$checked" -gt 0 ]
+}
+
 @test "--study: cell names, varied parameters as columns in plan order, output into the study" {
 	local study=$BATS_TEST_TMPDIR/study
 	mkdir -p "$study/experiments"
