@@ -9,7 +9,7 @@ CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CPPFLAGS += -Isrc/lib -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DSIM_VERSION='"$(VERSION)"'
-LDLIBS   = -lcurl -ljansson -lsqlite3 -lm
+LDLIBS   = -lcurl -ljansson -lsqlite3 -lgsl -lgslcblas -lm
 # programs load only the libraries they use (libcurl's are many)
 LDFLAGS += -Wl,--as-needed
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -17,7 +17,7 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRC  = $(wildcard src/lib/*/*.c)
 LIB_HDR  = $(wildcard src/lib/*/*.h)
-PROGRAMS = simrun simcfg simagg simprobe
+PROGRAMS = simrun simcfg simagg simprobe simcompare
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)

@@ -469,6 +469,8 @@ take_line(struct runset *a, const char *buf, size_t len, const struct runset_whe
 
 	if (is_blank(buf, len))
 		return 0;
+	if (a->skip_steps && strncmp(buf, "{\"event\":\"step\"", 15) == 0)
+		return 0;
 	if (buf[len] == '\0' && (rc = fast_step(a, buf, len, at)) != -1)
 		return rc;
 	rc = 0;

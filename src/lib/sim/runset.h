@@ -52,6 +52,9 @@ struct runset {
 	size_t ndup;               /* start lines of an id already started */
 	long long dup_id;
 	struct runset_where dup_at;
+	int skip_steps;            /* set after runset_init: step lines are
+	                              passed over unread (for programs that
+	                              use only the start and end lines) */
 };
 
 /* An empty set whose messages start with prog. */

@@ -1,24 +1,16 @@
+/* Descriptive statistics: n, mean, sd, min, max and the t interval. */
 #include <math.h>
 
+#include "stats/dist.h"
 #include "stats/stats.h"
 
+/* The exact Student t quantile (scipy.stats.t.ppf(0.975, df)), from GSL. */
 double
 t975(size_t df)
 {
-	static const double t[] = {
-		12.706204736, 4.302652730, 3.182446305, 2.776445105,
-		2.570581836, 2.446911851, 2.364624252, 2.306004135,
-		2.262157163, 2.228138852, 2.200985160, 2.178812830,
-		2.160368656, 2.144786688, 2.131449546, 2.119905299,
-		2.109815578, 2.100922040, 2.093024054, 2.085963447,
-		2.079613845, 2.073873068, 2.068657610, 2.063898562,
-		2.059538553, 2.055529439, 2.051830516, 2.048407142,
-		2.045229642, 2.042272456,
-	};
-
 	if (df == 0)
 		return NAN;
-	return df <= sizeof(t) / sizeof(t[0]) ? t[df - 1] : 1.96;
+	return dist_t_ppf(0.975, (double)df);
 }
 
 /* Two passes: the plain sum (as jq's add / length), then the squares. */

@@ -14,7 +14,7 @@ struct stats {
 /* Statistics of x[0..len-1], NAN entries left out (they are missing). */
 void stats_compute(const double *x, size_t len, struct stats *s);
 
-/* t(0.975, df): a table for df 1..30, the normal 1.96 beyond. */
+/* t(0.975, df), exact (stats/dist.c); NAN for df = 0. */
 double t975(size_t df);
 
 #endif
