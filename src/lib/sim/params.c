@@ -71,6 +71,8 @@ const struct param_spec param_specs[] = {
 	    "a file name", 1 },
 	{ "table", "table", PARAM_STRING, TEXT(table), NULL,
 	    "a decision table file (simprobe's)", 0 },
+	{ "frames", "frames", PARAM_BOOL, FIELD(frames), 0, 1, NULL,
+	    "true or false", 0 },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
@@ -146,6 +148,15 @@ param_set_text(struct sim_params *p, const struct param_spec *s,
 		return 0;
 	case PARAM_ENUM:
 		return enum_parse(s->names, text, (int *)(void *)field);
+	case PARAM_BOOL:
+		/* the flag itself (no text) turns it on; JSON says which */
+		if (text == NULL || strcmp(text, "true") == 0)
+			*(int *)(void *)field = 1;
+		else if (strcmp(text, "false") == 0)
+			*(int *)(void *)field = 0;
+		else
+			return -1;
+		return 0;
 	case PARAM_STRING:
 		if (*text == '\0' || strlen(text) >= (size_t)s->hi)
 			return -1;

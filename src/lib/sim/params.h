@@ -40,10 +40,12 @@ struct sim_params {
 	char llm_slots[32];        /* "", a number, or "auto" */
 	char llm_cache[1024];      /* decision cache file, "" for none */
 	char table[1024];          /* decision table for --agent table */
+	int frames;                /* the grid on every step line */
 };
 
 enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_ENUM,
-	PARAM_STRING };
+	PARAM_STRING,
+	PARAM_BOOL };              /* a flag without a value; true/false in JSON */
 
 /* One parameter: its config key, its flag (key with '-' for '_'), limits. */
 struct param_spec {
