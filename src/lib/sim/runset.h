@@ -32,12 +32,14 @@ struct run {
 	double initial[RUN_N_METRICS], final[RUN_N_METRICS];
 	double convergence_step, final_step, n_steps;
 	double llm_calls, llm_time, parse_failures, retries;
+	char *grid_initial, *grid_final;   /* with keep_grids, else NULL */
 };
 
 struct step_row {
 	long long run_id, step;
 	size_t run, seq;           /* index in runs[], place in the input */
 	double moves, decisions, m[RUN_N_METRICS];
+	char *grid;                /* simrun --frames, with keep_grids */
 };
 
 struct runset {
@@ -52,6 +54,8 @@ struct runset {
 	size_t ndup;               /* start lines of an id already started */
 	long long dup_id;
 	struct runset_where dup_at;
+	int keep_grids;            /* set before reading: keep start/end grids
+	                              and the frames of step lines */
 };
 
 /* An empty set whose messages start with prog. */
