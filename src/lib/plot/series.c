@@ -1,0 +1,167 @@
+/* Loading the runs a figure draws (see series.h). */
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "plot/series.h"
+
+static int
+oom(const char *prog)
+{
+	fprintf(stderr, "%s: out of memory\n", prog);
+	return EX_OSERR;
+}
+
+/* The last component of path, without a trailing slash or .jsonl. */
+static char *
+label_of(const char *path)
+{
+	size_t len = strlen(path), start;
+	char *l;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	start = len;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (len - start > 6 && memcmp(path + len - 6, ".jsonl", 6) == 0)
+		len -= 6;
+	if ((l = malloc(len - start + 1)) == NULL)
+		return NULL;
+	memcpy(l, path + start, len - start);
+	l[len - start] = '\0';
+	return l;
+}
+
+static int
+read_experiment(struct plot_series *s, const char *prog, const char *dir)
+{
+	char pattern[4200];
+	glob_t g;
+	int rc = 0, grc;
+
+	snprintf(pattern, sizeof(pattern), "%s/runs/run_*.jsonl", dir);
+	grc = glob(pattern, 0, NULL, &g);
+	if (grc == GLOB_NOSPACE)
+		return oom(prog);
+	if (grc != 0) {
+		fprintf(stderr, "%s: %s has no finished run (no "
+		    "runs/run_*.jsonl); run or resume the experiment first\n",
+		    prog, dir);
+		return EX_DATAERR;
+	}
+	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+		rc = runset_read_file(&s->set, g.gl_pathv[i]);
+	globfree(&g);
+	return rc;
+}
+
+/* first/count: runs and rows are both sorted by run id. */
+static int
+index_steps(struct plot_series *s)
+{
+	size_t j = 0;
+
+	s->first = calloc(s->nruns + 1, sizeof(size_t));
+	s->count = calloc(s->nruns + 1, sizeof(size_t));
+	if (s->first == NULL || s->count == NULL)
+		return -1;
+	for (size_t i = 0; i < s->nruns; i++) {
+		while (j < s->set.nsteps && s->set.steps[j].run_id <
+		    s->runs[i]->id)
+			j++;
+		s->first[i] = j;
+		while (j < s->set.nsteps && s->set.steps[j].run_id ==
+		    s->runs[i]->id)
+			j++;
+		s->count[i] = j - s->first[i];
+	}
+	return 0;
+}
+
+int
+plot_series_load(struct plot_series *s, const char *prog, const char *path,
+    int keep_grids)
+{
+	struct stat st;
+	char sub[4200];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	runset_init(&s->set, prog);
+	s->set.keep_grids = keep_grids;
+	if ((s->label = label_of(path)) == NULL ||
+	    (s->path = strdup(path)) == NULL)
+		return oom(prog);
+	if (strcmp(path, "-") != 0 && stat(path, &st) != 0) {
+		fprintf(stderr, "%s: cannot open %s: %s; check the path\n",
+		    prog, path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (strcmp(path, "-") != 0 && S_ISDIR(st.st_mode)) {
+		snprintf(sub, sizeof(sub), "%s/runs", path);
+		if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "%s: %s is not an experiment directory "
+			    "(no runs/); give one made by bin/llm_runner or "
+			    "a run file\n", prog, path);
+			return EX_DATAERR;
+		}
+		s->is_experiment = 1;
+		rc = read_experiment(s, prog, path);
+	} else {
+		rc = runset_read_file(&s->set, path);
+	}
+	if (rc != 0)
+		return rc;
+	runset_warn_duplicates(&s->set);
+	if ((rc = runset_sort(&s->set, &s->runs, &s->nruns)) != 0)
+		return rc;
+	if (s->nruns == 0) {
+		fprintf(stderr, "%s: %s holds no run; give simrun's JSON "
+		    "Lines\n", prog, path);
+		return EX_DATAERR;
+	}
+	return index_steps(s) == 0 ? 0 : oom(prog);
+}
+
+void
+plot_series_free(struct plot_series *s)
+{
+	runset_free(&s->set);
+	free(s->runs);
+	free(s->first);
+	free(s->count);
+	free(s->label);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+plot_metric_index(const char *name)
+{
+	for (int m = 0; m < RUN_N_METRICS; m++)
+		if (strcmp(run_metric_names[m], name) == 0)
+			return m;
+	return -1;
+}
+
+const char *
+plot_metric_list(void)
+{
+	return "clusters, switch_rate, distance, mix_deviation, share, "
+	    "ghetto_rate, dissimilarity_index";
+}
+
+size_t
+plot_series_ok(const struct plot_series *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nruns; i++)
+		n += run_is_ok(s->runs[i]);
+	return n;
+}
