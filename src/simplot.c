@@ -375,7 +375,10 @@ main(int argc, char **argv)
 		return EX_OSERR;
 	for (int i = optind; i < argc && rc == 0; i++, n++) {
 		rc = plot_series_load(&series[n], PROG, argv[i],
-		    o.kind == KIND_ANIMATION || o.kind == KIND_GRID);
+		    o.kind == KIND_ANIMATION ? RUNSET_GRIDS_FRAMES :
+		    o.kind == KIND_GRID ? RUNSET_GRIDS_ENDS |
+		    (o.step != NULL && strcmp(o.step, "initial") != 0 &&
+		    strcmp(o.step, "final") != 0 ? RUNSET_GRIDS_FRAMES : 0) : 0);
 		if (rc == 0 && n < o.nlabels) {
 			char *l = strdup(o.labels[n]);
 

@@ -26,7 +26,7 @@ struct plot_series {
  * printed.
  */
 int plot_series_load(struct plot_series *s, const char *prog,
-    const char *path, int keep_grids);
+    const char *path, int keep_grids);   /* RUNSET_GRIDS_* */
 void plot_series_free(struct plot_series *s);
 
 /* The index of a metric by its simrun name, or -1. */

@@ -263,7 +263,7 @@ take_start(struct runset *a, json_t *o, const struct runset_where *at)
 		return rc;
 	r = &a->runs[i];
 	r->has_start = 1;
-	if (a->keep_grids &&
+	if ((a->keep_grids & RUNSET_GRIDS_ENDS) &&
 	    (rc = get_string(o, "grid", &r->grid_initial, at)) != 0)
 		return rc;
 	if ((rc = get_string(o, "agent", &r->agent, at)) != 0 ||
@@ -314,7 +314,7 @@ take_step(struct runset *a, json_t *o, const struct runset_where *at)
 	if ((rc = get_number(o, "moves", &row->moves, at)) != 0 ||
 	    (rc = get_number(o, "decisions", &row->decisions, at)) != 0)
 		return rc;
-	if (a->keep_grids &&
+	if ((a->keep_grids & RUNSET_GRIDS_FRAMES) &&
 	    (rc = get_string(o, "grid", &row->grid, at)) != 0)
 		return rc;
 	return get_metrics(o, row->m, at);
@@ -436,7 +436,7 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	tmp.step = row->step;
 	tmp.run = row->run;
 	tmp.seq = row->seq;
-	if (grid != NULL && a->keep_grids) {
+	if (grid != NULL && (a->keep_grids & RUNSET_GRIDS_FRAMES)) {
 		if ((tmp.grid = strndup(grid, grid_len)) == NULL) {
 			a->nsteps--;
 			return oom(at->prog);
@@ -460,8 +460,10 @@ take_end(struct runset *a, json_t *o, const struct runset_where *at)
 		return rc;
 	r = &a->runs[i];
 	r->has_end = 1;
-	if (a->keep_grids &&
+	if ((a->keep_grids & RUNSET_GRIDS_ENDS) &&
 	    (rc = get_string(o, "grid", &r->grid_final, at)) != 0)
+		return rc;
+	if ((rc = get_string(o, "reason", &r->reason, at)) != 0)
 		return rc;
 	if (conv != NULL && !json_is_null(conv) && !json_is_boolean(conv))
 		return data_error(at, "\"converged\" is %s, not a boolean",
@@ -572,6 +574,7 @@ runset_free(struct runset *a)
 		free(r->stop_reason);
 		free(r->grid_initial);
 		free(r->grid_final);
+		free(r->reason);
 	}
 	for (size_t i = 0; i < a->nsteps; i++)
 		free(a->steps[i].grid);

@@ -33,6 +33,7 @@ struct run {
 	double convergence_step, final_step, n_steps;
 	double llm_calls, llm_time, parse_failures, retries;
 	char *grid_initial, *grid_final;   /* with keep_grids, else NULL */
+	char *reason;              /* a failed run's end line: why */
 };
 
 struct step_row {
@@ -54,9 +55,12 @@ struct runset {
 	size_t ndup;               /* start lines of an id already started */
 	long long dup_id;
 	struct runset_where dup_at;
-	int keep_grids;            /* set before reading: keep start/end grids
-	                              and the frames of step lines */
+	int keep_grids;            /* set before reading: RUNSET_GRIDS_* */
 };
+
+/* What keep_grids keeps: start and end grids, the step lines' frames. */
+#define RUNSET_GRIDS_ENDS   1
+#define RUNSET_GRIDS_FRAMES 2
 
 /* An empty set whose messages start with prog. */
 void runset_init(struct runset *a, const char *prog);
