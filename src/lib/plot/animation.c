@@ -7,6 +7,35 @@
 #include "plot/animation.h"
 #include "plot/grid.h"
 
+/*
+ * The frames gnuplot reads: G*G bytes a frame (0 empty, 1 A, 2 B, row 0
+ * first), so that frame k is a seek away; the text file with the same
+ * numbers would be read from its start for every frame.
+ */
+static int
+write_binary(const char *path, char *const *frames, size_t nframes,
+    int side, char *err, size_t errlen)
+{
+	struct atomic_file f;
+	size_t cells = (size_t)side * (size_t)side;
+
+	if (atomic_open(&f, path) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < nframes; i++)
+		for (size_t c = 0; c < cells; c++)
+			putc(frames[i][c] == 'A' ? 1 : frames[i][c] == 'B' ? 2 : 0,
+			    f.f);
+	if (atomic_commit(&f) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 plot_animation(struct plot_batch *b, const char *out, const char *data,
     char *const *frames, const long long *steps, size_t nframes,
@@ -15,7 +44,7 @@ plot_animation(struct plot_batch *b, const char *out, const char *data,
 {
 	struct atomic_file f;
 	int side = nframes > 0 ? plot_grid_side(frames[0]) : 0;
-	char label[512];
+	char label[512], bin[4200];
 
 	if (side == 0) {
 		snprintf(err, errlen, "no frames to draw");
@@ -44,7 +73,12 @@ plot_animation(struct plot_batch *b, const char *out, const char *data,
 		    strerror(errno));
 		return -1;
 	}
-	if (plot_figure(b, out, width, height, delay, err, errlen) != 0)
+	if (plot_sibling(bin, sizeof(bin), data, ".frames") != 0) {
+		snprintf(err, errlen, "%s: name too long", data);
+		return -1;
+	}
+	if (write_binary(bin, frames, nframes, side, err, errlen) != 0 ||
+	    plot_figure(b, out, width, height, delay, err, errlen) != 0)
 		return -1;
 	plot_grid_setup(b->script, side);
 	for (size_t i = 0; i < nframes; i++) {
@@ -53,7 +87,7 @@ plot_animation(struct plot_batch *b, const char *out, const char *data,
 		fputs("set title ", b->script);
 		plot_str(b->script, label);
 		fputc('\n', b->script);
-		plot_grid_command(b->script, data, (int)i, side);
+		plot_grid_frame(b->script, bin, i, side);
 	}
 	return 0;
 }

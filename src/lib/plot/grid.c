@@ -46,6 +46,25 @@ plot_grid_setup(FILE *s, int side)
 	    PLOT_COLOUR_EMPTY, PLOT_COLOUR_A, PLOT_COLOUR_B, side - 1, side - 1);
 }
 
+static void
+key_entries(FILE *s)
+{
+	fprintf(s, "keyentry with boxes fc rgb '%s' title 'A', "
+	    "keyentry with boxes fc rgb '%s' title 'B', "
+	    "keyentry with boxes fc rgb '%s' title 'empty'\n", PLOT_COLOUR_A,
+	    PLOT_COLOUR_B, PLOT_COLOUR_EMPTY);
+}
+
+void
+plot_grid_frame(FILE *s, const char *bin, size_t i, int side)
+{
+	fputs("plot ", s);
+	plot_str(s, bin);
+	fprintf(s, " binary array=(%d,%d) format='%%uchar' skip=%zu with "
+	    "image notitle, ", side, side, i * (size_t)side * (size_t)side);
+	key_entries(s);
+}
+
 void
 plot_grid_command(FILE *s, const char *data, int index, int side)
 {

@@ -27,6 +27,9 @@ void plot_grid_setup(FILE *script, int side);
 /* The plot command of block `index` of data (-1: the whole file). */
 void plot_grid_command(FILE *script, const char *data, int index, int side);
 
+/* The plot command of frame i of a binary file of G*G bytes a frame. */
+void plot_grid_frame(FILE *script, const char *bin, size_t i, int side);
+
 /*
  * One grid figure: writes data (the matrix) and adds the figure to the
  * batch.  title and caption are shown; 0, or -1 with err.
