@@ -24,7 +24,7 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test unit unit-san bats bench install uninstall \
-	clean check-clang
+	clean check-clang docs-images
 
 .SECONDARY:
 
@@ -89,6 +89,10 @@ bench: all build/fakellm
 
 demo: all
 	scripts/demo
+
+# The README's example pictures, from a fixed seed, into docs/images/.
+docs-images: all
+	scripts/docs-images
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios

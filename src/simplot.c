@@ -245,10 +245,10 @@ pick_run(const struct plot_series *s, const struct options *o, size_t *idx)
 static void
 metrics_text(char *buf, size_t len, const double *m)
 {
-	snprintf(buf, len, "clusters %g, switch_rate %.3f, distance %.3f, "
-	    "mix_deviation %.3f,\nshare %.3f, ghetto_rate %g, "
-	    "dissimilarity_index %.3f", m[0], m[1], m[2], m[3], m[4], m[5],
-	    m[6]);
+	snprintf(buf, len, "dissimilarity_index %.3f, share %.3f,\n"
+	    "clusters %g, switch_rate %.3f, distance %.3f,\n"
+	    "mix_deviation %.3f, ghetto_rate %g", m[6], m[4], m[0], m[1], m[2],
+	    m[3], m[5]);
 }
 
 static int

@@ -250,7 +250,7 @@ draw_experiment(struct report *r, const struct plot_series *s,
 		snprintf(title, sizeof(title), "%s by sweep",
 		    run_metric_names[m]);
 		if (plot_trajectory(&r->batch, out, data, s, 1, m, 0, title,
-		    560, 400, r->err, sizeof(r->err)) != 0)
+		    520, 380, r->err, sizeof(r->err)) != 0)
 			return -1;
 	}
 	for (int k = 0; k < 3; k++) {
@@ -471,12 +471,8 @@ write_experiment(struct report *r, FILE *f, const struct plot_series *s,
 	    SIM_VERSION " on %s from <code>", s->nruns, plot_series_ok(s),
 	    stamp);
 	html_escape(f, r->o->dir);
-	fputs("</code>.</p>\n<div class=\"top\"><div>\n<h2>Summary</h2>\n",
-	    f);
+	fputs("</code>.</p>\n<h2>Summary</h2>\n", f);
 	put_summary(f, r->o->dir, s);
-	fputs("</div><div>\n", f);
-	put_parameters(f, r->o->dir);
-	fputs("</div></div>\n", f);
 	fputs("<h2>Trajectories</h2>\n<p>Each metric against the sweeps done "
 	    "(0 is the initial grid): the mean over the runs that ended ok, "
 	    "with its 95% confidence band. Runs that converged early keep "
@@ -505,8 +501,10 @@ write_experiment(struct report *r, FILE *f, const struct plot_series *s,
 		}
 		fputs("</div>\n", f);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		put_parameters(f, r->o->dir);
 		put_runs_table(f, s);
+	}
 	html_foot(f);
 	return rc;
 }

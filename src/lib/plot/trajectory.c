@@ -95,6 +95,7 @@ plot_trajectory(struct plot_batch *b, const char *out, const char *data,
 	plot_str(s, title);
 	fprintf(s, "\nset xlabel 'sweeps done (0 = initial grid)'\n"
 	    "set ylabel '%s'\nset grid\nset key %s\nset bmargin 6\n"
+	    "set autoscale xfix\n"
 	    "set style fill transparent solid 0.25 noborder\n", name,
 	    nseries > 1 ? "outside right top" : "top right");
 	{

@@ -52,10 +52,9 @@ html_head(FILE *f, const char *title)
 	    "th { background: #f2f2f2; }\n"
 	    "td.l, th.l { text-align: left; }\n"
 	    "pre.summary { background: #f7f7f7; padding: 0.6em 1em;"
+	    " white-space: pre-wrap; overflow-wrap: anywhere;"
 	    " border-left: 3px solid #0072B2; }\n"
-	    ".top { display: flex; flex-wrap: wrap; gap: 0 3em; }\n"
-	    ".top table { font-size: 0.8em; }\n"
-	    ".top td, .top th { padding: 0 0.4em; }\n"
+
 	    ".figs { display: flex; flex-wrap: wrap; gap: 1em; }\n"
 	    "figure { margin: 0; break-inside: avoid; page-break-inside:"
 	    " avoid; }\n"
