@@ -172,6 +172,10 @@ png_size() {
 	[ "$(head -c 6 a.gif)" = GIF89a ]
 	[ "$(identify a.gif | wc -l)" -eq "$steps" ]
 	[ "$(grep -c '^# step' a.dat)" -eq "$steps" ]
+	# gnuplot reads the same frames as bytes, one seek a frame
+	[ "$(stat -c %s a.frames)" -eq $((steps * 100)) ]
+	[ "$(head -c 100 a.frames | od -An -tu1 -v | tr -s ' \n' ' ' | tr -d ' ')" = \
+	    "$(jq -r 'select(.event == "step" and .step == 0) | .grid' run.jsonl | tr '.AB' '012')" ]
 	grep -q "step $((steps - 1)) ($steps of $steps)" a.gp
 }
 
@@ -243,17 +247,34 @@ png_size() {
 	assert_success
 }
 
+@test "simreport: grids larger than 100x100 are inline images that load" {
+	need_gnuplot
+	need_chromium
+	baseline_runner --runs 2 --grid-size 120 --num-type-a 6000 --num-type-b 6000 --max-steps 2 > /dev/null
+	dir=$(latest)
+	run simreport "$dir"
+	assert_success
+	# six grids, each one embedded PNG
+	[ "$(grep -c '<image' "$dir/report.html")" -eq 6 ]
+	"$ROOT/tests/support/chromium-render" "$dir/report.html" render 1280 3000
+	run "$ROOT/tests/support/check-report" render/dom.html render/screenshot.png render/netlog.json 13
+	echo "$output"
+	assert_success
+	assert_line --partial "6 inline images"
+}
+
 @test "check-report sees a page that fetches from the network and a broken image" {
 	need_chromium
 	port=$(closed_port)
 	cat > fetching.html <<HTML
-<!DOCTYPE html><html><body><h1>x</h1><figure><img src="http://127.0.0.1:$port/a.png"></figure></body></html>
+<!DOCTYPE html><html><body><h1>x</h1><figure><img src="http://127.0.0.1:$port/a.png"><img src="data:image/png;base64,iVBORw0KGgoAAAA="></figure></body></html>
 HTML
 	"$ROOT/tests/support/chromium-render" fetching.html render
 	run "$ROOT/tests/support/check-report" render/dom.html render/screenshot.png render/netlog.json 1
 	assert_failure
 	assert_line --partial "the page fetched http://127.0.0.1:$port/a.png"
 	assert_line --partial "an image not inline"
+	assert_line --partial "a broken inline image"
 	# the same page under simreport's policy fetches nothing
 	sed -i 's|<html>|<html><head><meta http-equiv="Content-Security-Policy" content="default-src '"'none'"'; img-src data:"></head>|' fetching.html
 	"$ROOT/tests/support/chromium-render" fetching.html render2
