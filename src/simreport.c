@@ -408,7 +408,8 @@ put_runs_table(FILE *f, const struct plot_series *s)
 {
 	size_t bad = 0;
 
-	fputs("<h2>Runs</h2>\n<div class=\"scroll\"><table id=\"runs\">\n"
+	fputs("<h2>Runs</h2>\n<p>Click a column's title to sort by it (again: "
+	    "descending).</p>\n<div class=\"scroll\"><table id=\"runs\">\n"
 	    "<tr><th>run</th><th class=\"l\">status</th><th>converged</th>"
 	    "<th>convergence step</th><th>steps</th>", f);
 	for (int m = 0; m < RUN_N_METRICS; m++)
@@ -429,6 +430,7 @@ put_runs_table(FILE *f, const struct plot_series *s)
 		bad += !run_is_ok(r);
 	}
 	fputs("</table></div>\n", f);
+	html_sort_script(f);
 	fputs("<h2>Failed runs</h2>\n", f);
 	if (bad == 0) {
 		fputs("<p>None: every run ended ok.</p>\n", f);

@@ -228,9 +228,11 @@ png_size() {
 	assert_output "$dir/report.html"
 	[ -z "$stderr" ]
 	page=$dir/report.html
-	grep -q "Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"" "$page"
+	grep -q "Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-" "$page"
 	! grep -Eq '(src|href)="(https?:)?//' "$page"
-	! grep -q '<script' "$page"
+	# one inline script (the table sorter), nothing loaded
+	[ "$(grep -c '<script' "$page")" -eq 1 ]
+	! grep -q '<script src' "$page"
 	# the six-line summary, parameters, runs, no failure
 	grep -q 'Total runs: 12' "$page"
 	grep -q 'similarity_threshold' "$page"
@@ -245,6 +247,33 @@ png_size() {
 	run "$ROOT/tests/support/check-report" render/dom.html render/screenshot.png render/netlog.json 13
 	echo "$output"
 	assert_success
+}
+
+@test "simreport: the runs table sorts with the page's one script, allowed by its hash alone" {
+	need_gnuplot
+	need_chromium
+	baseline_runner --runs 9 "${SMALL[@]}" > /dev/null
+	dir=$(latest)
+	simreport "$dir" > /dev/null
+	page=$dir/report.html
+	# the policy names the script's SHA-256 and nothing else may run
+	[ "$(grep -c '<script' "$page")" -eq 1 ]
+	$PY - "$page" <<'PY'
+import base64, hashlib, re, sys
+s = open(sys.argv[1]).read()
+js = re.search(r"<script>(.*?)</script>", s, re.S).group(1)
+want = base64.b64encode(hashlib.sha256(js.encode()).digest()).decode()
+csp = re.search(r'Content-Security-Policy" content="([^"]*)"', s).group(1)
+assert f"script-src 'sha256-{want}'" in csp, (want, csp)
+PY
+	# sorted by the last column (dissimilarity_index), descending, from the address
+	"$ROOT/tests/support/chromium-render" "$page#sort=11-" render
+	grep -q 'id="runs" data-sortable="yes" data-sorted="11-"' render/dom.html
+	want=$(jq -s -r '[.[] | select(.event == "end")] | sort_by(-.metrics.dissimilarity_index, .run_id) | map(.run_id) | join(" ")' "$dir"/runs/*.jsonl)
+	got=$(grep -o '<tr><td>[0-9]*</td><td class="l">ok</td>' render/dom.html | grep -o '[0-9]*' | tr '\n' ' ' | sed 's/ $//')
+	[ "$got" = "$want" ]
+	# without the script (a browser that runs none) the table is in run id order
+	[ "$(grep -o '<tr><td>[0-9]*</td><td class="l">ok</td>' "$page" | grep -o '[0-9]*' | tr '\n' ' ' | sed 's/ $//')" = "$(seq -s ' ' 0 8)" ]
 }
 
 @test "simreport: grids larger than 100x100 are inline images that load" {

@@ -67,6 +67,45 @@ html_head(FILE *f, const char *title)
 	    "</style>\n</head>\n<body>\n", f);
 }
 
+const char html_sort_js[] =
+	"(function () {\n"
+	"var t = document.getElementById(\"runs\");\n"
+	"if (!t) return;\n"
+	"var head = t.rows[0].cells;\n"
+	"function key(s) { var v = parseFloat(s); return isNaN(v) ? null : v; }\n"
+	"function sortBy(c, d) {\n"
+	" var rows = Array.prototype.slice.call(t.rows, 1);\n"
+	" rows.sort(function (a, b) {\n"
+	"  var x = a.cells[c].textContent, y = b.cells[c].textContent;\n"
+	"  var p = key(x), q = key(y), r;\n"
+	"  if (p === null && q === null) r = x.localeCompare(y);\n"
+	"  else if (p === null) r = 1;\n"
+	"  else if (q === null) r = -1;\n"
+	"  else r = p - q;\n"
+	"  return r !== 0 ? d * r : a.cells[0].textContent - b.cells[0].textContent;\n"
+	" });\n"
+	" rows.forEach(function (r) { r.parentNode.appendChild(r); });\n"
+	" t.setAttribute(\"data-sorted\", c + (d < 0 ? \"-\" : \"\"));\n"
+	"}\n"
+	"for (var i = 0; i < head.length; i++) (function (c) {\n"
+	" var d = 1;\n"
+	" head[c].style.cursor = \"pointer\";\n"
+	" head[c].title = \"click to sort\";\n"
+	" head[c].onclick = function () { sortBy(c, d); d = -d; };\n"
+	"})(i);\n"
+	"t.setAttribute(\"data-sortable\", \"yes\");\n"
+	"var m = /^#sort=(\\d+)(-?)$/.exec(location.hash);\n"
+	"if (m && +m[1] < head.length) sortBy(+m[1], m[2] ? -1 : 1);\n"
+	"})();\n";
+
+void
+html_sort_script(FILE *f)
+{
+	fputs("<script>", f);
+	fputs(html_sort_js, f);
+	fputs("</script>\n", f);
+}
+
 void
 html_foot(FILE *f)
 {
