@@ -69,7 +69,8 @@ usage(FILE *f)
 	    "  --until-converged    trajectory: a run counts only until it stops\n"
 	    "                       (default: it keeps its final value)\n"
 	    "  --label NAME         legend name of the next INPUT (repeatable;\n"
-	    "                       default: the directory's or file's name)\n"
+	    "                       default: the parameters in which experiments\n"
+	    "                       differ, else the directory's or file's name)\n"
 	    "  --run ID             grid, animation: the run (default the first)\n"
 	    "  --step S             grid: initial, final (default) or a step\n"
 	    "  --delay CS           animation: 1/100 s per frame (default 10)\n"
@@ -391,6 +392,12 @@ main(int argc, char **argv)
 		}
 		if (rc == 0)
 			ok += plot_series_ok(&series[n]);
+	}
+	/* no names given: experiments are told apart by their parameters */
+	if (rc == 0 && o.nlabels == 0 && n > 1 &&
+	    plot_series_vary_labels(series, n) != 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		rc = EX_OSERR;
 	}
 	if (rc == 0 && ok == 0 && (o.kind == KIND_TRAJECTORY ||
 	    o.kind == KIND_DISTRIBUTION)) {

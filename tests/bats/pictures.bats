@@ -140,6 +140,11 @@ png_size() {
 	assert_output "640 480"
 	grep -q '"T=0.3"' two.gp
 	[ "$(grep -c '^# series' two.dat)" -eq 2 ]
+	# unnamed experiments are told apart by the parameters that differ
+	run simplot trajectory "$dir" "$(latest)" --output three.svg
+	assert_success
+	run grep '^# series' three.dat
+	assert_output "$(printf '# series: similarity_threshold=0.5\n# series: similarity_threshold=0.3')"
 }
 
 @test "simplot distribution: a box per experiment ordered by median, a point per run" {

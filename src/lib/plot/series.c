@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include <jansson.h>
+
 #include "plot/series.h"
+#include "sim/params.h"
 
 static int
 oom(const char *prog)
@@ -94,7 +97,8 @@ plot_series_load(struct plot_series *s, const char *prog, const char *path,
 	memset(s, 0, sizeof(*s));
 	runset_init(&s->set, prog);
 	s->set.keep_grids = keep_grids;
-	if ((s->label = label_of(path)) == NULL ||
+	if ((s->label = strcmp(path, "-") == 0 ? strdup("stdin") :
+	    label_of(path)) == NULL ||
 	    (s->path = strdup(path)) == NULL)
 		return oom(prog);
 	if (strcmp(path, "-") != 0 && stat(path, &st) != 0) {
@@ -164,4 +168,77 @@ plot_series_ok(const struct plot_series *s)
 	for (size_t i = 0; i < s->nruns; i++)
 		n += run_is_ok(s->runs[i]);
 	return n;
+}
+
+/* Appends "key=value" to *label (a growing string); -1 out of memory. */
+static int
+add_part(char **label, const char *key, json_t *v)
+{
+	char *text = json_is_string(v) ? strdup(json_string_value(v)) :
+	    json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+	    JSON_REAL_PRECISION(15));
+	size_t len = *label ? strlen(*label) : 0;
+	char *l;
+
+	if (text == NULL)
+		return -1;
+	l = realloc(*label, len + strlen(key) + strlen(text) + 4);
+	if (l == NULL) {
+		free(text);
+		return -1;
+	}
+	sprintf(l + len, "%s%s=%s", len ? ", " : "", key, text);
+	*label = l;
+	free(text);
+	return 0;
+}
+
+int
+plot_series_vary_labels(struct plot_series *s, size_t n)
+{
+	json_t **cfg = calloc(n + 1, sizeof(*cfg));
+	char **label = calloc(n + 1, sizeof(*label)), path[4200];
+	int rc = 0, usable = n > 1 && cfg != NULL && label != NULL;
+
+	for (size_t i = 0; usable && i < n; i++) {
+		snprintf(path, sizeof(path), "%s/config.json", s[i].path);
+		usable = s[i].is_experiment &&
+		    (cfg[i] = json_load_file(path, 0, NULL)) != NULL &&
+		    json_is_object(cfg[i]);
+	}
+	for (size_t k = 0; usable && k < param_count && rc == 0; k++) {
+		const char *key = param_specs[k].key;
+		int same = 1;
+
+		/* frames change the output, not the runs */
+		if (strcmp(key, "frames") == 0)
+			continue;
+		for (size_t i = 1; i < n && same; i++) {
+			json_t *a = json_object_get(cfg[0], key);
+			json_t *b = json_object_get(cfg[i], key);
+
+			same = (a == NULL && b == NULL) ||
+			    (a != NULL && b != NULL && json_equal(a, b));
+		}
+		for (size_t i = 0; !same && i < n && rc == 0; i++) {
+			json_t *v = json_object_get(cfg[i], key);
+
+			rc = add_part(&label[i], key, v ? v : json_null());
+		}
+	}
+	for (size_t i = 0; usable && rc == 0 && i < n; i++)
+		if (label[i] != NULL) {
+			free(s[i].label);
+			s[i].label = label[i];
+			label[i] = NULL;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (cfg != NULL)
+			json_decref(cfg[i]);
+		if (label != NULL)
+			free(label[i]);
+	}
+	free(cfg);
+	free(label);
+	return cfg == NULL || label == NULL ? -1 : rc;
 }

@@ -29,6 +29,14 @@ int plot_series_load(struct plot_series *s, const char *prog,
     const char *path, int keep_grids);   /* RUNSET_GRIDS_* */
 void plot_series_free(struct plot_series *s);
 
+/*
+ * When every series is an experiment with a config.json and their
+ * parameters differ, labels them by what differs ("similarity_threshold=
+ * 0.3, grid_size=10"), in parameter order.  0, or -1 when out of memory
+ * (labels left as they were).
+ */
+int plot_series_vary_labels(struct plot_series *s, size_t n);
+
 /* The index of a metric by its simrun name, or -1. */
 int plot_metric_index(const char *name);
 
