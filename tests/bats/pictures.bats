@@ -2,6 +2,10 @@
 # Pictures: simrun --frames, bin/simplot (drawn by the real gnuplot) and
 # bin/simreport (rendered by the real headless Chromium).
 
+teardown() {
+	stop_fakellms
+}
+
 setup() {
 	load helper
 	cd "$BATS_TEST_TMPDIR"
@@ -192,6 +196,11 @@ png_size() {
 	[ "$(wc -l <<< "$stderr")" -eq 1 ]
 	[[ $stderr == *"has no frames"*"--frames"* ]]
 	assert_file_not_exists a.gif
+	run --separate-stderr simplot grid plain.jsonl --step 2 --output g.png
+	assert_failure 65
+	[ "$(wc -l <<< "$stderr")" -eq 1 ]
+	[[ $stderr == *"has no frames"* ]]
+	assert_file_not_exists g.png
 	run --separate-stderr simplot trajectory plain.jsonl --metric segregation
 	assert_failure 64
 	[ "$(wc -l <<< "$stderr")" -eq 1 ]
@@ -397,6 +406,20 @@ make_study() {
 	run simreport "$STUDY"
 	assert_success
 	grep -q 'later</td><td colspan="2" class="l failed">not run yet' "$page"
+}
+
+@test "simreport: an LLM experiment's page has simagg's LLM lines" {
+	need_gnuplot
+	start_fakellm
+	run --separate-stderr llm_runner --runs 2 "${SMALL[@]}" --llm-url "$URL" --frames
+	assert_success
+	dir=$(latest)
+	assert_line --regexp "^Report: .*/report.html$"
+	page=$dir/report.html
+	calls=$(jq -r '.llm_calls.mean' "$dir/summary.json")
+	grep -q "Average LLM calls per run: $(printf '%.1f' "$calls")" "$page"
+	grep -q 'Average LLM response time: [0-9.]*s' "$page"
+	grep -q '<b>name</b>: baseline' "$page"
 }
 
 @test "llm_runner and baseline_runner end with the report's path; --no-report turns it off" {
