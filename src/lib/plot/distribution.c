@@ -45,6 +45,36 @@ jitter(size_t i)
 	return ((double)(h >> 11) / 9007199254740992.0 - 0.5) * 0.6;
 }
 
+/*
+ * A long name as lines of about 14 characters, broken after '_', ',' or
+ * '=' or at a space, so names stand level under their boxes; *lines
+ * counts them.  NULL when out of memory.
+ */
+static char *
+wrap(const char *name, int *lines)
+{
+	char *w = malloc(strlen(name) * 2 + 1), *q = w;
+	size_t col = 0;
+
+	*lines = 1;
+	if (w == NULL)
+		return NULL;
+	for (const char *p = name; *p != '\0'; p++) {
+		int brk = col >= 12 && p[1] != '\0' && strchr("_,= ", *p);
+
+		if (*p != ' ' || !brk)
+			*q++ = *p;
+		col++;
+		if (brk) {
+			*q++ = '\n';
+			col = 0;
+			++*lines;
+		}
+	}
+	*q = '\0';
+	return w;
+}
+
 int
 plot_distribution(struct plot_batch *b, const char *out, const char *data,
     const struct plot_series *series, size_t nseries, int metric,
@@ -54,7 +84,7 @@ plot_distribution(struct plot_batch *b, const char *out, const char *data,
 	struct column *col = calloc(nseries + 1, sizeof(*col));
 	struct atomic_file f;
 	FILE *s = b->script;
-	int rc = -1;
+	int rc = -1, most = 1;
 
 	if (col == NULL)
 		goto oom;
@@ -100,17 +130,29 @@ plot_distribution(struct plot_batch *b, const char *out, const char *data,
 		goto out;
 	fputs("set title ", s);
 	plot_str(s, title);
-	fprintf(s, "\nset ylabel 'final %s'\nset xlabel 'experiment "
-	    "(ordered by median)'\nset grid ytics\nunset key\nset bmargin 8\n"
+	fprintf(s, "\nset ylabel 'final %s'\nset grid ytics\nunset key\n"
 	    "set style fill solid 0.25 border\nset style boxplot nooutliers "
 	    "medianlinewidth 2\nset style data boxplot\nset boxwidth 0.6\n"
 	    "set xrange [0.4:%zu.6]\nset xtics (", name, nseries);
 	for (size_t i = 0; i < nseries; i++) {
+		int lines;
+		char *w = wrap(series[col[i].series].label, &lines);
+
+		if (w == NULL) {
+			fputs(")\n", s);
+			goto oom;
+		}
 		fputs(i ? ", " : "", s);
-		plot_str(s, series[col[i].series].label);
+		plot_str(s, w);
 		fprintf(s, " %zu", i + 1);
+		free(w);
+		if (lines > most)
+			most = lines;
 	}
-	fprintf(s, ") rotate by -20 left\n");
+	/* room below for the names' lines, the axis label and the caption */
+	most = most > 20 ? 20 : most;
+	fprintf(s, ")\nset bmargin %d\nset xlabel 'experiment (ordered by "
+	    "median)' offset 0, %d\n", 6 + most, 1 - most);
 	plot_caption(s, "Boxes: quartiles and median; whiskers: 1.5 IQR; "
 	    "dots: the runs.");
 	fputs("plot ", s);
