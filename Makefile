@@ -17,14 +17,14 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRC  = $(wildcard src/lib/*/*.c)
 LIB_HDR  = $(wildcard src/lib/*/*.h)
-PROGRAMS = simrun simcfg simagg simprobe simcompare
+PROGRAMS = simrun simcfg simagg simprobe simcompare simplot simreport
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test unit unit-san bats bench install uninstall \
-	clean check-clang
+	clean check-clang docs-images
 
 .SECONDARY:
 
@@ -94,6 +94,10 @@ bench: all build/fakellm build/abmbench
 
 demo: all
 	scripts/demo
+
+# The README's example pictures, from a fixed seed, into docs/images/.
+docs-images: all
+	scripts/docs-images
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios

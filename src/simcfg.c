@@ -150,6 +150,9 @@ put_param(struct jw *w, const struct sim_params *p, const struct param_spec *s)
 	case PARAM_ENUM:
 		jw_string(w, s->names[*(const int *)(const void *)field]);
 		break;
+	case PARAM_BOOL:
+		jw_bool(w, *(const int *)(const void *)field);
+		break;
 	case PARAM_STRING:
 		if (s->offset == offsetof(struct sim_params, llm_url))
 			jw_string(w, params_llm_url(p));

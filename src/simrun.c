@@ -100,6 +100,8 @@ usage(FILE *f)
 	    "  --model-metrics on          end lines add metrics over the model's\n"
 	    "                              own neighbourhood (default off)\n"
 	    "  --no-steps                  omit the per-step lines\n"
+	    "  --frames                    add the grid to every step line (G*G\n"
+	    "                              bytes a step; for simplot animation)\n"
 	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
 	    "                              temporary name); print one done line\n"
 	    "                              per run on stdout\n"
@@ -310,6 +312,8 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_string(w, "table_model", t->model);
 		jw_kv_string(w, "table_method", table_method_name(t->method));
 	}
+	if (p->frames)
+		jw_kv_bool(w, "frames", 1);
 	if (initial != NULL)
 		put_metrics_object(w, "initial", initial);
 	world_grid_string(r->world, r->grid);
@@ -350,6 +354,10 @@ print_step(struct runner *r, long run_id, int step,
 		put_metrics(w, m);
 	if (r->llm != NULL)
 		put_llm_stats(w, r->llm, &r->llm->step);
+	if (r->params->frames) {
+		world_grid_string(r->world, r->grid);
+		jw_kv_string(w, "grid", r->grid);
+	}
 	jw_object_end(w);
 	return jw_write_line(w, r->out);
 }

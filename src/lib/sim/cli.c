@@ -27,6 +27,7 @@ cli_init(struct cli *c, const char *prog, const struct option *own,
 	    CLI_OPT_CONFIG };
 	for (size_t i = 0; i < param_count; i++)
 		o[nown + 1 + i] = (struct option){ param_specs[i].flag,
+		    param_specs[i].type == PARAM_BOOL ? no_argument :
 		    required_argument, NULL, CLI_OPT_PARAM + (int)i };
 	o[nown + 1 + param_count] = (struct option){ "fixed-steps",
 	    no_argument, NULL, CLI_OPT_FIXED_STEPS };

@@ -15,6 +15,8 @@ json_type_fits(const struct param_spec *s, const json_t *v)
 	case PARAM_ENUM:
 	case PARAM_STRING:
 		return json_is_string(v);
+	case PARAM_BOOL:
+		return json_is_boolean(v);
 	}
 	return 0;
 }
@@ -28,6 +30,8 @@ json_value_text(const json_t *v, char *buf, size_t len)
 	if (json_is_integer(v))
 		n = snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
+	else if (json_is_boolean(v))
+		n = snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
 	else if (json_is_real(v))
 		n = snprintf(buf, len, "%.17g", json_real_value(v));
 	else

@@ -103,6 +103,8 @@ const struct param_spec param_specs[] = {
 	    "exact or predecessor", 0 },
 	{ "model_metrics", "model-metrics", PARAM_ENUM, FIELD(model_metrics), 0,
 	    0, off_on_names, "off or on", 0 },
+	{ "frames", "frames", PARAM_BOOL, FIELD(frames), 0, 1, NULL,
+	    "true or false", 0 },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
@@ -180,6 +182,15 @@ param_set_text(struct sim_params *p, const struct param_spec *s,
 		return 0;
 	case PARAM_ENUM:
 		return enum_parse(s->names, text, (int *)(void *)field);
+	case PARAM_BOOL:
+		/* the flag itself (no text) turns it on; JSON says which */
+		if (text == NULL || strcmp(text, "true") == 0)
+			*(int *)(void *)field = 1;
+		else if (strcmp(text, "false") == 0)
+			*(int *)(void *)field = 0;
+		else
+			return -1;
+		return 0;
 	case PARAM_STRING:
 		if (*text == '\0' || strlen(text) >= (size_t)s->hi)
 			return -1;

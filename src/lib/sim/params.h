@@ -59,6 +59,7 @@ struct sim_params {
 	int update;                /* enum update */
 	int threshold_arithmetic;  /* enum threshold_arithmetic */
 	int model_metrics;         /* 1: end lines add model_metrics */
+	int frames;                /* the grid on every step line */
 };
 
 enum metrics_when { METRICS_EVERY, METRICS_END, METRICS_NONE };
@@ -68,7 +69,8 @@ enum update { UPDATE_SEQUENTIAL, UPDATE_SYNCHRONOUS };
 enum threshold_arithmetic { THRESHOLD_EXACT, THRESHOLD_PREDECESSOR };
 
 enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_ENUM,
-	PARAM_STRING };
+	PARAM_STRING,
+	PARAM_BOOL };              /* a flag without a value; true/false in JSON */
 
 /* One parameter: its config key, its flag (key with '-' for '_'), limits. */
 struct param_spec {

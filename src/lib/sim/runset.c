@@ -263,6 +263,9 @@ take_start(struct runset *a, json_t *o, const struct runset_where *at)
 		return rc;
 	r = &a->runs[i];
 	r->has_start = 1;
+	if ((a->keep_grids & RUNSET_GRIDS_ENDS) &&
+	    (rc = get_string(o, "grid", &r->grid_initial, at)) != 0)
+		return rc;
 	if ((rc = get_string(o, "agent", &r->agent, at)) != 0 ||
 	    (rc = get_string(o, "scenario", &r->scenario, at)) != 0 ||
 	    (rc = get_string(o, "llm_model", &r->llm_model, at)) != 0)
@@ -290,6 +293,7 @@ new_step_row(struct runset *a, long long id, long long step,
 	(*row)->step = step;
 	(*row)->run = i;
 	(*row)->seq = a->nsteps++;
+	(*row)->grid = NULL;
 	return 0;
 }
 
@@ -309,6 +313,9 @@ take_step(struct runset *a, json_t *o, const struct runset_where *at)
 		return rc;
 	if ((rc = get_number(o, "moves", &row->moves, at)) != 0 ||
 	    (rc = get_number(o, "decisions", &row->decisions, at)) != 0)
+		return rc;
+	if ((a->keep_grids & RUNSET_GRIDS_FRAMES) &&
+	    (rc = get_string(o, "grid", &row->grid, at)) != 0)
 		return rc;
 	return get_metrics(o, row->m, at);
 }
@@ -382,7 +389,8 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	static const char head[] = "{\"event\":\"step\"";
 	struct step_row tmp = { 0 }, *row;
 	double id = NAN, step = NAN;
-	const char *p = buf + sizeof(head) - 1;
+	const char *p = buf + sizeof(head) - 1, *grid = NULL;
+	size_t grid_len = 0;
 	int rc;
 
 	if (strncmp(buf, head, sizeof(head) - 1) != 0)
@@ -396,8 +404,19 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 		double *field, v;
 
 		if (p[1] != '"' || close == NULL || close[1] != ':' ||
-		    memchr(key, '\\', (size_t)(close - key)) != NULL ||
-		    (end = scan_number(close + 2, &integral)) == NULL)
+		    memchr(key, '\\', (size_t)(close - key)) != NULL)
+			return -1;
+		/* simrun --frames: "grid" and a string of '.', 'A' and 'B' */
+		if ((size_t)(close - key) == 4 && memcmp(key, "grid", 4) == 0 &&
+		    close[2] == '"' && grid == NULL) {
+			grid = close + 3;
+			grid_len = strspn(grid, ".AB");
+			if (grid[grid_len] != '"')
+				return -1;
+			p = grid + grid_len + 1;
+			continue;
+		}
+		if ((end = scan_number(close + 2, &integral)) == NULL)
 			return -1;
 		v = strtod(close + 2, NULL);
 		if ((size_t)(close - key) == 6 && memcmp(key, "run_id", 6) == 0)
@@ -417,6 +436,12 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	tmp.step = row->step;
 	tmp.run = row->run;
 	tmp.seq = row->seq;
+	if (grid != NULL && (a->keep_grids & RUNSET_GRIDS_FRAMES)) {
+		if ((tmp.grid = strndup(grid, grid_len)) == NULL) {
+			a->nsteps--;
+			return oom(at->prog);
+		}
+	}
 	*row = tmp;
 	return 0;
 }
@@ -435,6 +460,11 @@ take_end(struct runset *a, json_t *o, const struct runset_where *at)
 		return rc;
 	r = &a->runs[i];
 	r->has_end = 1;
+	if ((a->keep_grids & RUNSET_GRIDS_ENDS) &&
+	    (rc = get_string(o, "grid", &r->grid_final, at)) != 0)
+		return rc;
+	if ((rc = get_string(o, "reason", &r->reason, at)) != 0)
+		return rc;
 	if (conv != NULL && !json_is_null(conv) && !json_is_boolean(conv))
 		return data_error(at, "\"converged\" is %s, not a boolean",
 		    json_kind(conv));
@@ -544,7 +574,12 @@ runset_free(struct runset *a)
 		free(r->llm_model);
 		free(r->status);
 		free(r->stop_reason);
+		free(r->grid_initial);
+		free(r->grid_final);
+		free(r->reason);
 	}
+	for (size_t i = 0; i < a->nsteps; i++)
+		free(a->steps[i].grid);
 	free(a->runs);
 	free(a->steps);
 	free(a->slot);
@@ -617,6 +652,8 @@ runset_sort(struct runset *a, struct run ***runs, size_t *nruns)
 	for (size_t i = 0; i < a->nsteps; i++)
 		if (!a->runs[a->steps[i].run].replaced)
 			a->steps[kept++] = a->steps[i];
+		else
+			free(a->steps[i].grid);
 	if (kept > 0)
 		qsort(a->steps, kept, sizeof(*a->steps), cmp_step);
 	a->nsteps = kept;

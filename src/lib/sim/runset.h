@@ -32,12 +32,15 @@ struct run {
 	double initial[RUN_N_METRICS], final[RUN_N_METRICS];
 	double convergence_step, final_step, n_steps;
 	double llm_calls, llm_time, parse_failures, retries;
+	char *grid_initial, *grid_final;   /* with keep_grids, else NULL */
+	char *reason;              /* a failed run's end line: why */
 };
 
 struct step_row {
 	long long run_id, step;
 	size_t run, seq;           /* index in runs[], place in the input */
 	double moves, decisions, m[RUN_N_METRICS];
+	char *grid;                /* simrun --frames, with keep_grids */
 };
 
 struct runset {
@@ -55,7 +58,12 @@ struct runset {
 	int skip_steps;            /* set after runset_init: step lines are
 	                              passed over unread (for programs that
 	                              use only the start and end lines) */
+	int keep_grids;            /* set before reading: RUNSET_GRIDS_* */
 };
+
+/* What keep_grids keeps: start and end grids, the step lines' frames. */
+#define RUNSET_GRIDS_ENDS   1
+#define RUNSET_GRIDS_FRAMES 2
 
 /* An empty set whose messages start with prog. */
 void runset_init(struct runset *a, const char *prog);
