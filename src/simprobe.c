@@ -209,9 +209,6 @@ check_options(struct options *o, int argc, char **argv)
 		return usage_error("unexpected argument", argv[optind]);
 	if (o->resume && o->output == NULL)
 		return usage_error("--resume needs --output FILE", NULL);
-	if (o->method == TABLE_LOGPROBS && o->params.llm_api == LLM_API_OLLAMA)
-		return usage_error("--method logprobs needs --llm-api openai: "
-		    "Ollama's native API returns no logprobs", NULL);
 	return 0;
 }
 

@@ -15,7 +15,8 @@ teardown() {
 # end lines without the fields that only LLM runs have
 outcomes() {
 	jq -c 'select(.event == "end") | del(.llm_calls, .llm_time_s,
-	    .parse_failures, .retries, .avg_llm_response_time_s)' "$@"
+	    .parse_failures, .retries, .avg_llm_response_time_s,
+	    .served_model, .system_fingerprint)' "$@"
 }
 
 @test "an LLM that answers by the mechanical rule reproduces mechanical runs exactly" {
