@@ -1343,6 +1343,12 @@ static void answer(const struct config *cfg, enum api api, const struct chat *ch
         set_json(rs, 200, thinking_reply(cfg, api, ch, n, &d));
         return;
     }
+    char wrapped[64];
+    json_t *fmt = json_object_get(ch->root, api == API_OLLAMA ? "format" : "response_format");
+    if (d.parseable && json_is_object(fmt)) { /* a JSON schema: the answer as an object */
+        snprintf(wrapped, sizeof wrapped, "{\"answer\": \"%s\"}", d.move ? "MOVE" : "STAY");
+        d.text = wrapped;
+    }
     json_t *j = api == API_OPENAI ? openai_reply(ch, n, d.text, &d) : ollama_reply(ch, d.text);
     if (j && api == API_OLLAMA && ch->logprobs)
         json_object_set_new(j, "logprobs", ollama_logprobs(&d, ch->top_logprobs));
