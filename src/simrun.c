@@ -330,6 +330,7 @@ struct run_outcome {
 	int final_step;
 	long total_moves;
 	struct metrics final;
+	long decisions;           /* so far, for the progress lines */
 };
 
 static int
@@ -402,6 +403,20 @@ failed_run(struct runner *r, long run_id, struct run_outcome *out)
 }
 
 /*
+ * With --output-dir, LLM runs tell a watcher (the runner's progress bar)
+ * after each step how far they are: one small write per step.
+ */
+static int
+print_progress(long run_id, int step, struct run_outcome *o,
+    const struct step_counts *counts)
+{
+	o->decisions += counts->decisions;
+	printf("{\"event\":\"progress\",\"run_id\":%ld,\"step\":%d,"
+	    "\"decisions\":%ld}\n", run_id, step, o->decisions);
+	return fflush(stdout) != 0 ? -1 : 0;
+}
+
+/*
  * Most replies of the step had no answer at all: not answers, so the run
  * stops rather than take them all as STAY.
  */
@@ -432,7 +447,7 @@ play_run(struct runner *r, long run_id)
 	const struct sim_params *p = r->params;
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
-	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, { 0 } };
+	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, { 0 }, 0 };
 	struct step_counts counts;
 	struct metrics m;
 
@@ -459,6 +474,9 @@ play_run(struct runner *r, long run_id)
 		out.total_moves += counts.moves;
 		if (r->step_lines && print_step(r, run_id, key.step, &counts,
 		    &out.final) != 0)
+			return EX_IOERR;
+		if (r->llm != NULL && r->output_dir != NULL &&
+		    print_progress(run_id, key.step, &out, &counts) != 0)
 			return EX_IOERR;
 		llm_step_done(r);
 		if (convergence_update(&conv, counts.moves)) {

@@ -292,3 +292,22 @@ outcomes() {
 	run jq -s -e 'all(.fields | index("format"))' "$FAKELLM_LOG"
 	assert_success
 }
+
+# --- progress that moves --------------------------------------------------------
+
+@test "LLM runs: progress counts decisions and steps before any run ends; the bar ticks" {
+	start_fakellm --latency-ms 3
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr "$ROOT/bin/llm_runner" --runs 2 --processes 2 "${SMALL[@]}" \
+	    --llm-url "$URL" --max-steps 6 --no-move-threshold 10
+	assert_success
+	# a line before the first run ended, with decisions and the steps in flight
+	run grep -m1 '^\[run-progress\]' <<< "$stderr"
+	assert_output --regexp '^\[run-progress\] scenario=baseline done=0 total=2 failed=0 elapsed_s=[0-9.]+ eta_s=-?[0-9.]+ procs=2 decisions=[1-9][0-9]* decisions_per_s=[0-9.]+ steps=[0-9,]+$'
+	run grep -c 'done=2 total=2 failed=0 .* decisions=960 ' <<< "$stderr"
+	assert_output 1
+	# on a terminal: decisions per second, and the clock redrawn while runs go on
+	script -qec "$ROOT/bin/llm_runner --runs 2 --processes 2 ${SMALL[*]} --llm-url $URL --max-steps 6 --no-move-threshold 10" /dev/null > tty.out
+	run bash -c "tr '\r' '\n' < tty.out | grep -a -c 'dec/s\] [0-9]* decisions'"
+	[ "$output" -ge 2 ]
+}
