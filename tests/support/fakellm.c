@@ -443,8 +443,8 @@ static int parse_fault_list(const char *s, struct config *cfg)
             return -1;
         memcpy(name, s, n);
         name[n] = '\0';
-        int f = lookup(fault_names, FAULT_COUNT, name);
-        if (f <= FAULT_NONE)
+        int f = lookup(fault_names, FAULT_COUNT, name); /* "none": answered normally */
+        if (f < FAULT_NONE)
             return -1;
         cfg->faults[cfg->nfaults++] = (enum fault)f;
         s += n;
