@@ -90,6 +90,8 @@ struct agg {
 	size_t ndup;               /* start lines of an id already started */
 	long long dup_id;
 	struct where dup_at;
+	/* what the LLM server said about itself, first seen and changed */
+	char served[2][128], fingerprint[2][128];
 };
 
 struct summary {
@@ -589,6 +591,18 @@ fast_step(struct agg *a, const char *buf, size_t len, const struct where *at)
 	return 0;
 }
 
+/* The first value seen, and the first one that differs from it. */
+static void
+note_server(char seen[2][128], const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	if (seen[0][0] == '\0')
+		snprintf(seen[0], sizeof(seen[0]), "%s", value);
+	else if (seen[1][0] == '\0' && strcmp(seen[0], value) != 0)
+		snprintf(seen[1], sizeof(seen[1]), "%s", value);
+}
+
 static int
 take_end(struct agg *a, json_t *o, const struct where *at)
 {
@@ -623,6 +637,10 @@ take_end(struct agg *a, json_t *o, const struct where *at)
 	    at)) != 0 ||
 	    (rc = get_number(o, "retries", &r->retries, at)) != 0)
 		return rc;
+	note_server(a->served, json_string_value(json_object_get(o,
+	    "served_model")));
+	note_server(a->fingerprint, json_string_value(json_object_get(o,
+	    "system_fingerprint")));
 	return get_metrics_object(o, "metrics", r->final, at);
 }
 
@@ -1251,6 +1269,15 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) == 0 &&
 	    (rc = read_inputs(&a, argc - optind, argv + optind)) == 0)
 		rc = aggregate(&a, &o);
+	if (a.served[1][0] != '\0')
+		fprintf(stderr, PROG ": warning: the LLM server answered with "
+		    "different models within the experiment (%s, %s): the runs "
+		    "are not of one model\n", a.served[0], a.served[1]);
+	if (a.fingerprint[1][0] != '\0')
+		fprintf(stderr, PROG ": warning: the server's system_fingerprint "
+		    "changed within the experiment (%s, %s): its backend changed "
+		    "and answers may differ\n", a.fingerprint[0],
+		    a.fingerprint[1]);
 	agg_free(&a);
 	if (rc == -1)
 		rc = 0;

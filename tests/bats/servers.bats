@@ -311,3 +311,16 @@ outcomes() {
 	run bash -c "tr '\r' '\n' < tty.out | grep -a -c 'dec/s\] [0-9]* decisions'"
 	[ "$output" -ge 2 ]
 }
+
+@test "simagg warns when the served model or system_fingerprint changed within an experiment" {
+	start_fakellm --fingerprint fp_one
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0 --max-steps 1 > "$BATS_TEST_TMPDIR/a"
+	run --separate-stderr simagg --no-files "$BATS_TEST_TMPDIR/a"
+	assert_success
+	assert_equal "$stderr" ""
+	start_fakellm --fingerprint fp_two
+	simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 1 --max-steps 1 >> "$BATS_TEST_TMPDIR/a"
+	run --separate-stderr simagg --no-files "$BATS_TEST_TMPDIR/a"
+	assert_success
+	assert_regex "$stderr" "system_fingerprint changed within the experiment \(fp_one, fp_two\)"
+}
