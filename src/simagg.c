@@ -642,6 +642,15 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) == 0 &&
 	    (rc = read_inputs(&a, argc - optind, argv + optind)) == 0)
 		rc = aggregate(&a, &o);
+	if (a.served[1][0] != '\0')
+		fprintf(stderr, PROG ": warning: the LLM server answered with "
+		    "different models within the experiment (%s, %s): the runs "
+		    "are not of one model\n", a.served[0], a.served[1]);
+	if (a.fingerprint[1][0] != '\0')
+		fprintf(stderr, PROG ": warning: the server's system_fingerprint "
+		    "changed within the experiment (%s, %s): its backend changed "
+		    "and answers may differ\n", a.fingerprint[0],
+		    a.fingerprint[1]);
 	runset_free(&a);
 	if (rc == -1)
 		rc = 0;

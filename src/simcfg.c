@@ -142,7 +142,11 @@ put_param(struct jw *w, const struct sim_params *p, const struct param_spec *s)
 		jw_int(w, *(const int *)(const void *)field);
 		break;
 	case PARAM_DOUBLE:
-		jw_double(w, *(const double *)(const void *)field);
+		if (s->word != NULL && *(const double *)(const void *)field ==
+		    PARAM_WORD_VALUE)
+			jw_string(w, s->word);
+		else
+			jw_double(w, *(const double *)(const void *)field);
 		break;
 	case PARAM_SEED:
 		jw_uint(w, *(const uint64_t *)(const void *)field);

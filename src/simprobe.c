@@ -209,9 +209,6 @@ check_options(struct options *o, int argc, char **argv)
 		return usage_error("unexpected argument", argv[optind]);
 	if (o->resume && o->output == NULL)
 		return usage_error("--resume needs --output FILE", NULL);
-	if (o->method == TABLE_LOGPROBS && o->params.llm_api == LLM_API_OLLAMA)
-		return usage_error("--method logprobs needs --llm-api openai: "
-		    "Ollama's native API returns no logprobs", NULL);
 	return 0;
 }
 
@@ -632,6 +629,7 @@ fill_header(struct probe *pr)
 	h->seed = p->seed;
 	h->key = pr->o->key;
 	h->entries = pr->selected;
+	h->fallbacks = 0;
 	h->shard_k = pr->o->shard_k;
 	h->shard_n = pr->o->shard_n > 1 ? pr->o->shard_n : 0;
 	h->created = utc_now();
@@ -668,8 +666,8 @@ probe_init(struct probe *pr, const struct options *o)
 		pr->selected += selected(pr, i);
 	if (fill_header(pr) != 0)
 		return out_of_memory();
-	set_method(pr, o->method == METHOD_AUTO && p->llm_api ==
-	    LLM_API_OLLAMA ? TABLE_SAMPLES : o->method);
+	/* Ollama's native API has log-probs too (0.12.11) */
+	set_method(pr, o->method);
 	if ((pr->ask = new_client(p, 0)) == NULL)
 		return EX_CONFIG;
 	if (pr->method != TABLE_SAMPLES && (pr->lp = new_client(p, 1)) == NULL)
@@ -893,10 +891,14 @@ probe_entry(struct probe *pr, long i, struct table_entry *e)
 	table_context(table_slot_code(pr->es.key, e->slot), context);
 	if ((prompt = scenario_prompt(&pr->scenario, group, context)) == NULL)
 		return out_of_memory();
-	if (pr->method != TABLE_SAMPLES)
-		rc = by_logprobs(pr, prompt, group, j, e);
-	if (rc == -1)
+	e->method = TABLE_LOGPROBS;
+	if (pr->method != TABLE_SAMPLES && (rc = by_logprobs(pr, prompt, group,
+	    j, e)) == -1)
+		pr->h.fallbacks++;
+	if (rc == -1) {
+		e->method = TABLE_SAMPLES;
 		rc = by_samples(pr, prompt, group, j, e);
+	}
 	free(prompt);
 	return rc;
 }

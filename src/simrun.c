@@ -2,6 +2,7 @@
  * simrun: run Schelling / Pancs-Vriend segregation simulations and print
  * each run as JSON Lines (start, one line per step, end).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -113,8 +114,19 @@ usage(FILE *f)
 	    "                              localhost:11434)\n"
 	    "  --llm-model M               model (default llama3.1:8b)\n"
 	    "  --llm-api API               openai (default) or ollama\n"
-	    "  --temperature T             sampling temperature (default 0.3)\n"
+	    "  --temperature T|default     sampling temperature (default 0.3;\n"
+	    "                              default: not sent, for o-series/gpt-5)\n"
+	    "  --top-p P|default           nucleus sampling, sent (default 1.0)\n"
 	    "  --max-tokens N              reply length cap (default 8)\n"
+	    "  --max-tokens-field F        auto (default), max_tokens or\n"
+	    "                              max_completion_tokens\n"
+	    "  --llm-server KIND           auto (default), ollama, vllm, llama-server,\n"
+	    "                              openai, lmstudio or generic: what it is sent\n"
+	    "  --think off|on|auto         thinking models: off (default) in the\n"
+	    "                              server's words; auto sends nothing\n"
+	    "  --constrain off|auto        constrain the answer to MOVE/STAY where\n"
+	    "                              the server can (default off)\n"
+	    "  --cache-prompt on|off|auto  llama-server's cache_prompt (default auto)\n"
 	    "  --llm-retries N             retries of a failed request (default 10)\n"
 	    "  --parse-retries N           re-asks of an unparseable reply (default 3)\n"
 	    "  --connect-timeout S         seconds to connect (default 5)\n"
@@ -128,7 +140,8 @@ usage(FILE *f)
 	    "  --llm-cache FILE            decision cache shared by processes;\n"
 	    "                              needs --temperature 0\n"
 	    "  --decision-log              add a line per LLM decision\n"
-	    "  --check-llm                 send one request, report, exit 0 or 69\n"
+	    "  --check-llm                 send one decision prompt, require MOVE or\n"
+	    "                              STAY from the model asked for; exit 0 or 69\n"
 	    "\n"
 	    "Table agents (--agent table) move with the P(MOVE) that simprobe\n"
 	    "measured for what they see; no server is asked:\n"
@@ -296,8 +309,24 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_string(w, "llm_model", p->llm_model);
 		jw_kv_string(w, "llm_url", params_llm_url(p));
 		jw_kv_string(w, "llm_api", llm_api_name(p->llm_api));
-		jw_kv_double(w, "temperature", p->temperature);
+		if (p->temperature == PARAM_WORD_VALUE)
+			jw_kv_string(w, "temperature", "default");
+		else
+			jw_kv_double(w, "temperature", p->temperature);
 		jw_kv_int(w, "max_tokens", p->max_tokens);
+		jw_kv_string(w, "llm_server",
+		    llm_server_label(params_llm_server(p)));
+		jw_kv_string(w, "think", think_names[p->think]);
+		if (p->top_p == PARAM_WORD_VALUE)
+			jw_kv_string(w, "top_p", "default");
+		else
+			jw_kv_double(w, "top_p", p->top_p);
+		if (p->constrain != CONSTRAIN_OFF)
+			jw_kv_string(w, "constrain",
+			    constrain_names[p->constrain]);
+		if (p->cache_prompt != OOA_AUTO)
+			jw_kv_string(w, "cache_prompt",
+			    on_off_auto_names[p->cache_prompt]);
 		jw_kv_int(w, "llm_concurrency", p->llm_concurrency);
 		jw_kv_int(w, "llm_slots", slots_count(r->llm->slots));
 		if (r->llm->cache != NULL)
@@ -329,6 +358,8 @@ put_llm_stats(struct jw *w, const struct llm_agent *a,
 	jw_kv_int(w, "llm_calls", s->calls);
 	jw_kv_double(w, "llm_time_s", s->time_s);
 	jw_kv_int(w, "parse_failures", s->parse_failures);
+	if (s->empty_replies > 0)
+		jw_kv_int(w, "empty_replies", s->empty_replies);
 	jw_kv_int(w, "retries", s->retries);
 	if (a->pool != NULL)
 		jw_kv_int(w, "prefetch_wasted", s->prefetch_wasted);
@@ -372,6 +403,7 @@ struct run_outcome {
 	int has_final;            /* final holds the metrics (not --metrics none) */
 	struct metrics final;
 	struct model_metrics model;   /* with --model-metrics on */
+	long decisions;           /* so far, for the progress lines */
 };
 
 static void
@@ -416,6 +448,14 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 		put_llm_stats(w, r->llm, s);
 		jw_kv_double(w, "avg_llm_response_time_s",
 		    s->time_s / (double)(s->calls > 0 ? s->calls : 1));
+		/* what the server says about itself: honest provenance */
+		if (r->llm->served_model[0] != '\0')
+			jw_kv_string(w, "served_model", r->llm->served_model);
+		if (r->llm->fingerprint[0] != '\0')
+			jw_kv_string(w, "system_fingerprint",
+			    r->llm->fingerprint);
+		if (r->llm->server_changes > 0)
+			jw_kv_int(w, "server_changes", r->llm->server_changes);
 	}
 	if (o->has_final)
 		put_metrics_object(w, "metrics", &o->final);
@@ -451,6 +491,41 @@ failed_run(struct runner *r, long run_id, struct run_outcome *out)
 }
 
 /*
+ * With --output-dir, LLM runs tell a watcher (the runner's progress bar)
+ * after each step how far they are: one small write per step.
+ */
+static int
+print_progress(long run_id, int step, struct run_outcome *o,
+    const struct step_counts *counts)
+{
+	o->decisions += counts->decisions;
+	printf("{\"event\":\"progress\",\"run_id\":%ld,\"step\":%d,"
+	    "\"decisions\":%ld}\n", run_id, step, o->decisions);
+	return fflush(stdout) != 0 ? -1 : 0;
+}
+
+/*
+ * Most replies of the step had no answer at all: not answers, so the run
+ * stops rather than take them all as STAY.
+ */
+static int
+mostly_empty(struct runner *r, const struct step_counts *counts)
+{
+	const struct llm_stats *s = &r->llm->step;
+
+	if (s->empty_replies * 2 <= counts->decisions)
+		return 0;
+	r->llm->failure = LLM_REFUSED;
+	snprintf(r->llm->reason, sizeof(r->llm->reason), "%ld of %d replies "
+	    "of the step were empty: most likely a thinking model whose "
+	    "answer did not fit in --max-tokens %d; give --think off with "
+	    "the right --llm-server (now %s), or raise --max-tokens",
+	    s->empty_replies, counts->decisions, r->params->max_tokens,
+	    llm_server_label(params_llm_server(r->params)));
+	return 1;
+}
+
+/*
  * One run: place, then sweep until K zero-move steps or the step cap.
  * Returns 0 or an exit status.
  */
@@ -461,7 +536,7 @@ play_run(struct runner *r, long run_id)
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
 	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 },
-	    { 0, 0, 0, 0 } };
+	    { 0, 0, 0, 0 }, 0 };
 	struct step_counts counts;
 	struct metrics m = { 0 };
 	int every = p->metrics == METRICS_EVERY;
@@ -473,6 +548,7 @@ play_run(struct runner *r, long run_id)
 	out.final = m;
 	if (r->llm != NULL) {
 		memset(&r->llm->run, 0, sizeof(r->llm->run));
+		r->llm->server_changes = 0;
 		if (r->llm->pool != NULL) {
 			prefetch_reset(r->llm->pool);
 			r->llm->next_order_step = -1;
@@ -484,11 +560,16 @@ play_run(struct runner *r, long run_id)
 		out.step = key.step;
 		if (world_step(r->world, &r->decider, &key, &counts) != 0)
 			return failed_run(r, run_id, &out);
+		if (r->llm != NULL && mostly_empty(r, &counts))
+			return failed_run(r, run_id, &out);
 		if (every)
 			metrics_compute(r->metrics, r->world->cell, &out.final);
 		out.total_moves += counts.moves;
 		if (r->step_lines && print_step(r, run_id, key.step, &counts,
 		    every ? &out.final : NULL) != 0)
+			return EX_IOERR;
+		if (r->llm != NULL && r->output_dir != NULL &&
+		    print_progress(run_id, key.step, &out, &counts) != 0)
 			return EX_IOERR;
 		llm_step_done(r);
 		if (convergence_update(&conv, counts.moves)) {
@@ -530,11 +611,15 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 	int nslots;
 
 	llm_config_from(&cfg, p);
-	if (slots_parse(p->llm_slots, cfg.url, &nslots, err, sizeof(err)) != 0 ||
-	    (nslots > 0 && (a->slots = slots_open(cfg.url, nslots, err,
-	    sizeof(err))) == NULL) ||
-	    llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
+	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
+		return EX_CONFIG;
+	}
+	if (slots_parse(p->llm_slots, cfg.url, key, p->llm_model, &nslots, err,
+	    sizeof(err)) != 0 || (nslots > 0 && (a->slots = slots_open(cfg.url,
+	    nslots, err, sizeof(err))) == NULL)) {
+		fprintf(stderr, PROG ": %s\n", err);
+		llm_forget_key(key);
 		return EX_CONFIG;
 	}
 	a->cfg = cfg;
@@ -568,6 +653,7 @@ llm_init(struct runner *r, const struct options *o)
 	if ((rc = new_clients(&o->params, r->llm)) != 0)
 		return rc;
 	r->llm->scenario = &r->scenario;
+	r->llm->max_steps = o->params.max_steps;
 	r->llm->decision_log = o->decision_log ? r->out : NULL;
 	r->decider.decide = llm_agent_decide;
 	r->decider.ctx = r->llm;
@@ -719,25 +805,73 @@ play_all(struct runner *r, const struct runids *ids)
 	return rc;
 }
 
-/* --check-llm: one short request, a report on stdout, exit 0 or 69. */
+/* Whether the served model is the one asked for (a dated or :latest
+ * variant of it counts). */
+static int
+same_model(const char *asked, const char *served)
+{
+	size_t n = strlen(asked);
+
+	if (*served == '\0' || strcmp(asked, served) == 0)
+		return 1;
+	return strncmp(asked, served, n) == 0 && (strcmp(served + n,
+	    ":latest") == 0 || (served[n] == '-' && isdigit(
+	    (unsigned char)served[n + 1])));
+}
+
+/*
+ * --check-llm: one real decision prompt of the scenario, which must get
+ * MOVE or STAY from the model asked for; a report on stdout, exit 0 or 69.
+ */
 static int
 check_llm(struct runner *r)
 {
 	const struct sim_params *p = r->params;
 	struct llm_reply reply;
-	char err[512];
+	char err[768], models[1024], *prompt;
 	enum llm_result res;
 
-	printf("Checking LLM connection...\nURL: %s\nModel: %s\n",
-	    params_llm_url(p), p->llm_model);
-	res = llm_probe(r->llm->client, "This is a connection test. Reply "
-	    "with the single word OK.", &reply, err, sizeof(err));
+	printf("Checking LLM connection...\nURL: %s\nModel: %s\nServer: %s\n",
+	    params_llm_url(p), p->llm_model,
+	    llm_server_label(params_llm_server(p)));
+	if ((prompt = scenario_prompt(&r->scenario, 0, "S O E\nE X S\n# # #")) ==
+	    NULL)
+		return EX_OSERR;
+	res = llm_probe(r->llm->client, prompt, &reply, err, sizeof(err));
+	free(prompt);
 	if (res != LLM_OK) {
 		fprintf(stderr, PROG ": LLM check failed: %s\n", err);
+		if (strstr(err, "HTTP 404") != NULL &&
+		    llm_list_models(r->llm->client, models, sizeof(models)) == 0)
+			fprintf(stderr, PROG ": the server has: %s\n", models);
 		return EX_UNAVAILABLE;
 	}
 	printf("LLM connection successful (response time: %.3fs)\n"
 	    "Test response: '%s'\n", reply.latency_s, reply.text);
+	if (reply.model[0] != '\0')
+		printf("Served model: %s\n", reply.model);
+	if (reply.fingerprint[0] != '\0')
+		printf("System fingerprint: %s\n", reply.fingerprint);
+	if (!same_model(p->llm_model, reply.model)) {
+		fprintf(stderr, PROG ": LLM check failed: the server answered "
+		    "with model %s, not %s (llama-server and LM Studio serve "
+		    "what they have loaded, whatever the name asked for); give "
+		    "--llm-model %s or load %s\n", reply.model, p->llm_model,
+		    reply.model, p->llm_model);
+		return EX_UNAVAILABLE;
+	}
+	if (reply.answer == LLM_UNPARSED) {
+		fprintf(stderr, PROG ": LLM check failed: the reply to a "
+		    "decision prompt is %s, not MOVE or STAY%s\n", reply.empty ?
+		    "empty" : "unparseable", reply.empty ? (reply.reasoned ?
+		    " (the model spent its tokens thinking: give --think off "
+		    "with the right --llm-server, or raise --max-tokens)" :
+		    " (a thinking model cut off? give --think off with the "
+		    "right --llm-server, or raise --max-tokens)") :
+		    " (a chatty model? check the scenario's prompt and "
+		    "--max-tokens)");
+		return EX_UNAVAILABLE;
+	}
 	return 0;
 }
 

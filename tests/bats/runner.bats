@@ -179,9 +179,9 @@ latest() {
 }
 
 @test "a failed run never stops the others; it is counted, and resume finishes it" {
-	# the check gets a chatty reply, run 0's first request a 500 it may
+	# the check gets its answer, run 0's first request a 500 it may
 	# not retry: run 0 fails
-	start_fakellm --fault-first 2 --faults chatty,500
+	start_fakellm --fault-first 2 --faults none,500
 	run --separate-stderr llm_runner --runs 4 --processes 1 "${SMALL[@]}" --llm-url "$URL" --llm-retries 0
 	assert_equal "$status" 75
 	assert_line "Total runs: 4"

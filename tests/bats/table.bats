@@ -280,19 +280,23 @@ outcomes() {
 	assert_regex "$stderr" "--agent table needs --table FILE"
 }
 
-@test "auto uses logprobs when the server gives them, samples on Ollama's API" {
+@test "auto uses logprobs when the server gives them, Ollama's native API included" {
 	start_fakellm --rule stochastic
 	simprobe --llm-url "$URL" --key composition > "$T/auto.jsonl"
 	run jq -r 'select(.event == "table") | .method' "$T/auto.jsonl"
 	assert_output logprobs
+	# Ollama >= 0.12.11 returns log-probs on /api/chat too
 	run --separate-stderr simprobe --llm-api ollama --llm-url "$BASE/api/chat" \
 	    --key composition --samples 2
 	assert_success
-	run jq -c 'select(.event == "table") | [.method, .samples, .api]' <<< "$output"
-	assert_output '["samples",2,"ollama"]'
-	run --separate-stderr simprobe --llm-api ollama --method logprobs --key composition
-	assert_equal "$status" 64
-	assert_regex "$stderr" "logprobs needs --llm-api openai"
+	run jq -c 'select(.event == "table") | [.method, .fallbacks, .api]' <<< "$output"
+	assert_output '["logprobs",0,"ollama"]'
+	# a first token that is not MOVE/STAY: auto samples instead, and says so
+	start_fakellm --rule stochastic --reply-style quoted
+	run --separate-stderr simprobe --llm-url "$URL" --key composition --samples 2
+	assert_success
+	run jq -c 'select(.event == "table") | [.method, .samples, .fallbacks]' <<< "$output"
+	assert_output '["samples",2,1]'
 }
 
 @test "simprobe exit codes: 69 refused, 75 gave up, 64 usage, 78 unknown scenario" {

@@ -82,13 +82,21 @@ enum fault {
     FAULT_400,
     FAULT_401,
     FAULT_404,
+    FAULT_QUOTA,
     FAULT_COUNT
 };
 static const char *const fault_names[FAULT_COUNT] = {"none",   "500",  "503",       "429",
                                                      "hang",   "drop", "malformed", "empty",
-                                                     "chatty", "400",  "401",       "404"};
+                                                     "chatty", "400",  "401",       "404",
+                                                     "quota"};
 
 enum api { API_OPENAI, API_OLLAMA };
+
+/* Which real server fakellm plays (--server): what it accepts and sends. */
+enum kind { KIND_GENERIC, KIND_OPENAI, KIND_OLLAMA, KIND_VLLM, KIND_LLAMA, KIND_LMSTUDIO,
+            KIND_COUNT };
+static const char *const kind_names[KIND_COUNT] = {"generic", "openai",       "ollama",
+                                                   "vllm",    "llama-server", "lmstudio"};
 
 struct config {
     int port;
@@ -110,6 +118,16 @@ struct config {
     enum fault fault_always;
     long fault_first;
     const char *api_key; /* from FAKELLM_API_KEY; never printed or logged */
+    enum kind kind;
+    int think_model;          /* thinks unless told not to */
+    const char *served_model; /* the `model` replies name; NULL: the one asked */
+    const char *fingerprint;
+    long retry_after_ms;      /* retry-after-ms header, -1: none */
+    int retry_after_date;     /* Retry-After as an HTTP date */
+    const char *path_prefix;  /* routes served under it too */
+    long loading_ms;          /* 503 Loading model until then */
+    int router;               /* /props needs ?model= */
+    uint64_t start_ns;
 };
 
 /* Everything threads share and mutate.  `lock` guards the counters and the
@@ -150,6 +168,7 @@ struct conn {
 struct http_req {
     char method[8];
     char path[MAX_PATH];
+    char query[MAX_PATH];
     int keep_alive;
     int expect_continue;
     int has_length;
@@ -173,6 +192,8 @@ struct response {
     char *owned;
     size_t body_len;
     long retry_after; /* < 0: no Retry-After header */
+    long retry_after_ms;
+    int retry_after_date;
     int close;
     const char *reply; /* the assistant text, for the log */
 };
@@ -195,6 +216,7 @@ struct chat {
     json_int_t max_tokens;
     int logprobs;
     int top_logprobs;
+    int thinks;        /* this request gets a thinking reply */
     long prompt_tokens;
     struct grid grid;
     int err_status;
@@ -292,7 +314,16 @@ enum {
     OPT_FAULT_FIRST,
     OPT_RETRY_AFTER,
     OPT_HANG_MS,
-    OPT_MAX_LIFETIME
+    OPT_MAX_LIFETIME,
+    OPT_SERVER,
+    OPT_THINK_MODEL,
+    OPT_SERVED_MODEL,
+    OPT_FINGERPRINT,
+    OPT_RETRY_AFTER_MS,
+    OPT_RETRY_AFTER_DATE,
+    OPT_PATH_PREFIX,
+    OPT_LOADING_MS,
+    OPT_ROUTER
 };
 
 static const struct option long_opts[] = {
@@ -313,6 +344,15 @@ static const struct option long_opts[] = {
     {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
     {"hang-ms", required_argument, NULL, OPT_HANG_MS},
     {"max-lifetime", required_argument, NULL, OPT_MAX_LIFETIME},
+    {"server", required_argument, NULL, OPT_SERVER},
+    {"think-model", no_argument, NULL, OPT_THINK_MODEL},
+    {"served-model", required_argument, NULL, OPT_SERVED_MODEL},
+    {"fingerprint", required_argument, NULL, OPT_FINGERPRINT},
+    {"retry-after-ms", required_argument, NULL, OPT_RETRY_AFTER_MS},
+    {"retry-after-date", no_argument, NULL, OPT_RETRY_AFTER_DATE},
+    {"path-prefix", required_argument, NULL, OPT_PATH_PREFIX},
+    {"loading-ms", required_argument, NULL, OPT_LOADING_MS},
+    {"router", no_argument, NULL, OPT_ROUTER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -340,6 +380,15 @@ static void usage(FILE *out)
         "  --retry-after S     Retry-After seconds sent with 429/503 (default 0)\n"
         "  --hang-ms MS        how long a 'hang' fault waits before closing (default 3000)\n"
         "  --max-lifetime S    exit after S seconds; 0 = never (default 600)\n"
+        "  --server KIND       play generic|openai|ollama|vllm|llama-server|lmstudio\n"
+        "  --think-model       the model thinks unless the request turns it off\n"
+        "  --served-model M    replies name model M whatever was asked (llama-server)\n"
+        "  --fingerprint FP    system_fingerprint of OpenAI replies (default fakellm-1)\n"
+        "  --retry-after-ms MS retry-after-ms header with 429/503\n"
+        "  --retry-after-date  send Retry-After as an HTTP date\n"
+        "  --path-prefix P     serve every route under P too (a proxy)\n"
+        "  --loading-ms MS     503 Loading model for MS ms after start\n"
+        "  --router            /props needs ?model= (llama-server router mode)\n"
         "  -h, --help          show this help\n"
         "\n"
         "If FAKELLM_API_KEY is set, /v1/* and /api/* require 'Authorization: Bearer <key>'.\n"
@@ -394,8 +443,8 @@ static int parse_fault_list(const char *s, struct config *cfg)
             return -1;
         memcpy(name, s, n);
         name[n] = '\0';
-        int f = lookup(fault_names, FAULT_COUNT, name);
-        if (f <= FAULT_NONE)
+        int f = lookup(fault_names, FAULT_COUNT, name); /* "none": answered normally */
+        if (f < FAULT_NONE)
             return -1;
         cfg->faults[cfg->nfaults++] = (enum fault)f;
         s += n;
@@ -416,6 +465,8 @@ static void config_defaults(struct config *cfg)
     cfg->hang_ms = 3000;
     cfg->max_lifetime = 600;
     cfg->fault_seed = 1;
+    cfg->fingerprint = "fakellm-1";
+    cfg->retry_after_ms = -1;
     for (int f = FAULT_500; f <= FAULT_CHATTY; f++)
         cfg->faults[cfg->nfaults++] = (enum fault)f;
 }
@@ -463,6 +514,21 @@ static int apply_option(struct config *cfg, int opt, const char *arg)
     case OPT_RETRY_AFTER: return parse_long(arg, 0, 86400, &cfg->retry_after);
     case OPT_HANG_MS: return parse_long(arg, 0, 3600000, &cfg->hang_ms);
     case OPT_MAX_LIFETIME: return parse_long(arg, 0, 31536000L, &cfg->max_lifetime);
+    case OPT_SERVER: {
+        int k = lookup(kind_names, KIND_COUNT, arg);
+        if (k < 0)
+            return -1;
+        cfg->kind = (enum kind)k;
+        return 0;
+    }
+    case OPT_THINK_MODEL: cfg->think_model = 1; return 0;
+    case OPT_SERVED_MODEL: cfg->served_model = arg; return *arg ? 0 : -1;
+    case OPT_FINGERPRINT: cfg->fingerprint = arg; return *arg ? 0 : -1;
+    case OPT_RETRY_AFTER_MS: return parse_long(arg, 0, 86400000L, &cfg->retry_after_ms);
+    case OPT_RETRY_AFTER_DATE: cfg->retry_after_date = 1; return 0;
+    case OPT_PATH_PREFIX: cfg->path_prefix = arg; return arg[0] == '/' ? 0 : -1;
+    case OPT_LOADING_MS: return parse_long(arg, 0, 3600000L, &cfg->loading_ms);
+    case OPT_ROUTER: cfg->router = 1; return 0;
     default: return -1;
     }
 }
@@ -580,6 +646,8 @@ static void response_init(struct response *rs)
 {
     memset(rs, 0, sizeof *rs);
     rs->retry_after = -1;
+    rs->retry_after_ms = -1;
+    rs->retry_after_date = 0;
 }
 
 static void response_free(struct response *rs)
@@ -681,9 +749,20 @@ static int write_all(int fd, struct iovec *iov, int n)
 
 static int send_response(int fd, const struct response *rs, int keep_alive)
 {
-    char head[256], retry[48] = "";
-    if (rs->retry_after >= 0)
-        snprintf(retry, sizeof retry, "Retry-After: %ld\r\n", rs->retry_after);
+    char head[512], retry[160] = "";
+    int used = 0;
+    if (rs->retry_after_ms >= 0)
+        used = snprintf(retry, sizeof retry, "retry-after-ms: %ld\r\n", rs->retry_after_ms);
+    if (rs->retry_after >= 0 && rs->retry_after_date) {
+        time_t when = time(NULL) + rs->retry_after + 1; /* whole seconds: round up */
+        struct tm tm;
+        gmtime_r(&when, &tm);
+        strftime(retry + used, sizeof retry - (size_t)used,
+                 "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    } else if (rs->retry_after >= 0) {
+        snprintf(retry + used, sizeof retry - (size_t)used, "Retry-After: %ld\r\n",
+                 rs->retry_after);
+    }
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nServer: fakellm\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\nConnection: %s\r\n%s\r\n",
@@ -855,6 +934,8 @@ static int parse_request_line(const char *line, size_t n, struct http_req *r)
         return bad(r, 414, "request target too long");
     memcpy(r->method, line, mlen);
     memcpy(r->path, target, plen);
+    if (plen < tlen && target[plen] == '?' && tlen - plen - 1 < sizeof r->query)
+        memcpy(r->query, target + plen + 1, tlen - plen - 1);
     if (vlen != 8 || strncmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1'))
         return bad(r, 400, "unsupported HTTP version");
     return sp2[8] - '0';
@@ -1095,7 +1176,7 @@ static void chat_params(enum api api, struct chat *ch)
         ch->has_max_tokens = 1;
         ch->max_tokens = json_integer_value(v);
     }
-    if (api == API_OPENAI) {
+    {
         ch->logprobs = json_is_true(json_object_get(ch->root, "logprobs"));
         v = json_object_get(ch->root, "top_logprobs");
         if (json_is_integer(v) && json_integer_value(v) > 0)
@@ -1139,7 +1220,7 @@ static void chat_parse(const struct config *cfg, enum api api, const struct http
     json_t *messages = json_object_get(ch->root, "messages");
     if (!ch->model)
         chat_error(ch, 400, "missing_model", "'model' is required");
-    else if (strcmp(ch->model, cfg->model) != 0)
+    else if (strcmp(ch->model, cfg->model) != 0 && !cfg->served_model)
         chat_error(ch, 404, "model_not_found", "model '%.200s' not found", ch->model);
     if (!json_is_array(messages))
         chat_error(ch, 400, NULL, "'messages' must be an array");
@@ -1176,6 +1257,13 @@ static json_t *logprobs_json(const struct decision *d, int top_k)
 }
 
 /* OpenAI chat.completion; d may be NULL (no logprobs). */
+static const struct config *g_cfg; /* read-only after start: what replies name */
+
+static const char *served(const struct chat *ch)
+{
+    return g_cfg && g_cfg->served_model ? g_cfg->served_model : ch->model;
+}
+
 static json_t *openai_reply(const struct chat *ch, uint64_t n, const char *text,
                             const struct decision *d)
 {
@@ -1191,26 +1279,80 @@ static json_t *openai_reply(const struct chat *ch, uint64_t n, const char *text,
     if (!choice)
         return NULL;
     return json_pack("{s:s, s:s, s:I, s:s, s:s, s:[o], s:{s:I, s:i, s:I}}", "id", id, "object",
-                     "chat.completion", "created", (json_int_t)CREATED_EPOCH, "model", ch->model,
-                     "system_fingerprint", "fakellm-1", "choices", choice, "usage", "prompt_tokens",
+                     "chat.completion", "created", (json_int_t)CREATED_EPOCH, "model", served(ch),
+                     "system_fingerprint", g_cfg ? g_cfg->fingerprint : "fakellm-1", "choices", choice, "usage", "prompt_tokens",
                      (json_int_t)ch->prompt_tokens, "completion_tokens", 1, "total_tokens",
                      (json_int_t)ch->prompt_tokens + 1);
 }
 
 static json_t *ollama_reply(const struct chat *ch, const char *text)
 {
-    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:b, s:s, s:I, s:i}", "model", ch->model,
+    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:b, s:s, s:I, s:i}", "model", served(ch),
                      "created_at", CREATED_AT, "message", "role", "assistant", "content", text,
                      "done", 1, "done_reason", "stop", "prompt_eval_count",
                      (json_int_t)ch->prompt_tokens, "eval_count", 1);
+}
+
+/* Ollama's native logprobs (0.12.11): a top-level array, one per token. */
+static json_t *ollama_logprobs(const struct decision *d, int top_k)
+{
+    json_t *openai = logprobs_json(d, top_k);
+    json_t *content = json_incref(json_object_get(openai, "content"));
+    json_decref(openai);
+    return content;
+}
+
+#define THINKING "Okay, the agent sees its neighbours; let me count them one by one"
+
+/* A thinking model's reply as each server shapes it, cut off by the cap. */
+static json_t *thinking_reply(const struct config *cfg, enum api api, const struct chat *ch,
+                              uint64_t n, const struct decision *d)
+{
+    int room = ch->has_max_tokens && ch->max_tokens >= 64; /* the answer fits after thinking */
+    char inline_text[256];
+    json_t *j, *msg;
+    snprintf(inline_text, sizeof inline_text, "<think>\n%s%s%s", THINKING,
+             room ? "\n</think>\n\n" : "", room ? d->text : "");
+    if (api == API_OLLAMA) {
+        j = ollama_reply(ch, room ? d->text : "");
+        json_object_set_new(json_object_get(j, "message"), "thinking", json_string(THINKING));
+        return j;
+    }
+    j = openai_reply(ch, n, cfg->kind == KIND_VLLM || cfg->kind == KIND_OLLAMA
+                                ? (room ? d->text : "")
+                                : inline_text,
+                     NULL);
+    msg = json_object_get(json_array_get(json_object_get(j, "choices"), 0), "message");
+    if (cfg->kind == KIND_VLLM) {
+        if (!room)
+            json_object_set_new(msg, "content", json_null());
+        json_object_set_new(msg, "reasoning_content", json_string(THINKING));
+    } else if (cfg->kind == KIND_OLLAMA) {
+        json_object_set_new(msg, "reasoning", json_string(THINKING));
+    }
+    json_object_set_new(json_array_get(json_object_get(j, "choices"), 0), "finish_reason",
+                        json_string(room ? "stop" : "length"));
+    return j;
 }
 
 static void answer(const struct config *cfg, enum api api, const struct chat *ch, uint64_t n,
                    struct response *rs)
 {
     struct decision d = decide(cfg, ch);
-    set_json(rs, 200,
-             api == API_OPENAI ? openai_reply(ch, n, d.text, &d) : ollama_reply(ch, d.text));
+    if (ch->thinks) {
+        set_json(rs, 200, thinking_reply(cfg, api, ch, n, &d));
+        return;
+    }
+    char wrapped[64];
+    json_t *fmt = json_object_get(ch->root, api == API_OLLAMA ? "format" : "response_format");
+    if (d.parseable && json_is_object(fmt)) { /* a JSON schema: the answer as an object */
+        snprintf(wrapped, sizeof wrapped, "{\"answer\": \"%s\"}", d.move ? "MOVE" : "STAY");
+        d.text = wrapped;
+    }
+    json_t *j = api == API_OPENAI ? openai_reply(ch, n, d.text, &d) : ollama_reply(ch, d.text);
+    if (j && api == API_OLLAMA && ch->logprobs)
+        json_object_set_new(j, "logprobs", ollama_logprobs(&d, ch->top_logprobs));
+    set_json(rs, 200, j);
     if (rs->status == 200)
         rs->reply = d.text;
 }
@@ -1241,11 +1383,19 @@ static void fault_response(const struct config *cfg, enum api api, const struct 
     case FAULT_503:
         set_error(rs, api, 503, error_type(503), NULL, "fakellm: injected fault 503");
         rs->retry_after = cfg->retry_after;
+        rs->retry_after_ms = cfg->retry_after_ms;
+        rs->retry_after_date = cfg->retry_after_date;
         break;
     case FAULT_429:
         set_error(rs, api, 429, error_type(429), "rate_limit_exceeded",
                   "fakellm: injected fault 429");
         rs->retry_after = cfg->retry_after;
+        rs->retry_after_ms = cfg->retry_after_ms;
+        rs->retry_after_date = cfg->retry_after_date;
+        break;
+    case FAULT_QUOTA: /* OpenAI's billing 429: not a rate limit */
+        set_error(rs, api, 429, "insufficient_quota", "insufficient_quota",
+                  "You exceeded your current quota, please check your plan and billing details.");
         break;
     case FAULT_400:
         set_error(rs, api, 400, error_type(400), NULL, "fakellm: injected bad request");
@@ -1321,6 +1471,17 @@ static void log_chat(struct server *s, const struct conn *c, const struct http_r
                           rs->action == ACT_SEND ? json_integer(rs->status) : json_null(), "fault",
                           f == FAULT_NONE ? NULL : fault_names[f], "reply", rs->reply, "grid",
                           ch->grid.found ? ch->grid.text : NULL);
+    if (j) {
+        json_t *fields = json_array();
+        const char *key;
+        json_t *v;
+        json_object_foreach(ch->root, key, v) json_array_append_new(fields, json_string(key));
+        json_object_set_new(j, "fields", fields);
+        json_object_set_new(j, "t_ms", json_integer((json_int_t)((now_ns() - s->cfg.start_ns) /
+                                                                 1000000u)));
+        if (ch->thinks)
+            json_object_set_new(j, "thinks", json_true());
+    }
     char *line = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(j);
     if (!line) {
@@ -1329,6 +1490,77 @@ static void log_chat(struct server *s, const struct conn *c, const struct http_r
     }
     log_line(&s->st, line);
     free(line);
+}
+
+static int reasoning_model(const char *m)
+{
+    return m && ((m[0] == 'o' && m[1] >= '0' && m[1] <= '9') || strncmp(m, "gpt-5", 5) == 0);
+}
+
+/* OpenAI's chat-completions request fields; it refuses any other (400). */
+static const char *const openai_fields[] = {
+    "model", "messages", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens",
+    "seed", "logprobs", "top_logprobs", "response_format", "reasoning_effort", "n", "stop",
+    "user", "frequency_penalty", "presence_penalty", "tools", "tool_choice", NULL};
+
+/* What the server played refuses, and whether the model thinks here. */
+static void server_rules(const struct config *cfg, enum api api, struct chat *ch)
+{
+    json_t *root = ch->root, *v;
+    const char *key;
+    int off = 0;
+    if (!json_is_object(root))
+        return;
+    if (cfg->kind == KIND_OPENAI) {
+        json_object_foreach(root, key, v)
+        {
+            int known = 0;
+            for (int i = 0; openai_fields[i]; i++)
+                known |= strcmp(openai_fields[i], key) == 0;
+            if (!known)
+                chat_error(ch, 400, "unknown_parameter",
+                           "Unrecognized request argument supplied: %s", key);
+        }
+        if (reasoning_model(ch->model)) {
+            if (json_object_get(root, "max_tokens"))
+                chat_error(ch, 400, "unsupported_parameter",
+                           "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                           "Use 'max_completion_tokens' instead.");
+            if (ch->has_temp && ch->temp != 1.0)
+                chat_error(ch, 400, "unsupported_value",
+                           "Unsupported value: 'temperature' does not support %g with this model. "
+                           "Only the default (1) value is supported.",
+                           ch->temp);
+            if (json_is_number(v = json_object_get(root, "top_p")) && json_number_value(v) != 1.0)
+                chat_error(ch, 400, "unsupported_value",
+                           "Unsupported value: 'top_p' does not support %g with this model.",
+                           json_number_value(v));
+        } else if (json_object_get(root, "reasoning_effort")) {
+            chat_error(ch, 400, "unsupported_parameter",
+                       "Unsupported parameter: 'reasoning_effort' is not supported with this "
+                       "model.");
+        }
+    }
+    if (cfg->kind == KIND_OLLAMA) {
+        json_t *think = json_object_get(root, api == API_OLLAMA ? "think" : "reasoning_effort");
+        const char *effort = json_string_value(think);
+        int asked_on = api == API_OLLAMA ? (think && !json_is_false(think))
+                                         : (effort && strcmp(effort, "none") != 0);
+        off = api == API_OLLAMA ? json_is_false(think) : (effort && strcmp(effort, "none") == 0);
+        if (asked_on && !cfg->think_model)
+            chat_error(ch, 400, NULL, "\"%s\" does not support thinking",
+                       ch->model ? ch->model : "");
+    }
+    if (cfg->kind == KIND_VLLM || cfg->kind == KIND_LLAMA)
+        off = json_is_false(
+            json_object_get(json_object_get(root, "chat_template_kwargs"), "enable_thinking"));
+    ch->thinks = cfg->think_model && !off;
+}
+
+static int loading(const struct config *cfg)
+{
+    return cfg->loading_ms > 0 &&
+           now_ns() - cfg->start_ns < (uint64_t)cfg->loading_ms * 1000000u;
 }
 
 static void handle_chat(struct conn *c, const struct http_req *hr, enum api api,
@@ -1341,7 +1573,10 @@ static void handle_chat(struct conn *c, const struct http_req *hr, enum api api,
     enum fault f = FAULT_NONE;
     struct chat ch;
     chat_parse(cfg, api, hr, &ch);
-    if (cfg->api_key && !auth) {
+    server_rules(cfg, api, &ch);
+    if (loading(cfg)) {
+        set_error(rs, api, 503, "unavailable_error", NULL, "Loading model");
+    } else if (cfg->api_key && !auth) {
         set_error(rs, api, 401, error_type(401), "invalid_api_key", "invalid api key");
     } else {
         slot_acquire(&s->st, cfg->slots);
@@ -1379,8 +1614,14 @@ static void handle_health(struct conn *c, const struct http_req *r, struct respo
 
 static void handle_props(struct conn *c, const struct http_req *r, struct response *rs)
 {
-    (void)r;
-    set_json(rs, 200, json_pack("{s:i}", "total_slots", c->srv->cfg.slots));
+    const struct config *cfg = &c->srv->cfg;
+    if (loading(cfg))
+        set_error(rs, API_OPENAI, 503, "unavailable_error", NULL, "Loading model");
+    else if (cfg->router && strncmp(r->query, "model=", 6) != 0)
+        set_error(rs, API_OPENAI, 400, "invalid_request_error", NULL,
+                  "router mode: the model name is missing from the request (?model=)");
+    else
+        set_json(rs, 200, json_pack("{s:i}", "total_slots", cfg->slots));
 }
 
 static void handle_models(struct conn *c, const struct http_req *r, struct response *rs)
@@ -1428,7 +1669,7 @@ static const struct route routes[] = {
     {"POST", "/chat/completions", API_OPENAI, CHAT, handle_openai},
     {"POST", "/api/chat", API_OLLAMA, CHAT, handle_ollama},
     {"GET", "/health", API_OPENAI, PUBLIC, handle_health},
-    {"GET", "/props", API_OPENAI, PUBLIC, handle_props},
+    {"GET", "/props", API_OPENAI, PROTECTED, handle_props},
     {"GET", "/stats", API_OPENAI, PUBLIC, handle_stats},
     {"GET", "/v1/models", API_OPENAI, PROTECTED, handle_models},
     {"GET", "/api/tags", API_OLLAMA, PROTECTED, handle_tags},
@@ -1438,6 +1679,13 @@ static void dispatch(struct conn *c, const struct http_req *r, struct response *
 {
     const struct config *cfg = &c->srv->cfg;
     int path_known = 0;
+    size_t plen = cfg->path_prefix ? strlen(cfg->path_prefix) : 0;
+    struct http_req stripped;
+    if (plen && strncmp(r->path, cfg->path_prefix, plen) == 0 && r->path[plen] == '/') {
+        stripped = *r;
+        memmove(stripped.path, stripped.path + plen, strlen(stripped.path + plen) + 1);
+        r = &stripped;
+    }
     count_request(&c->srv->st);
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const struct route *rt = &routes[i];
@@ -1698,6 +1946,8 @@ int main(int argc, char **argv)
     }
     const char *key = getenv("FAKELLM_API_KEY");
     s->cfg.api_key = key && *key ? key : NULL;
+    s->cfg.start_ns = now_ns();
+    g_cfg = &s->cfg;
     if (shared_init(&s->st, s->cfg.log_path) != 0 || install_signals() != 0)
         return EXIT_CANTCREAT;
     int port = 0;

@@ -1,6 +1,7 @@
 /* What the LLM agent sends and reads: context grids, prompts, answers. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -22,6 +23,50 @@ answers(void)
 	CHECK(llm_parse_answer("MOVED") == LLM_UNPARSED, "MOVED is not MOVE");
 	CHECK(llm_parse_answer("") == LLM_UNPARSED, "empty reply");
 	CHECK(llm_parse_answer("**MOVE**") == LLM_UNPARSED, "markdown is not trimmed");
+}
+
+/* Retry-After as seconds or an HTTP date, retry-after-ms; capped at 600 s. */
+static void
+retry_after(void)
+{
+	time_t now = 1798761600;  /* Fri, 01 Jan 2027 00:00:00 GMT */
+
+	CHECK(llm_parse_retry_after("2", 0, now) == 2000, "seconds");
+	CHECK(llm_parse_retry_after(" 0", 0, now) == 0, "zero seconds");
+	CHECK(llm_parse_retry_after("1500", 1, now) == 1500, "retry-after-ms");
+	CHECK(llm_parse_retry_after("20.5", 1, now) == 20, "fractional ms");
+	CHECK(llm_parse_retry_after("Fri, 01 Jan 2027 00:00:07 GMT", 0, now) ==
+	    7000, "an HTTP date 7 s ahead");
+	CHECK(llm_parse_retry_after("Thu, 31 Dec 2026 23:59:00 GMT", 0, now) ==
+	    0, "an HTTP date in the past: no wait");
+	CHECK(llm_parse_retry_after("86400", 0, now) == 600000,
+	    "capped at 600 s");
+	CHECK(llm_parse_retry_after("Sat, 02 Jan 2027 00:00:00 GMT", 0, now) ==
+	    600000, "a date a day ahead: capped too");
+	CHECK(llm_parse_retry_after("soon", 0, now) == -1, "junk");
+	CHECK(llm_parse_retry_after("-3", 0, now) == -1, "negative");
+	CHECK(llm_parse_retry_after("Fri, 01 Jan 2027", 1, now) == -1,
+	    "no date in the ms form");
+}
+
+/* Next to the chat URL: a proxy's prefix kept, each API's model list. */
+static void
+siblings(void)
+{
+	char out[256];
+
+	llm_sibling_url("http://h:8080/llm/v1/chat/completions", "/props", 0,
+	    out, sizeof(out));
+	CHECK(strcmp(out, "http://h:8080/llm/props") == 0, "prefix kept");
+	llm_sibling_url("http://h/api/chat", "", 1, out, sizeof(out));
+	CHECK(strcmp(out, "http://h/api/tags") == 0, "Ollama's model list");
+	llm_sibling_url("https://x.org/openai/chat/completions", "", 1, out,
+	    sizeof(out));
+	CHECK(strcmp(out, "https://x.org/openai/models") == 0,
+	    "a /chat/completions base");
+	llm_sibling_url("http://h:1/v1/chat/completions?x=1", "/props", 0, out,
+	    sizeof(out));
+	CHECK(strcmp(out, "http://h:1/props") == 0, "a query is dropped");
 }
 
 static void
@@ -113,6 +158,8 @@ int
 main(void)
 {
 	answers();
+	retry_after();
+	siblings();
 	contexts();
 	shipped_scenarios();
 	labels();

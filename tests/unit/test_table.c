@@ -159,7 +159,7 @@ write_table(const char *path, const char *scenario, int skip,
 	table_header_put(&w, &h);
 	jw_write_line(&w, f);
 	for (int i = 0; i < 90; i++) {
-		struct table_entry e = { i / 45, i % 45, 0, 0, 0, 1, 0, 0 };
+		struct table_entry e = { i / 45, i % 45, 0, 0, 0, 1, 0, 0, -1 };
 		int s, o;
 
 		if (i == skip)

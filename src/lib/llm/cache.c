@@ -58,13 +58,13 @@ cache_close(struct llm_cache *c)
 	free(c);
 }
 
-/* URL, model, API, max tokens and prompt, one per line. */
+/* URL, model, API, max tokens (and settings) and prompt, one per line. */
 static const char *
 make_key(struct llm_cache *c, const struct llm_config *cfg,
     const char *prompt, int *len)
 {
-	size_t need = strlen(cfg->url) + strlen(cfg->model) + strlen(prompt) + 64;
-	char *p;
+	size_t need = strlen(cfg->url) + strlen(cfg->model) + strlen(prompt) + 160;
+	char *p, extra[96];
 
 	if (need > c->key_cap) {
 		if ((p = realloc(c->key, need)) == NULL)
@@ -72,8 +72,20 @@ make_key(struct llm_cache *c, const struct llm_config *cfg,
 		c->key = p;
 		c->key_cap = need;
 	}
-	*len = snprintf(c->key, c->key_cap, "%s\n%s\n%s\n%d\n%s", cfg->url,
-	    cfg->model, llm_api_name(cfg->api), cfg->max_tokens, prompt);
+	/* settings that change answers, only when not the default, so the
+	 * keys of the defaults stay what they were */
+	snprintf(extra, sizeof(extra), "%s%s%s%s%s", cfg->think != THINK_OFF ?
+	    " think=" : "", cfg->think != THINK_OFF ? think_names[cfg->think] :
+	    "", cfg->constrain != CONSTRAIN_OFF ? " constrain" : "",
+	    cfg->top_p != 1.0 ? " top_p" : "", cfg->cache_prompt == OOA_OFF ?
+	    " nocache" : "");
+	if (cfg->top_p != 1.0) {
+		size_t n = strlen(extra);
+
+		snprintf(extra + n, sizeof(extra) - n, "=%.17g", cfg->top_p);
+	}
+	*len = snprintf(c->key, c->key_cap, "%s\n%s\n%s\n%d%s\n%s", cfg->url,
+	    cfg->model, llm_api_name(cfg->api), cfg->max_tokens, extra, prompt);
 	return c->key;
 }
 

@@ -1,3 +1,5 @@
+/* The LLM agent: the cache, early requests and the server, in that order. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@ llm_stats_add(struct llm_stats *total, const struct llm_stats *part)
 	total->time_s += part->time_s;
 	total->retries += part->retries;
 	total->parse_failures += part->parse_failures;
+	total->empty_replies += part->empty_replies;
 	total->prefetch_wasted += part->prefetch_wasted;
 	total->cache_hits += part->cache_hits;
 	total->cache_misses += part->cache_misses;
@@ -75,7 +78,8 @@ llm_agent_lookahead(void *agent, const struct world *w, const int *next,
 	for (j = 0; j < count && j < a->concurrency; j++)
 		if (ask_early(a, w, next[j], key) != 0)
 			return;
-	if (j == a->concurrency || a->next_order == NULL)
+	if (j == a->concurrency || a->next_order == NULL ||
+	    key->step + 1 >= a->max_steps)
 		return;
 	following.step++;
 	if (a->next_order_step != following.step) {
@@ -118,10 +122,42 @@ log_decision(struct llm_agent *a, const struct world *w, int id,
 	else
 		jw_null(j);
 	jw_kv_bool(j, "parse_failed", reply->answer == LLM_UNPARSED);
+	jw_kv_bool(j, "empty", reply->empty);
 	jw_kv_int(j, "attempts", reply->attempts);
 	jw_kv_double(j, "latency_s", reply->latency_s);
+	if (reply->model[0] != '\0')
+		jw_kv_string(j, "model", reply->model);
+	if (reply->fingerprint[0] != '\0')
+		jw_kv_string(j, "system_fingerprint", reply->fingerprint);
 	jw_object_end(j);
 	return jw_write_line(j, a->decision_log);
+}
+
+void
+llm_agent_note_server(struct llm_agent *a, const struct llm_reply *r)
+{
+	if (r->model[0] != '\0' && strcmp(r->model, a->served_model) != 0) {
+		if (a->served_model[0] != '\0') {
+			a->server_changes++;
+			fprintf(stderr, "simrun: warning: the server's model "
+			    "changed from %s to %s within the run\n",
+			    a->served_model, r->model);
+		}
+		snprintf(a->served_model, sizeof(a->served_model), "%s",
+		    r->model);
+	}
+	if (r->fingerprint[0] != '\0' &&
+	    strcmp(r->fingerprint, a->fingerprint) != 0) {
+		if (a->fingerprint[0] != '\0') {
+			a->server_changes++;
+			fprintf(stderr, "simrun: warning: the server's "
+			    "system_fingerprint changed from %s to %s within "
+			    "the run: answers may differ from before\n",
+			    a->fingerprint, r->fingerprint);
+		}
+		snprintf(a->fingerprint, sizeof(a->fingerprint), "%s",
+		    r->fingerprint);
+	}
 }
 
 static int
@@ -130,6 +166,7 @@ take_answer(struct llm_agent *a, const struct world *w, int id,
     const struct llm_reply *reply, int *move)
 {
 	*move = reply->answer == LLM_MOVE;
+	llm_agent_note_server(a, reply);
 	if (a->decision_log != NULL && log_decision(a, w, id, key, context,
 	    seed, reply) != 0) {
 		a->failure = LLM_GAVE_UP;
@@ -156,7 +193,8 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
     struct llm_reply *reply)
 {
 	enum llm_answer cached;
-	int slot, hit = 0;
+	int slot, held = -1, hit = 0;
+	long delay = -1;
 
 	if (a->cache != NULL && (hit = cache_get(a->cache, &a->cfg, prompt,
 	    &cached, a->reason, sizeof(a->reason))) < 0)
@@ -171,9 +209,15 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
 	}
 	a->step.cache_misses += a->cache != NULL;
 	if (a->pool == NULL || prefetch_take(a->pool, key->step, id, context,
-	    reply, &a->step) == LLM_UNPARSED) {
+	    reply, &a->step, &held, &delay) == LLM_UNPARSED) {
 		/* the slot is kept through the backoff: the server gets a rest */
-		slot = a->slots ? slots_wait(a->slots, prefetch_poll, a->pool) : -1;
+		slot = held >= 0 ? held : a->slots ? slots_wait(a->slots,
+		    prefetch_poll, a->pool) : -1;
+		/* and the server's Retry-After is waited out first */
+		if (delay > 0) {
+			a->step.retries++;
+			llm_sleep_ms(delay);
+		}
 		a->failure = llm_ask(a->client, prompt, seed, reply, &a->step,
 		    a->reason, sizeof(a->reason));
 		if (a->slots != NULL)

@@ -27,7 +27,14 @@ struct llm_agent {
 	struct llm_stats run;      /* since the run began */
 	enum llm_result failure;   /* why the last decision failed */
 	char reason[512];
+	int max_steps;             /* no early request past the last step */
+	char served_model[128];    /* what the server says answered, last */
+	char fingerprint[128];     /* its system_fingerprint, last */
+	long server_changes;       /* times either changed within the run */
 };
+
+/* Notes the model and fingerprint a reply names; warns on a change. */
+void llm_agent_note_server(struct llm_agent *a, const struct llm_reply *r);
 
 int llm_agent_decide(void *agent, const struct world *w, int id,
     const struct step_key *key, int *move);

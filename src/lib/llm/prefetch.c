@@ -1,6 +1,15 @@
+/*
+ * Early requests on curl's multi interface.  A request holds a server
+ * slot (--llm-slots) from the moment it is sent until the server has
+ * answered: one abandoned (a stale context, the end of a run) is left to
+ * finish, never cut off while the server still works on it, and one
+ * answered 429 or 503 keeps its slot for the retry, which waits out the
+ * server's delay first; no new early request goes out meanwhile.
+ */
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "llm/prefetch.h"
 
@@ -16,11 +25,21 @@ struct slot {
 	int server_slot;          /* held in `limit` while in flight, or -1 */
 };
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct prefetch {
 	CURLM *multi;
 	struct slot *slots;
 	int n;
 	struct slots *limit;      /* NULL: no cap across processes */
+	long not_before;          /* ms (CLOCK_MONOTONIC): the server's delay */
 };
 
 struct prefetch *
@@ -71,13 +90,36 @@ finish_transfer(struct prefetch *p, struct slot *s)
 	s->server_slot = -1;
 }
 
+static int
+in_flight(const struct prefetch *p)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->slots[i].state == SLOT_BUSY ||
+		    p->slots[i].state == SLOT_STALE)
+			return 1;
+	return 0;
+}
+
+/*
+ * Lets every transfer finish (each is bounded by --request-timeout):
+ * cutting one off would free its slot while the server still works on
+ * it, and another process would then exceed the cap.
+ */
 void
 prefetch_reset(struct prefetch *p)
 {
+	for (int i = 0; i < p->n; i++)
+		if (p->slots[i].state == SLOT_BUSY)
+			p->slots[i].state = SLOT_STALE;
+	prefetch_poll(p);
+	while (in_flight(p)) {
+		curl_multi_poll(p->multi, NULL, 0, 1000, NULL);
+		prefetch_poll(p);
+	}
 	for (int i = 0; i < p->n; i++) {
-		if (p->slots[i].state == SLOT_BUSY ||
-		    p->slots[i].state == SLOT_STALE)
-			finish_transfer(p, &p->slots[i]);
+		if (p->limit != NULL)
+			slots_release(p->limit, p->slots[i].server_slot);
+		p->slots[i].server_slot = -1;
 		p->slots[i].state = SLOT_IDLE;
 	}
 }
@@ -112,9 +154,40 @@ prefetch_cancel(struct prefetch *p, int step, int agent)
 		s->state = SLOT_STALE;
 		return;
 	}
-	if (s->state == SLOT_BUSY)
+	if (s->state == SLOT_BUSY) {
 		finish_transfer(p, s);
+	} else if (p->limit != NULL) {
+		slots_release(p->limit, s->server_slot);
+		s->server_slot = -1;
+	}
 	s->state = SLOT_IDLE;
+}
+
+/*
+ * A transfer is over.  A 429 or 503 for a wanted answer keeps its server
+ * slot for the retry, and no early request goes out before the server's
+ * delay has passed.
+ */
+static void
+finish(struct prefetch *p, struct slot *s, int curl_code)
+{
+	long status = 0, delay;
+	int slot = s->server_slot, wanted = s->state == SLOT_BUSY;
+
+	curl_easy_getinfo(llm_handle(s->client), CURLINFO_RESPONSE_CODE,
+	    &status);
+	s->curl_code = curl_code;
+	s->state = wanted ? SLOT_DONE : SLOT_IDLE;
+	if (status == 429 || status == 503) {
+		delay = llm_header_delay_ms(s->client);
+		if (delay > 0 && now_ms() + delay > p->not_before)
+			p->not_before = now_ms() + delay;
+		if (wanted)
+			s->server_slot = -1;   /* kept: handed on by take */
+	}
+	finish_transfer(p, s);
+	if (wanted && (status == 429 || status == 503))
+		s->server_slot = slot;
 }
 
 /* Moves transfers along without waiting, and marks the finished ones. */
@@ -136,10 +209,7 @@ prefetch_poll(void *pool)
 
 			if ((s->state == SLOT_BUSY || s->state == SLOT_STALE) &&
 			    llm_handle(s->client) == msg->easy_handle) {
-				s->curl_code = msg->data.result;
-				s->state = s->state == SLOT_BUSY ? SLOT_DONE :
-				    SLOT_IDLE;
-				finish_transfer(p, s);
+				finish(p, s, msg->data.result);
 				break;
 			}
 		}
@@ -152,8 +222,11 @@ prefetch_start(struct prefetch *p, int step, int agent, const char *context,
 {
 	struct slot *s = NULL;
 
+	if (p->not_before > 0 && now_ms() < p->not_before)
+		return -1;
 	for (int i = 0; i < p->n && s == NULL; i++)
-		if (p->slots[i].state == SLOT_IDLE)
+		if (p->slots[i].state == SLOT_IDLE &&
+		    p->slots[i].server_slot < 0)
 			s = &p->slots[i];
 	if (s == NULL || llm_start(s->client, prompt, seed) != 0)
 		return -1;
@@ -175,12 +248,15 @@ prefetch_start(struct prefetch *p, int step, int agent, const char *context,
 
 enum llm_answer
 prefetch_take(struct prefetch *p, int step, int agent, const char *context,
-    struct llm_reply *reply, struct llm_stats *stats)
+    struct llm_reply *reply, struct llm_stats *stats, int *held,
+    long *delay_ms)
 {
 	struct slot *s = find(p, step, agent);
 	enum llm_answer answer;
 	int same;
 
+	*held = -1;
+	*delay_ms = p->not_before > 0 ? p->not_before - now_ms() : -1;
 	if (s == NULL)
 		return LLM_UNPARSED;
 	prefetch_poll(p);
@@ -191,6 +267,13 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	same = memcmp(s->context, context, CONTEXT_LEN) == 0;
 	answer = llm_finish(s->client, s->curl_code, reply, NULL);
 	s->state = SLOT_IDLE;
+	*held = s->server_slot;
+	s->server_slot = -1;
+	*delay_ms = p->not_before > 0 ? p->not_before - now_ms() : -1;
+	if (answer != LLM_UNPARSED && *held >= 0 && p->limit != NULL) {
+		slots_release(p->limit, *held);
+		*held = -1;
+	}
 	if (!same || answer == LLM_UNPARSED) {
 		stats->prefetch_wasted++;
 		return LLM_UNPARSED;

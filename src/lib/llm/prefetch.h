@@ -18,7 +18,8 @@ struct prefetch *prefetch_new(const struct llm_config *cfg, int k,
     struct slots *slots, char *err, size_t errlen);
 void prefetch_free(struct prefetch *p);
 
-/* Drops whatever is in flight (a run starts or has failed). */
+/* Lets whatever is in flight finish, unwanted (a run ends or starts),
+ * and frees every slot. */
 void prefetch_reset(struct prefetch *p);
 
 /* Moves transfers along without waiting (p may be NULL). */
@@ -39,9 +40,13 @@ int prefetch_start(struct prefetch *p, int step, int agent,
  * Waits for the request of (step, agent) and frees its client.  Returns
  * its answer when the context is still the one asked about and the reply
  * was MOVE or STAY (the call then counts in stats); otherwise LLM_UNPARSED,
- * counted in stats->prefetch_wasted.
+ * counted in stats->prefetch_wasted.  Then *held is the server slot the
+ * request kept because the server said 429 or 503 (-1: none), for the
+ * caller's retry, and *delay_ms how long the server asked all requests
+ * to wait from now (<= 0: none).
  */
 enum llm_answer prefetch_take(struct prefetch *p, int step, int agent,
-    const char *context, struct llm_reply *reply, struct llm_stats *stats);
+    const char *context, struct llm_reply *reply, struct llm_stats *stats,
+    int *held, long *delay_ms);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "sim/params.h"
 #include "sim/rng.h"
+#include "llm/llm.h"
 #include "llm/slots.h"
 
 struct slots {
@@ -117,72 +118,93 @@ slots_release(struct slots *s, int slot)
 	s->held[slot] = 0;
 }
 
-struct text {
-	char *data;
-	size_t len;
-};
-
 int
 slots_count(const struct slots *s)
 {
 	return s != NULL ? s->n : 0;
 }
 
-static size_t
-collect(char *data, size_t size, size_t n, void *arg)
+/* total_slots from one GET of /props: 1 found, 0 none, -2 loading,
+ * -3 no answer at all. */
+static int
+props_once(const char *props, const char *key, int *n, char *why,
+    size_t whylen)
 {
-	struct text *t = arg;
-	size_t len = size * n;
-	char *p;
+	char *body, err[512];
+	size_t blen;
+	long status;
+	json_t *root;
+	int found;
 
-	if (t->len + len > (1 << 20) ||
-	    (p = realloc(t->data, t->len + len + 1)) == NULL)
-		return 0;
-	memcpy(p + t->len, data, len);
-	t->data = p;
-	t->len += len;
-	return len;
+	if (llm_get(props, key, 10, &body, &blen, &status, err,
+	    sizeof(err)) != 0) {
+		snprintf(why, whylen, "%s", err);
+		return -3;
+	}
+	root = body ? json_loadb(body, blen, 0, NULL) : NULL;
+	*n = (int)json_integer_value(json_object_get(root, "total_slots"));
+	found = status == 200 && *n >= 1;
+	if (!found)
+		snprintf(why, whylen, "HTTP %ld: %.200s", status,
+		    body ? body : "");
+	for (char *p = why; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	json_decref(root);
+	free(body);
+	return found ? 1 : status == 503 ? -2 : 0;
 }
 
-/* llama-server's GET /props: {"total_slots": N, ...} */
+/*
+ * llama-server's GET /props ({"total_slots": N, ...}) next to the chat
+ * URL (a proxy's path prefix kept), with the key; while the server
+ * answers 503 (loading the model) it is asked again, for up to a minute;
+ * a router (llama-server --models-dir) wants ?model=.
+ */
 static int
-server_slots(const char *url, int *n, char *err, size_t errlen)
+server_slots(const char *url, const char *key, const char *model, int *n,
+    char *err, size_t errlen)
 {
-	char props[2048];
-	const char *path = strstr(url, "://");
-	struct text text = { NULL, 0 };
-	json_t *body;
-	CURL *h = curl_easy_init();
-	CURLcode rc;
+	char props[2048], routed[2600], why[512] = "";
+	char *esc;
+	CURL *h;
+	int rc = 0;
 
-	path = path ? strchr(path + 3, '/') : NULL;
-	snprintf(props, sizeof(props), "%.*s/props",
-	    (int)(path ? (size_t)(path - url) : strlen(url)), url);
-	if (h == NULL)
-		return -1;
-	rc = curl_easy_setopt(h, CURLOPT_URL, props) ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect) ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &text) ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L) ||
-	    curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L) ?
-	    CURLE_FAILED_INIT : curl_easy_perform(h);
-	curl_easy_cleanup(h);
-	body = text.data ? json_loadb(text.data, text.len, 0, NULL) : NULL;
-	*n = (int)json_integer_value(json_object_get(body, "total_slots"));
-	json_decref(body);
-	free(text.data);
-	if (rc != CURLE_OK || *n < 1) {
-		snprintf(err, errlen, "--llm-slots auto: %s gives no total_slots "
-		    "(%s); give a number instead", props, rc != CURLE_OK ?
-		    curl_easy_strerror(rc) : "not llama-server?");
-		return -1;
+	llm_sibling_url(url, "/props", 0, props, sizeof(props));
+	for (int i = 0; i < 120 && (rc = props_once(props, key, n, why,
+	    sizeof(why))) == -2; i++)
+		llm_sleep_ms(500);
+	if (rc == 1)
+		return 0;
+	if (rc == 0 && (h = curl_easy_init()) != NULL) {
+		esc = curl_easy_escape(h, model, 0);
+		snprintf(routed, sizeof(routed), "%s?model=%s", props,
+		    esc ? esc : model);
+		curl_free(esc);
+		curl_easy_cleanup(h);
+		for (int i = 0; i < 120 && (rc = props_once(routed, key, n,
+		    why, sizeof(why))) == -2; i++)
+			llm_sleep_ms(500);
+		if (rc == 1)
+			return 0;
+		if (rc == 0 && strstr(why, "model") != NULL) {
+			snprintf(err, errlen, "--llm-slots auto: %s is a router "
+			    "(llama-server with several models): it needs "
+			    "?model= and %s gives no total_slots either (%s); "
+			    "give a number instead", props, routed, why);
+			return -1;
+		}
 	}
-	return 0;
+	snprintf(err, errlen, "--llm-slots auto: %s gives no total_slots "
+	    "(%s%s); give a number instead", props, rc == -2 ? "still loading "
+	    "the model after a minute: " : "", why[0] ? why : "not "
+	    "llama-server?");
+	return -1;
 }
 
 int
-slots_parse(const char *text, const char *url, int *n, char *err,
-    size_t errlen)
+slots_parse(const char *text, const char *url, const char *key,
+    const char *model, int *n, char *err, size_t errlen)
 {
 	long v;
 
@@ -190,7 +212,7 @@ slots_parse(const char *text, const char *url, int *n, char *err,
 	if (*text == '\0')
 		return 0;
 	if (strcmp(text, "auto") == 0)
-		return server_slots(url, n, err, errlen);
+		return server_slots(url, key, model, n, err, errlen);
 	if (parse_long_range(text, 1, 4096, &v) != 0) {
 		snprintf(err, errlen, "--llm-slots must be a number from 1 to "
 		    "4096 or auto, not %s", text);

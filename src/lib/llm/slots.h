@@ -11,8 +11,8 @@
 struct slots;
 
 /* "auto" asks the server's /props for total_slots; else a number. */
-int slots_parse(const char *text, const char *url, int *n, char *err,
-    size_t errlen);
+int slots_parse(const char *text, const char *url, const char *key,
+    const char *model, int *n, char *err, size_t errlen);
 struct slots *slots_open(const char *url, int n, char *err, size_t errlen);
 void slots_close(struct slots *s);
 

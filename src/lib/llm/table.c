@@ -391,8 +391,12 @@ table_header_read(const char *line, struct table_header *h, char *err,
 	int rc;
 
 	memset(h, 0, sizeof(*h));
+	h->fallbacks = -1;
 	if (root == NULL)
 		return -1;
+	if (json_is_integer(json_object_get(root, "fallbacks")))
+		h->fallbacks = (long)json_integer_value(json_object_get(root,
+		    "fallbacks"));
 	if ((rc = read_header(root, h, err, errlen)) != 0)
 		table_header_free(h);
 	json_decref(root);
@@ -430,6 +434,8 @@ table_header_put(struct jw *w, const struct table_header *h)
 	jw_kv_double(w, "temperature", h->temperature);
 	jw_kv_int(w, "max_tokens", h->max_tokens);
 	jw_kv_string(w, "method", method_names[h->method]);
+	if (h->fallbacks >= 0)
+		jw_kv_int(w, "fallbacks", h->fallbacks);
 	jw_kv_int(w, "samples", h->samples);
 	jw_key(w, "seed");
 	jw_uint(w, h->seed);
@@ -484,6 +490,10 @@ read_entry(json_t *root, int key, struct table_entry *e, char *err,
 	    get_long(root, "moves", 0, e->n, &e->moves, err, errlen) != 0 ||
 	    get_long(root, "unparsed", 0, e->n, &e->unparsed, err, errlen) != 0)
 		return -1;
+	e->method = -1;
+	if (json_object_get(root, "method") != NULL && get_name(root, "method",
+	    method_names, &e->method, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -523,6 +533,8 @@ table_entry_put(struct jw *w, int key, const struct table_entry *e)
 	jw_kv_int(w, "n", e->n);
 	jw_kv_int(w, "moves", e->moves);
 	jw_kv_int(w, "unparsed", e->unparsed);
+	if (e->method >= 0)
+		jw_kv_string(w, "method", method_names[e->method]);
 	jw_object_end(w);
 }
 

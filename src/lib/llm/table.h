@@ -48,6 +48,9 @@ struct table_header {
 	int shard_k, shard_n;      /* shard_n 0: the whole table */
 	char *created;
 	char *version_tool;
+	long fallbacks;            /* entries asked by logprobs that had to
+	                              be sampled (first token not MOVE/STAY,
+	                              or no logprobs); -1: not recorded */
 };
 
 /*
@@ -60,6 +63,8 @@ struct table_entry {
 	int slot;
 	double p_move, lo, hi;
 	long n, moves, unparsed;
+	int method;                /* how it was measured, enum table_method;
+	                              -1: not recorded (an older table) */
 };
 
 struct decision_table;

@@ -11,7 +11,8 @@ json_type_fits(const struct param_spec *s, const json_t *v)
 	case PARAM_SEED:
 		return json_is_integer(v);
 	case PARAM_DOUBLE:
-		return json_is_number(v);
+		return json_is_number(v) || (s->word != NULL &&
+		    json_is_string(v));
 	case PARAM_ENUM:
 	case PARAM_STRING:
 		return json_is_string(v);

@@ -23,88 +23,109 @@ const char *const isolated_names[] = { "move", "stay", NULL };
 const char *const update_names[] = { "sequential", "synchronous", NULL };
 const char *const arithmetic_names[] = { "exact", "predecessor", NULL };
 const char *const off_on_names[] = { "off", "on", NULL };
+const char *const llm_server_names[] = { "auto", "generic", "ollama", "vllm",
+	"llama-server", "openai", "lmstudio", NULL };
+const char *const think_names[] = { "off", "on", "auto", NULL };
+const char *const max_tokens_field_names[] = { "auto", "max_tokens",
+	"max_completion_tokens", NULL };
+const char *const on_off_auto_names[] = { "auto", "on", "off", NULL };
+const char *const constrain_names[] = { "off", "auto", NULL };
 
 const struct param_spec param_specs[] = {
 	{ "grid_size", "grid-size", PARAM_INT, FIELD(grid_size), 1, 4096,
-	    NULL, "a whole number from 1 to 4096", 0 },
+	    NULL, "a whole number from 1 to 4096", 0, NULL },
 	{ "num_type_a", "num-type-a", PARAM_INT, FIELD(num_type_a), 0,
-	    16777216, NULL, "a whole number of agents, 0 or more", 0 },
+	    16777216, NULL, "a whole number of agents, 0 or more", 0, NULL },
 	{ "num_type_b", "num-type-b", PARAM_INT, FIELD(num_type_b), 0,
-	    16777216, NULL, "a whole number of agents, 0 or more", 0 },
+	    16777216, NULL, "a whole number of agents, 0 or more", 0, NULL },
 	{ "similarity_threshold", "similarity-threshold", PARAM_DOUBLE,
-	    FIELD(similarity_threshold), 0, 1, NULL, "a number from 0 to 1", 0 },
+	    FIELD(similarity_threshold), 0, 1, NULL, "a number from 0 to 1", 0, NULL },
 	{ "no_move_threshold", "no-move-threshold", PARAM_INT,
 	    FIELD(no_move_threshold), 0, 1000000, NULL,
-	    "a whole number, 0 (never stop early) or more", 0 },
+	    "a whole number, 0 (never stop early) or more", 0, NULL },
 	{ "max_steps", "max-steps", PARAM_INT, FIELD(max_steps), 1, 100000000,
-	    NULL, "a whole number, 1 or more", 0 },
+	    NULL, "a whole number, 1 or more", 0, NULL },
 	{ "seed", "seed", PARAM_SEED, FIELD(seed), 0, (double)SEED_MAX, NULL,
-	    "a whole number from 0 to 9007199254740991", 0 },
+	    "a whole number from 0 to 9007199254740991", 0, NULL },
 	{ "agent", "agent", PARAM_ENUM, FIELD(agent), 0, 0, agent_names,
-	    "mechanical, llm or table", 0 },
+	    "mechanical, llm or table", 0, NULL },
 	{ "scenario", "scenario", PARAM_STRING, TEXT(scenario), NULL,
-	    "a scenario name such as baseline", 1 },
+	    "a scenario name such as baseline", 1, NULL },
 	{ "scenario_file", "scenario-file", PARAM_STRING, TEXT(scenario_file),
-	    NULL, "a file name", 1 },
+	    NULL, "a file name", 1, NULL },
 	{ "llm_url", "llm-url", PARAM_STRING, TEXT(llm_url), NULL,
-	    "an http:// or https:// URL", 1 },
+	    "an http:// or https:// URL", 1, NULL },
 	{ "llm_model", "llm-model", PARAM_STRING, TEXT(llm_model), NULL,
-	    "a model name such as llama3.1:8b", 1 },
+	    "a model name such as llama3.1:8b", 1, NULL },
 	{ "llm_api", "llm-api", PARAM_ENUM, FIELD(llm_api), 0, 0, llm_api_names,
-	    "openai or ollama", 1 },
+	    "openai or ollama", 1, NULL },
 	{ "temperature", "temperature", PARAM_DOUBLE, FIELD(temperature), 0, 2,
-	    NULL, "a number from 0 to 2", 1 },
-	{ "max_tokens", "max-tokens", PARAM_INT, FIELD(max_tokens), 1, 4096,
-	    NULL, "a whole number from 1 to 4096", 1 },
+	    NULL, "a number from 0 to 2, or default", 1, "default" },
+	{ "max_tokens", "max-tokens", PARAM_INT, FIELD(max_tokens), 1, 65536,
+	    NULL, "a whole number from 1 to 65536", 1, NULL },
+	{ "llm_server", "llm-server", PARAM_ENUM, FIELD(llm_server), 0, 0,
+	    llm_server_names, "auto, generic, ollama, vllm, llama-server, "
+	    "openai or lmstudio", 1, NULL },
+	{ "think", "think", PARAM_ENUM, FIELD(think), 0, 0, think_names,
+	    "off, on or auto", 1, NULL },
+	{ "max_tokens_field", "max-tokens-field", PARAM_ENUM,
+	    FIELD(max_tokens_field), 0, 0, max_tokens_field_names,
+	    "auto, max_tokens or max_completion_tokens", 1, NULL },
+	{ "top_p", "top-p", PARAM_DOUBLE, FIELD(top_p), 0, 1, NULL,
+	    "a number from 0 to 1, or default", 1, "default" },
+	{ "cache_prompt", "cache-prompt", PARAM_ENUM, FIELD(cache_prompt), 0, 0,
+	    on_off_auto_names, "auto, on or off", 1, NULL },
+	{ "constrain", "constrain", PARAM_ENUM, FIELD(constrain), 0, 0,
+	    constrain_names, "off or auto", 1, NULL },
 	{ "llm_retries", "llm-retries", PARAM_INT, FIELD(llm_retries), 0, 1000,
-	    NULL, "a whole number from 0 to 1000", 1 },
+	    NULL, "a whole number from 0 to 1000", 1, NULL },
 	{ "parse_retries", "parse-retries", PARAM_INT, FIELD(parse_retries), 0,
-	    100, NULL, "a whole number from 0 to 100", 1 },
+	    100, NULL, "a whole number from 0 to 100", 1, NULL },
 	{ "connect_timeout", "connect-timeout", PARAM_DOUBLE,
 	    FIELD(connect_timeout), 0.001, 3600, NULL,
-	    "seconds, from 0.001 to 3600", 1 },
+	    "seconds, from 0.001 to 3600", 1, NULL },
 	{ "request_timeout", "request-timeout", PARAM_DOUBLE,
 	    FIELD(request_timeout), 0.001, 86400, NULL,
-	    "seconds, from 0.001 to 86400", 1 },
+	    "seconds, from 0.001 to 86400", 1, NULL },
 	{ "retry_base_ms", "retry-base-ms", PARAM_INT, FIELD(retry_base_ms), 0,
-	    600000, NULL, "milliseconds, from 0 to 600000", 1 },
+	    600000, NULL, "milliseconds, from 0 to 600000", 1, NULL },
 	{ "retry_max_ms", "retry-max-ms", PARAM_INT, FIELD(retry_max_ms), 0,
-	    3600000, NULL, "milliseconds, from 0 to 3600000", 1 },
+	    3600000, NULL, "milliseconds, from 0 to 3600000", 1, NULL },
 	{ "llm_api_key_file", "llm-api-key-file", PARAM_STRING,
-	    TEXT(llm_api_key_file), NULL, "a file name", 1 },
+	    TEXT(llm_api_key_file), NULL, "a file name", 1, NULL },
 	{ "llm_concurrency", "llm-concurrency", PARAM_INT,
 	    FIELD(llm_concurrency), 1, 256, NULL, "a whole number from 1 to 256",
-	    1 },
+	    1, NULL },
 	{ "llm_slots", "llm-slots", PARAM_STRING, TEXT(llm_slots), NULL,
-	    "a whole number of slots, or auto", 1 },
+	    "a whole number of slots, or auto", 1, NULL },
 	{ "llm_cache", "llm-cache", PARAM_STRING, TEXT(llm_cache), NULL,
-	    "a file name", 1 },
+	    "a file name", 1, NULL },
 	{ "table", "table", PARAM_STRING, TEXT(table), NULL,
-	    "a decision table file (simprobe's)", 0 },
+	    "a decision table file (simprobe's)", 0, NULL },
 	{ "radius", "radius", PARAM_INT, FIELD(radius), 1, 10, NULL,
-	    "a whole number from 1 to 10", 0 },
+	    "a whole number from 1 to 10", 0, NULL },
 	{ "min_similar", "min-similar", PARAM_INT, FIELD(min_similar), -1, 440,
 	    NULL, "a whole number of alike neighbours from 0 to 440 (-1: "
-	    "use the share)", 0 },
+	    "use the share)", 0, NULL },
 	{ "move_rule", "move-rule", PARAM_ENUM, FIELD(move_rule), 0, 0,
-	    move_rule_names, "random, satisfying or nearest-satisfying", 0 },
+	    move_rule_names, "random, satisfying or nearest-satisfying", 0, NULL },
 	{ "boundary", "boundary", PARAM_ENUM, FIELD(boundary), 0, 0,
-	    boundary_names, "bounded or torus", 0 },
+	    boundary_names, "bounded or torus", 0, NULL },
 	{ "metrics", "metrics", PARAM_ENUM, FIELD(metrics), 0, 0, metrics_names,
-	    "every, end or none", 0 },
+	    "every, end or none", 0, NULL },
 	{ "movers", "movers", PARAM_ENUM, FIELD(movers), 0, 0, movers_names,
-	    "unhappy or anyone", 0 },
+	    "unhappy or anyone", 0, NULL },
 	{ "isolated", "isolated", PARAM_ENUM, FIELD(isolated), 0, 0,
-	    isolated_names, "move or stay", 0 },
+	    isolated_names, "move or stay", 0, NULL },
 	{ "update", "update", PARAM_ENUM, FIELD(update), 0, 0, update_names,
-	    "sequential or synchronous", 0 },
+	    "sequential or synchronous", 0, NULL },
 	{ "threshold_arithmetic", "threshold-arithmetic", PARAM_ENUM,
 	    FIELD(threshold_arithmetic), 0, 0, arithmetic_names,
-	    "exact or predecessor", 0 },
+	    "exact or predecessor", 0, NULL },
 	{ "model_metrics", "model-metrics", PARAM_ENUM, FIELD(model_metrics), 0,
-	    0, off_on_names, "off or on", 0 },
+	    0, off_on_names, "off or on", 0, NULL },
 	{ "frames", "frames", PARAM_BOOL, FIELD(frames), 0, 1, NULL,
-	    "true or false", 0 },
+	    "true or false", 0, NULL },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
@@ -125,6 +146,7 @@ params_defaults(struct sim_params *p)
 	p->llm_api = LLM_API_OPENAI;
 	p->temperature = 0.3;
 	p->max_tokens = 8;
+	p->top_p = 1.0;
 	p->llm_retries = 10;
 	p->parse_retries = 3;
 	p->connect_timeout = 5;
@@ -173,6 +195,10 @@ param_set_text(struct sim_params *p, const struct param_spec *s,
 		*(int *)(void *)field = (int)l;
 		return 0;
 	case PARAM_DOUBLE:
+		if (s->word != NULL && strcmp(text, s->word) == 0) {
+			*(double *)(void *)field = PARAM_WORD_VALUE;
+			return 0;
+		}
 		return parse_double_range(text, s->lo, s->hi,
 		    (double *)(void *)field);
 	case PARAM_SEED:
@@ -262,6 +288,13 @@ params_check(const struct sim_params *p, char *err, size_t errlen)
 	}
 	if (params_check_model(p, err, errlen) != 0)
 		return -1;
+	if (p->cache_prompt != OOA_AUTO &&
+	    params_llm_server(p) != LLM_SERVER_LLAMA) {
+		snprintf(err, errlen, "--cache-prompt is llama-server's; give "
+		    "--llm-server llama-server (other servers refuse or ignore "
+		    "the field)");
+		return -1;
+	}
 	if (p->llm_url[0] != '\0' && strncmp(p->llm_url, "http://", 7) != 0 &&
 	    strncmp(p->llm_url, "https://", 8) != 0) {
 		snprintf(err, errlen, "llm_url '%s' must start with http:// or "
@@ -281,6 +314,51 @@ const char *
 llm_api_name(int api)
 {
 	return llm_api_names[api];
+}
+
+/* The port of an http(s) URL, or -1. */
+static long
+url_port(const char *url, int *openai_host)
+{
+	const char *host = strstr(url, "://"), *end, *colon;
+
+	*openai_host = 0;
+	if (host == NULL)
+		return -1;
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	*openai_host = (size_t)(end - host) >= 14 &&
+	    strncmp(host, "api.openai.com", 14) == 0 &&
+	    (host[14] == ':' || host + 14 == end);
+	colon = memchr(host, ':', (size_t)(end - host));
+	if (colon == NULL)
+		return strncmp(url, "https", 5) == 0 ? 443 : 80;
+	return strtol(colon + 1, NULL, 10);
+}
+
+/*
+ * auto: the native Ollama API is Ollama; api.openai.com is OpenAI; the
+ * default ports say Ollama (11434) and LM Studio (1234); anything else is
+ * generic, sent only the fields every chat-completions server takes.
+ */
+int
+params_llm_server(const struct sim_params *p)
+{
+	int openai;
+	long port;
+
+	if (p->llm_server != LLM_SERVER_AUTO)
+		return p->llm_server;
+	if (p->llm_api == LLM_API_OLLAMA)
+		return LLM_SERVER_OLLAMA;
+	port = url_port(params_llm_url(p), &openai);
+	if (openai)
+		return LLM_SERVER_OPENAI;
+	if (port == 11434)
+		return LLM_SERVER_OLLAMA;
+	if (port == 1234)
+		return LLM_SERVER_LMSTUDIO;
+	return LLM_SERVER_GENERIC;
 }
 
 /* Ollama's local server, through the chosen API, unless a URL was given. */

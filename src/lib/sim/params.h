@@ -19,6 +19,21 @@ extern const char *const isolated_names[];
 extern const char *const update_names[];
 extern const char *const arithmetic_names[];
 extern const char *const off_on_names[];
+/* Which server is behind the URL: what request fields it takes. */
+enum llm_server { LLM_SERVER_AUTO, LLM_SERVER_GENERIC, LLM_SERVER_OLLAMA,
+	LLM_SERVER_VLLM, LLM_SERVER_LLAMA, LLM_SERVER_OPENAI,
+	LLM_SERVER_LMSTUDIO };
+extern const char *const llm_server_names[];
+enum llm_think { THINK_OFF, THINK_ON, THINK_AUTO };
+extern const char *const think_names[];
+enum max_tokens_field { MTF_AUTO, MTF_MAX_TOKENS, MTF_MAX_COMPLETION_TOKENS };
+extern const char *const max_tokens_field_names[];
+enum on_off_auto { OOA_AUTO, OOA_ON, OOA_OFF };
+extern const char *const on_off_auto_names[];
+enum constrain { CONSTRAIN_OFF, CONSTRAIN_AUTO };
+extern const char *const constrain_names[];
+/* A double parameter that was given as its word ("default"): not sent. */
+#define PARAM_WORD_VALUE (-1.0)
 
 struct sim_params {
 	int grid_size;
@@ -35,8 +50,14 @@ struct sim_params {
 	char llm_url[1024];        /* empty: the API's local default */
 	char llm_model[256];
 	int llm_api;               /* enum llm_api */
-	double temperature;
+	double temperature;        /* PARAM_WORD_VALUE: server's default */
 	int max_tokens;
+	int llm_server;            /* enum llm_server */
+	int think;                 /* enum llm_think */
+	int max_tokens_field;      /* enum max_tokens_field */
+	double top_p;              /* PARAM_WORD_VALUE: server's default */
+	int cache_prompt;          /* enum on_off_auto (llama-server) */
+	int constrain;             /* enum constrain */
 	int llm_retries;
 	int parse_retries;
 	double connect_timeout;
@@ -82,6 +103,8 @@ struct param_spec {
 	const char *const *names;  /* PARAM_ENUM: value i is names[i] */
 	const char *expect;        /* what a valid value looks like */
 	int llm_only;              /* meaningless for mechanical agents */
+	const char *word;          /* PARAM_DOUBLE: a word taken instead of a
+	                              number, stored as PARAM_WORD_VALUE */
 };
 
 extern const struct param_spec param_specs[];
@@ -94,6 +117,8 @@ int param_set_text(struct sim_params *p, const struct param_spec *s,
 int params_check(const struct sim_params *p, char *err, size_t errlen);
 const char *agent_kind_name(int kind);
 const char *llm_api_name(int api);
+/* The server kind --llm-server auto means for this API and URL. */
+int params_llm_server(const struct sim_params *p);
 const char *params_llm_url(const struct sim_params *p);
 
 int parse_long_range(const char *s, long lo, long hi, long *out);

@@ -446,6 +446,18 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	return 0;
 }
 
+/* The first value seen, and the first one that differs from it. */
+static void
+note_server(char seen[2][128], const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	if (seen[0][0] == '\0')
+		snprintf(seen[0], sizeof(seen[0]), "%s", value);
+	else if (seen[1][0] == '\0' && strcmp(seen[0], value) != 0)
+		snprintf(seen[1], sizeof(seen[1]), "%s", value);
+}
+
 static int
 take_end(struct runset *a, json_t *o, const struct runset_where *at)
 {
@@ -485,6 +497,10 @@ take_end(struct runset *a, json_t *o, const struct runset_where *at)
 	    at)) != 0 ||
 	    (rc = get_number(o, "retries", &r->retries, at)) != 0)
 		return rc;
+	note_server(a->served, json_string_value(json_object_get(o,
+	    "served_model")));
+	note_server(a->fingerprint, json_string_value(json_object_get(o,
+	    "system_fingerprint")));
 	return get_metrics_object(o, "metrics", r->final, at);
 }
 

@@ -59,6 +59,8 @@ struct runset {
 	                              passed over unread (for programs that
 	                              use only the start and end lines) */
 	int keep_grids;            /* set before reading: RUNSET_GRIDS_* */
+	/* what the LLM server said about itself, first seen and changed */
+	char served[2][128], fingerprint[2][128];
 };
 
 /* What keep_grids keeps: start and end grids, the step lines' frames. */
