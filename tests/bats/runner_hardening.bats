@@ -116,17 +116,18 @@ ids_of() {
 	: > "$dir/runs/run_3.jsonl"
 	head -n -1 "$dir/runs/run_4.jsonl" > cut && mv cut "$dir/runs/run_4.jsonl"
 	cp "$dir/runs/run_0.jsonl" "$dir/runs/run_5.jsonl"
-	run llm_runner --list-experiments
-	assert_output --partial "1/6  (incomplete"
+	# JSON in shape only, inside the file: only a full parse sees it
+	sed -i '3s/.*/{"event":"step","run_id":0,oops}/' "$dir/runs/run_0.jsonl"
 	run --separate-stderr baseline_runner --resume "$dir"
 	assert_success
-	assert_line "Running 5 simulations using $(( $(nproc) < 5 ? $(nproc) : 5 )) parallel processes..."
+	assert_line "Running 6 simulations using $(( $(nproc) < 6 ? $(nproc) : 6 )) parallel processes..."
+	assert_regex "$stderr" "run 0 was damaged \(a line is not JSON\)"
 	assert_regex "$stderr" "run 1 was damaged \(a line is not JSON\); moved to runs/damaged/run_1.jsonl."
 	assert_regex "$stderr" "run 2 was damaged \(a line is not JSON\)"
 	assert_regex "$stderr" "run 3 was damaged \(the file is empty\)"
 	assert_regex "$stderr" "run 4 was damaged \(no end line"
 	assert_regex "$stderr" "run 5 was damaged \(no start line of run 5\)"
-	[ "$(ls "$dir/runs/damaged" | wc -l)" -eq 5 ]
+	[ "$(ls "$dir/runs/damaged" | wc -l)" -eq 6 ]
 	run ids_of "$dir"
 	assert_output "$(printf '%s ok\n' 0 1 2 3 4 5)"
 	cmp whole1 "$dir/runs/run_1.jsonl"
