@@ -34,7 +34,8 @@ ids_of() {
 # --- 1. paths -----------------------------------------------------------
 
 @test "paths: --output-dir, --resume and --list-experiments survive spaces, quotes, globs, a leading dash, non-ASCII" {
-	run --separate-stderr baseline_runner --runs 4 "${SMALL[@]}" --output-dir "$WEIRD"
+	# (timeout: before the fix, a leading dash made the runner loop forever)
+	run --separate-stderr timeout 120 baseline_runner --runs 4 "${SMALL[@]}" --output-dir "$WEIRD"
 	assert_success
 	[ "$(ls -- "./$WEIRD"/experiments | wc -l)" -eq 1 ]
 	dir=$(latest_in "./$WEIRD")
@@ -409,7 +410,6 @@ kill_fakellm() {
 	start_fakellm --latency-ms 2 --port "$port"
 	status=0
 	wait "$pid" || status=$?
-	cat err >&3
 	assert_equal "$status" 0
 	run grep -c '^Total runs: 6$' out
 	assert_output 1
