@@ -272,6 +272,8 @@ ids_of() {
 	run --separate-stderr baseline_runner --resume "$dir"
 	assert_equal "$status" 75
 	assert_regex "$stderr" "is being run right now"
+	run baseline_runner --list-experiments
+	assert_output --regexp "  2/3  \(being run right now\)$"
 	[ ! -e "$dir/runs/run_0.jsonl" ]
 	kill "$HOLDER"
 	wait "$HOLDER" || true
