@@ -25,7 +25,9 @@ enum {
 	OPT_PROCESSES_REQUESTED,
 	OPT_CPU_COUNT,
 	OPT_OUTPUT,
-	OPT_EXPERIMENT
+	OPT_EXPERIMENT,
+	OPT_NO_STEPS,
+	OPT_DECISION_LOG
 };
 
 struct options {
@@ -36,6 +38,8 @@ struct options {
 	int cpu_count;
 	const char *output;                /* NULL: stdout */
 	const char *experiment;
+	int no_steps;                      /* simrun flags that shape a run */
+	int decision_log;                  /* file, kept for a resume */
 };
 
 static const struct option own_options[] = {
@@ -46,6 +50,8 @@ static const struct option own_options[] = {
 	{ "cpu-count", required_argument, NULL, OPT_CPU_COUNT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "experiment", required_argument, NULL, OPT_EXPERIMENT },
+	{ "no-steps", no_argument, NULL, OPT_NO_STEPS },
+	{ "decision-log", no_argument, NULL, OPT_DECISION_LOG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -67,6 +73,8 @@ usage(FILE *f)
 	    "  --processes-requested TEXT  what the user asked for, kept as typed\n"
 	    "  --cpu-count C               cores of the machine (default 1)\n"
 	    "  --experiment NAME           the experiment's name\n"
+	    "  --no-steps, --decision-log  the simrun flags the runs get: kept\n"
+	    "                              as step_lines and decision_log\n"
 	    "  --output FILE               write FILE instead of stdout\n"
 	    "  -h, --help, -V, --version\n");
 }
@@ -107,8 +115,28 @@ take_option(void *options, int c, char *arg)
 	case OPT_EXPERIMENT:
 		o->experiment = arg;
 		return 0;
+	case OPT_NO_STEPS:
+		o->no_steps = 1;
+		return 0;
+	case OPT_DECISION_LOG:
+		o->decision_log = 1;
+		return 0;
 	}
 	return cli_usage_error(PROG, "unhandled option", NULL);
+}
+
+/* --llm-slots is checked here as simrun checks it, so a runner that asks
+ * simcfg first refuses a bad value as the usage error it is. */
+static int
+check_slots(const struct sim_params *p)
+{
+	long v;
+
+	if (p->llm_slots[0] == '\0' || strcmp(p->llm_slots, "auto") == 0 ||
+	    parse_long_range(p->llm_slots, 1, 4096, &v) == 0)
+		return 0;
+	return cli_usage_error(PROG, "--llm-slots must be a number from 1 to "
+	    "4096 or auto, not", p->llm_slots);
 }
 
 static int
@@ -127,6 +155,8 @@ parse_args(int argc, char **argv, struct options *o)
 		rc = cli_usage_error(PROG, "--runs is required", NULL);
 	if (rc == 0)
 		rc = cli_apply(&cli, &o->params);
+	if (rc == 0)
+		rc = check_slots(&o->params);
 	cli_free(&cli);
 	return rc;
 }
@@ -215,6 +245,8 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 			put_param(w, p, &param_specs[i]);
 	if (s != NULL)
 		put_scenario(w, s);
+	jw_kv_bool(w, "step_lines", !o->no_steps);
+	jw_kv_bool(w, "decision_log", o->decision_log);
 	jw_kv_bool(w, "parallel_execution", o->processes > 1);
 	jw_kv_int(w, "n_processes", o->processes);
 	put_requested(w, o->processes_requested);
