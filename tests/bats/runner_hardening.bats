@@ -305,7 +305,8 @@ ids_of() {
 # --- 9. parse failures ---------------------------------------------------------
 
 @test "the summary shows parse failures whenever there are any" {
-	start_fakellm --reply-style sentence
+	# the check gets its answer, then two replies of the runs are chatty
+	start_fakellm --fault-first 3 --faults none,chatty,chatty
 	run --separate-stderr llm_runner --runs 2 --processes 1 "${SMALL[@]}" --max-steps 2 \
 	    --llm-url "$URL" --parse-retries 0
 	assert_line --regexp '^Parse failures: [1-9][0-9]* \([0-9.]+% of [0-9]+ LLM calls\), taken as STAY$'
@@ -319,7 +320,7 @@ ids_of() {
 # --- 10. the closing line ----------------------------------------------------------
 
 @test "the closing line says when runs failed or the experiment was interrupted" {
-	start_fakellm --fault-first 2 --faults chatty,500
+	start_fakellm --fault-first 2 --faults none,500
 	run --separate-stderr llm_runner --runs 3 --processes 1 "${SMALL[@]}" --max-steps 3 --llm-url "$URL" --llm-retries 0
 	assert_equal "$status" 75
 	assert_line --regexp '^Experiment finished with 1 failed runs\. Results saved to: experiments/'
