@@ -188,6 +188,15 @@ put_scenario(struct jw *w, const struct scenario *s)
 	jw_object_end(w);
 }
 
+/* A table agent checks its table against the scenario: resume needs it. */
+static int
+table_needs(const struct sim_params *p, const struct param_spec *s)
+{
+	return p->agent == AGENT_TABLE &&
+	    (s->offset == offsetof(struct sim_params, scenario) ||
+	    s->offset == offsetof(struct sim_params, scenario_file));
+}
+
 static void
 put_config(struct jw *w, const struct options *o, const struct scenario *s)
 {
@@ -204,7 +213,8 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 		jw_null(w);
 	jw_kv_int(w, "n_runs", o->runs);
 	for (size_t i = 0; i < param_count; i++)
-		if (!param_specs[i].llm_only || p->agent == AGENT_LLM)
+		if (!param_specs[i].llm_only || p->agent == AGENT_LLM ||
+		    table_needs(p, &param_specs[i]))
 			put_param(w, p, &param_specs[i]);
 	if (s != NULL)
 		put_scenario(w, s);
