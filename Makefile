@@ -17,7 +17,7 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRC  = $(wildcard src/lib/*/*.c)
 LIB_HDR  = $(wildcard src/lib/*/*.h)
-PROGRAMS = simrun simcfg simagg simprobe
+PROGRAMS = simrun simcfg simagg simprobe simstudy_plan
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
