@@ -254,6 +254,34 @@ ISSUE_EXAMPLE='{"name": "thresholds", "runs": 100, "seed": 7,
 	assert_output "$(basename "$dir")  8/8 cells  (complete)"
 }
 
+@test "SIGTERM stops every job, keeps finished runs and says how to resume (143)" {
+	study s.json '{"name": "term", "runs": 200, "agents": ["mechanical"],
+	  "vary": {"seed": [1, 2, 3, 4, 5, 6]}, "fixed": {"grid_size": 16}, "density": 0.7}'
+	simstudy s.json --processes 2 > out 2> err &
+	pid=$!
+	for _ in $(seq 600); do
+		[ -z "$(find . -name 'run_*.jsonl' -print -quit)" ] || break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+	dir=$(study_dir)
+	run cat out
+	assert_line "Study interrupted. Results so far in: $dir"
+	run cat err
+	assert_line "Interrupted: finished runs are kept. Resume with: simstudy --resume $dir"
+	# no job outlives the study
+	run pgrep -f "simrun --config $dir/"
+	assert_failure
+	run jq -s 'map(select(.status == "complete")) | length < 6' "$dir/manifest.jsonl"
+	assert_output true
+	run simstudy --resume "$dir"
+	assert_success
+	assert_line "Cells: 6 of 6 complete"
+}
+
 @test "resume finishes a cell whose runs were lost, and leaves complete ones alone" {
 	study s.json '{"name": "lost", "runs": 5, "vary": {"seed": [1, 2]},
 	  "fixed": {"grid_size": 8, "num_type_a": 20, "num_type_b": 20}}'
