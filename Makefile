@@ -93,12 +93,17 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
+	install -m 755 bin/simstudy $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(DATADIR)/studies/tables
+	install -m 644 configs/studies/*.json $(DESTDIR)$(DATADIR)/studies
+	install -m 644 configs/studies/tables/*.table $(DESTDIR)$(DATADIR)/studies/tables
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
-		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
+		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner \
+		$(DESTDIR)$(BINDIR)/simstudy
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -374,3 +374,17 @@ bad_study() {
 	    (map(.params.num_type_a + .params.num_type_b) | unique)]' <<< "$output"
 	assert_output '[2,9,[80,320]]'
 }
+
+@test "simstudy is shellcheck-clean, installs with its studies, and runs the quick one there" {
+	run shellcheck "$ROOT/bin/simstudy"
+	assert_success
+	run make -s -C "$ROOT" install DESTDIR="$T/root" PREFIX=/opt/sim
+	assert_success
+	assert_file_executable "$T/root/opt/sim/bin/simstudy"
+	assert_file_executable "$T/root/opt/sim/bin/simstudy_plan"
+	run "$T/root/opt/sim/bin/simstudy" "$T/root/opt/sim/share/simtools/studies/quick.json" --output-dir inst
+	assert_success
+	assert_line "Cells: 6 of 6 complete"
+	run "$T/root/opt/sim/bin/simstudy" --version
+	assert_output "simstudy 0.1.0"
+}
