@@ -678,41 +678,56 @@ static int
 by_dirname(const void *a, const void *b)
 {
 	const struct cell *const *x = a, *const *y = b;
+	int c = strcmp((*x)->dirname, (*y)->dirname);
 
-	return strcmp((*x)->dirname, (*y)->dirname);
+	/* ties in cell order: the first cell keeps the plain name */
+	return c != 0 ? c : (*x < *y ? -1 : *x > *y);
 }
 
 /* Two cells whose names differ only in characters a directory name cannot
- * hold would share a directory: the later one gets its cell number. */
+ * hold would share a directory: the later ones get their cell number. */
 static int
 unique_dirnames(struct cell *cells, long n)
 {
 	struct cell **sorted = malloc((size_t)n * sizeof(*sorted));
+	char **renamed = calloc((size_t)n, sizeof(*renamed));
+	const char *first;
 	long i;
+	int rc = 0;
 
-	if (sorted == NULL)
+	if (sorted == NULL || renamed == NULL) {
+		free(sorted);
+		free(renamed);
 		return -1;
+	}
 	for (i = 0; i < n; i++)
 		sorted[i] = &cells[i];
 	qsort(sorted, (size_t)n, sizeof(*sorted), by_dirname);
-	for (i = 1; i < n; i++) {
-		if (strcmp(sorted[i]->dirname, sorted[i - 1]->dirname) == 0) {
-			struct cell *c = sorted[i];
-			size_t len = strlen(c->dirname) + 24;
-			char *d = malloc(len);
+	first = n > 0 ? sorted[0]->dirname : NULL;
+	for (i = 1; i < n && rc == 0; i++) {
+		struct cell *c = sorted[i];
+		size_t len;
 
-			if (d == NULL) {
-				free(sorted);
-				return -1;
-			}
-			snprintf(d, len, "%s_cell%ld", c->dirname,
-			    (long)(c - cells));
-			free(c->dirname);
-			c->dirname = d;
+		if (strcmp(c->dirname, first) != 0) {
+			first = c->dirname;
+			continue;
 		}
+		len = strlen(c->dirname) + 24;
+		if ((renamed[c - cells] = malloc(len)) == NULL)
+			rc = -1;
+		else
+			snprintf(renamed[c - cells], len, "%s_cell%ld",
+			    c->dirname, (long)(c - cells));
+	}
+	for (i = 0; i < n; i++) {
+		if (renamed[i] == NULL)
+			continue;
+		free(cells[i].dirname);
+		cells[i].dirname = renamed[i];
 	}
 	free(sorted);
-	return 0;
+	free(renamed);
+	return rc;
 }
 
 static void

@@ -78,6 +78,17 @@ ISSUE_EXAMPLE='{"name": "thresholds", "runs": 100, "seed": 7,
 	assert_output --partial '--seed 7 --agent llm --scenario baseline '
 }
 
+@test "cell directories: one per cell, even when names differ only in characters a path cannot hold" {
+	study s.json '{"name": "m", "agents": ["llm"], "vary": {"llm_model": ["a:b", "a/b", "a-b", "c"]}}'
+	run simstudy_plan s.json
+	assert_success
+	run jq -r '"\(.name) \(.experiment) \(.params.llm_model)"' <<< "$output"
+	assert_output $'llm_baseline_llm_model=a:b experiments/llm_baseline_llm_model=a-b a:b
+llm_baseline_llm_model=a/b experiments/llm_baseline_llm_model=a-b_cell1 a/b
+llm_baseline_llm_model=a-b experiments/llm_baseline_llm_model=a-b_cell2 a-b
+llm_baseline_llm_model=c experiments/llm_baseline_llm_model=c c'
+}
+
 @test "density: n = density x G^2 to the nearest whole number (halves up), A gets the odd agent" {
 	# G, density -> A, B:  5 x 5 x 0.45 = 11.25 -> 6 + 5;  3 x 3 x 0.5 = 4.5 -> 3 + 2;
 	# 4 x 4 x 1 = 16 -> 8 + 8;  7 x 7 x 0.7 = 34.3 -> 17 + 17;  9 x 9 x 0.1 = 8.1 -> 4 + 4
