@@ -399,3 +399,28 @@ bad_study() {
 	run "$T/root/opt/sim/bin/simstudy" --version
 	assert_output "simstudy 0.1.0"
 }
+
+@test "llm_runner --experiment-dir DIR --create-only: exactly DIR, config only; --resume runs it" {
+	run --separate-stderr baseline_runner --runs 3 --grid-size 8 --num-type-a 20 --num-type-b 20 \
+	    --experiment-dir some/where/cell --create-only
+	assert_success
+	assert_output "Created some/where/cell; run it with: baseline_runner --resume some/where/cell"
+	run ls some/where/cell
+	assert_output $'config.json\nruns'
+	run ls some/where/cell/runs
+	assert_output ""
+	run jq -c '[.experiment, .n_runs, .grid_size]' some/where/cell/config.json
+	assert_output '["cell",3,8]'
+	run --separate-stderr baseline_runner --runs 3 --experiment-dir some/where/cell
+	assert_failure 73
+	assert_equal "$stderr" "baseline_runner: 'some/where/cell' exists and is not empty; choose another --experiment-dir or resume it with baseline_runner --resume some/where/cell"
+	run baseline_runner --resume some/where/cell
+	assert_success
+	assert_line "Total runs: 3"
+	mkdir empty
+	start_fakellm
+	run --separate-stderr llm_runner --runs 2 --llm-url "$URL" --scenario AB --experiment-dir empty
+	assert_success
+	assert_file_exists empty/scenario.json
+	assert_line "Total runs: 2"
+}
