@@ -17,7 +17,8 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRC  = $(wildcard src/lib/*/*.c)
 LIB_HDR  = $(wildcard src/lib/*/*.h)
-PROGRAMS = simrun simcfg simagg simprobe simcompare simplot simreport
+PROGRAMS = simrun simcfg simagg simprobe simcompare simplot simreport \
+	simstudy_plan
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
@@ -102,6 +103,10 @@ docs-images: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
+	install -m 755 bin/simstudy $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(DATADIR)/studies/tables
+	install -m 644 configs/studies/*.json $(DESTDIR)$(DATADIR)/studies
+	install -m 644 configs/studies/tables/*.table $(DESTDIR)$(DATADIR)/studies/tables
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 	install -d $(DESTDIR)$(DATADIR)/replications
@@ -109,7 +114,8 @@ install: all
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
-		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
+		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner \
+		$(DESTDIR)$(BINDIR)/simstudy
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -15,6 +15,7 @@
 #include "sim/cli.h"
 #include "io/jsonw.h"
 #include "sim/params.h"
+#include "sim/params_json.h"
 #include "llm/scenario.h"
 
 #define PROG "simcfg"
@@ -161,43 +162,6 @@ parse_args(int argc, char **argv, struct options *o)
 	return rc;
 }
 
-static void
-put_param(struct jw *w, const struct sim_params *p, const struct param_spec *s)
-{
-	const char *field = (const char *)p + s->offset;
-
-	jw_key(w, s->key);
-	switch (s->type) {
-	case PARAM_INT:
-		jw_int(w, *(const int *)(const void *)field);
-		break;
-	case PARAM_DOUBLE:
-		if (s->word != NULL && *(const double *)(const void *)field ==
-		    PARAM_WORD_VALUE)
-			jw_string(w, s->word);
-		else
-			jw_double(w, *(const double *)(const void *)field);
-		break;
-	case PARAM_SEED:
-		jw_uint(w, *(const uint64_t *)(const void *)field);
-		break;
-	case PARAM_ENUM:
-		jw_string(w, s->names[*(const int *)(const void *)field]);
-		break;
-	case PARAM_BOOL:
-		jw_bool(w, *(const int *)(const void *)field);
-		break;
-	case PARAM_STRING:
-		if (s->offset == offsetof(struct sim_params, llm_url))
-			jw_string(w, params_llm_url(p));
-		else if (*field != '\0')
-			jw_string(w, field);
-		else
-			jw_null(w);
-		break;
-	}
-}
-
 /* The request as typed: a number when it is one, else the text. */
 static void
 put_requested(struct jw *w, const char *text)
@@ -225,6 +189,15 @@ put_scenario(struct jw *w, const struct scenario *s)
 	jw_object_end(w);
 }
 
+/* A table agent checks its table against the scenario: resume needs it. */
+static int
+table_needs(const struct sim_params *p, const struct param_spec *s)
+{
+	return p->agent == AGENT_TABLE &&
+	    (s->offset == offsetof(struct sim_params, scenario) ||
+	    s->offset == offsetof(struct sim_params, scenario_file));
+}
+
 static void
 put_config(struct jw *w, const struct options *o, const struct scenario *s)
 {
@@ -241,8 +214,9 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 		jw_null(w);
 	jw_kv_int(w, "n_runs", o->runs);
 	for (size_t i = 0; i < param_count; i++)
-		if (!param_specs[i].llm_only || p->agent == AGENT_LLM)
-			put_param(w, p, &param_specs[i]);
+		if (!param_specs[i].llm_only || p->agent == AGENT_LLM ||
+		    table_needs(p, &param_specs[i]))
+			params_put_json(w, p, &param_specs[i]);
 	if (s != NULL)
 		put_scenario(w, s);
 	jw_kv_bool(w, "step_lines", !o->no_steps);

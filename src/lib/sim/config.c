@@ -40,18 +40,28 @@ json_value_text(const json_t *v, char *buf, size_t len)
 	return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
+int
+config_set_value(struct sim_params *p, const struct param_spec *s,
+    const json_t *v)
+{
+	char text[4096];
+
+	if (json_type_fits(s, v) &&
+	    json_value_text(v, text, sizeof(text)) == 0 &&
+	    param_set_text(p, s, text) == 0)
+		return 0;
+	return -1;
+}
+
 static int
 apply_key(const char *path, json_t *root, const struct param_spec *s,
     struct sim_params *p, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(root, s->key);
-	char text[4096];
 
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (json_type_fits(s, v) &&
-	    json_value_text(v, text, sizeof(text)) == 0 &&
-	    param_set_text(p, s, text) == 0)
+	if (config_set_value(p, s, v) == 0)
 		return 0;
 	snprintf(err, errlen, "%s: \"%s\" must be %s", path, s->key,
 	    s->expect);

@@ -7,6 +7,11 @@
 #include "sim/params.h"
 
 /* Known keys set parameters, others are left to other programs. */
+/* One value of a JSON document, checked as its flag would be; -1 if bad. */
+struct json_t;
+int config_set_value(struct sim_params *p, const struct param_spec *s,
+    const struct json_t *v);
+
 int config_load(const char *path, struct sim_params *p, char *err,
     size_t errlen);
 
