@@ -767,8 +767,13 @@ put_cell(struct jw *w, const struct study *st, const struct cell *c,
 		    *field == '\0' && s->offset !=
 		    offsetof(struct sim_params, llm_url)))
 			continue;
+		/* a switch is given or not; it takes no value */
+		if (s->type == PARAM_BOOL && !*(const int *)(const void *)field)
+			continue;
 		snprintf(flag, sizeof(flag), "--%s", s->flag);
 		jw_string(w, flag);
+		if (s->type == PARAM_BOOL)
+			continue;
 		params_text(p, s, text, sizeof(text));
 		jw_string(w, text);
 	}

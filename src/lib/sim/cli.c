@@ -132,7 +132,9 @@ cli_apply(const struct cli *c, struct sim_params *p)
 			return cli_usage_error(c->prog, msg, c->arg[i]);
 		}
 	}
-	if (cli_typed(c, "min-similar") && cli_typed(c, "similarity-threshold"))
+	/* --min-similar -1 is the share rule itself, not a second rule */
+	if (cli_typed(c, "min-similar") && p->min_similar >= 0 &&
+	    cli_typed(c, "similarity-threshold"))
 		return cli_usage_error(c->prog, "--min-similar (a count) and "
 		    "--similarity-threshold (a share) are two happiness rules; "
 		    "give one of them", NULL);
