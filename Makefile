@@ -24,7 +24,7 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test unit unit-san bats bench install uninstall \
-	clean check-clang
+	clean check-clang fuzz fuzz-build fuzz-regress
 
 .SECONDARY:
 
@@ -80,6 +80,33 @@ check-clang: | $(DEPS_OK)
 
 unit: $(UNIT)
 unit-san: $(UNIT_SAN)
+
+# libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c), each with a seed
+# corpus in tests/fuzz/<name>/.  `make fuzz` runs each FUZZ_SECONDS;
+# `make fuzz-regress` (part of `make test`) replays every stored input.
+FUZZ_SECONDS ?= 60
+FUZZFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ     = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+LIB_FUZZ_OBJ = $(LIB_SRC:src/lib/%.c=build/fuzz/lib/%.o)
+
+build/fuzz/lib/%.o: src/lib/%.c $(LIB_HDR) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(FUZZFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(FUZZFLAGS) -fsanitize=fuzzer $(CPPFLAGS) -o $@ $< \
+		$(LIB_FUZZ_OBJ) $(LDLIBS)
+
+fuzz-build: $(FUZZ)
+
+fuzz: $(FUZZ)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz run $(FUZZ)
+
+fuzz-regress: $(FUZZ)
+	scripts/fuzz replay $(FUZZ)
 
 test: all unit unit-san check-clang build/fakellm
 	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats
