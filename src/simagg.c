@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "io/jsonw.h"
+#include "sim/cli.h"
 #include "sim/runset.h"
 #include "stats/stats.h"
 
@@ -129,10 +130,13 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, longindex = -1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hV", opts, &longindex)) != -1) {
+		if (cli_exact_name(PROG, opts, longindex, argc, argv) != 0)
+			return EX_USAGE;
+		longindex = -1;
 		switch (c) {
 		case 'h':
 			usage(stdout);

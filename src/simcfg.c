@@ -18,6 +18,8 @@
 #include "llm/scenario.h"
 
 #define PROG "simcfg"
+/* The one cap on --runs (and --processes), the runner's too. */
+#define RUNS_MAX 100000000L
 
 enum {
 	OPT_RUNS = 256,
@@ -77,12 +79,12 @@ take_count(const char *flag, const char *text, int *out)
 	long v;
 	char what[64];
 
-	if (parse_long_range(text, 1, 100000000, &v) == 0) {
+	if (parse_long_range(text, 1, RUNS_MAX, &v) == 0) {
 		*out = (int)v;
 		return 0;
 	}
-	snprintf(what, sizeof(what), "--%s must be a whole number, 1 or more, "
-	    "not", flag);
+	snprintf(what, sizeof(what), "--%s must be a whole number from 1 to "
+	    "%ld, not", flag, (long)RUNS_MAX);
 	return cli_usage_error(PROG, what, text);
 }
 

@@ -40,6 +40,8 @@ struct sim_params {
 	char llm_slots[32];        /* "", a number, or "auto" */
 	char llm_cache[1024];      /* decision cache file, "" for none */
 	char table[1024];          /* decision table for --agent table */
+	double max_parse_failure_share;  /* above it a run ends failed */
+	int llm_cache_reset;       /* 1: move a corrupted cache aside */
 };
 
 enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_ENUM,
@@ -69,6 +71,7 @@ const char *agent_kind_name(int kind);
 const char *llm_api_name(int api);
 const char *params_llm_url(const struct sim_params *p);
 
+int number_text_ok(const char *s, int fraction);
 int parse_long_range(const char *s, long lo, long hi, long *out);
 int parse_u64(const char *s, uint64_t *out);
 int parse_double_range(const char *s, double lo, double hi, double *out);
