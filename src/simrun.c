@@ -16,6 +16,7 @@
 #include "llm/llm.h"
 #include "llm/llm_agent.h"
 #include "sim/metrics.h"
+#include "sim/paramjson.h"
 #include "sim/params.h"
 #include "sim/runids.h"
 #include "llm/scenario.h"
@@ -219,6 +220,27 @@ put_metrics_object(struct jw *w, const char *key, const struct metrics *m)
 	jw_object_end(w);
 }
 
+/*
+ * The rest of what shapes a run and its file, after the keys print_start
+ * names itself: every other parameter, and the flags that change which
+ * lines the file holds.
+ */
+static void
+put_run_shape(struct runner *r)
+{
+	static const char *const named[] = { "seed", "grid_size",
+		"num_type_a", "num_type_b", "agent", "similarity_threshold",
+		"no_move_threshold", "max_steps", "scenario", "llm_model",
+		"llm_url", "llm_api", "temperature", "max_tokens",
+		"llm_concurrency", "llm_slots", "llm_cache", "table", NULL };
+
+	params_put_shaping(&r->line, r->params, named);
+	jw_kv_bool(&r->line, "no_steps", !r->step_lines);
+	if (r->llm != NULL)
+		jw_kv_bool(&r->line, "decision_log",
+		    r->llm->decision_log != NULL);
+}
+
 static int
 print_start(struct runner *r, long run_id, const struct metrics *initial)
 {
@@ -261,6 +283,7 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_string(w, "table_model", t->model);
 		jw_kv_string(w, "table_method", table_method_name(t->method));
 	}
+	put_run_shape(r);
 	put_metrics_object(w, "initial", initial);
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
@@ -311,7 +334,40 @@ struct run_outcome {
 	int final_step;
 	long total_moves;
 	struct metrics final;
+	long decisions;           /* of the steps played */
+	int parse_failed;         /* parse failures above the allowed share */
+	char parse_reason[160];
 };
+
+/* Parse failures per decision of the run so far (0 without decisions). */
+static double
+parse_failure_share(const struct runner *r, const struct run_outcome *o)
+{
+	return o->decisions > 0 ? (double)r->llm->run.parse_failures /
+	    (double)o->decisions : 0;
+}
+
+/*
+ * A run whose model did not answer MOVE or STAY in more than the allowed
+ * share of its decisions is no result: it ends failed, with the reason.
+ */
+static void
+check_parse_failures(struct runner *r, struct run_outcome *o)
+{
+	double share;
+
+	if (r->llm == NULL || o->failed)
+		return;
+	share = parse_failure_share(r, o);
+	if (share <= r->params->max_parse_failure_share)
+		return;
+	o->parse_failed = 1;
+	o->converged = 0;
+	snprintf(o->parse_reason, sizeof(o->parse_reason), "%ld of %ld "
+	    "replies were not MOVE or STAY (share %.4g, above "
+	    "--max-parse-failure-share %g)", r->llm->run.parse_failures,
+	    o->decisions, share, r->params->max_parse_failure_share);
+}
 
 static int
 print_end(struct runner *r, long run_id, const struct run_outcome *o)
@@ -321,10 +377,13 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	jw_object_begin(w);
 	jw_kv_string(w, "event", "end");
 	jw_kv_int(w, "run_id", run_id);
-	jw_kv_string(w, "status", o->failed ? "failed" : "ok");
+	jw_kv_string(w, "status", o->failed || o->parse_failed ? "failed" :
+	    "ok");
 	if (o->failed) {
 		jw_kv_string(w, "reason", r->llm->reason);
 		jw_kv_int(w, "failed_step", o->step);
+	} else if (o->parse_failed) {
+		jw_kv_string(w, "reason", o->parse_reason);
 	}
 	jw_kv_bool(w, "converged", o->converged);
 	jw_key(w, "convergence_step");
@@ -335,6 +394,7 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	jw_kv_int(w, "final_step", o->final_step);
 	jw_kv_int(w, "n_steps", o->final_step + 1);
 	jw_kv_string(w, "stop_reason", o->failed ? "failed" :
+	    o->parse_failed ? "parse_failures" :
 	    o->converged ? "converged" : "max_steps");
 	jw_kv_int(w, "total_moves", o->total_moves);
 	if (r->llm != NULL) {
@@ -343,6 +403,8 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 		put_llm_stats(w, r->llm, s);
 		jw_kv_double(w, "avg_llm_response_time_s",
 		    s->time_s / (double)(s->calls > 0 ? s->calls : 1));
+		jw_kv_double(w, "parse_failure_share",
+		    parse_failure_share(r, o));
 	}
 	put_metrics_object(w, "metrics", &o->final);
 	world_grid_string(r->world, r->grid);
@@ -384,7 +446,8 @@ play_run(struct runner *r, long run_id)
 	const struct sim_params *p = r->params;
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
-	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, { 0 } };
+	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, { 0 }, 0,
+	    0, "" };
 	struct step_counts counts;
 	struct metrics m;
 
@@ -406,6 +469,7 @@ play_run(struct runner *r, long run_id)
 			return failed_run(r, run_id, &out);
 		metrics_compute(r->metrics, r->world->cell, &out.final);
 		out.total_moves += counts.moves;
+		out.decisions += counts.decisions;
 		if (r->step_lines && print_step(r, run_id, key.step, &counts,
 		    &out.final) != 0)
 			return EX_IOERR;
@@ -417,7 +481,13 @@ play_run(struct runner *r, long run_id)
 			break;
 		}
 	}
-	return print_end(r, run_id, &out) == 0 ? 0 : EX_IOERR;
+	check_parse_failures(r, &out);
+	if (out.parse_failed)
+		fprintf(stderr, PROG ": run %ld failed: %s\n", run_id,
+		    out.parse_reason);
+	if (print_end(r, run_id, &out) != 0)
+		return EX_IOERR;
+	return out.parse_failed ? EX_DATAERR : 0;
 }
 
 static int
