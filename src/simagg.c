@@ -18,6 +18,7 @@
 
 #include "io/jsonw.h"
 #include "sim/cli.h"
+#include "sim/params.h"
 #include "sim/runset.h"
 #include "stats/stats.h"
 
@@ -44,13 +45,17 @@ static const char history_header[] =
 enum {
 	OPT_OUTPUT_DIR = 256,
 	OPT_NO_FILES,
-	OPT_EXPERIMENT
+	OPT_EXPERIMENT,
+	OPT_ALLOW_MIXED,
+	OPT_MAX_LINE_BYTES
 };
 
 struct options {
 	const char *dir;
 	const char *experiment;    /* NULL: none given */
 	int files;
+	int allow_mixed;           /* runs of other settings: group them */
+	size_t max_line_bytes;
 };
 
 struct summary {
@@ -80,6 +85,17 @@ struct report {
 	size_t nsteps;
 	struct summary sum;
 	struct numcache *cache;    /* NULL: none */
+	/* --allow-mixed: the runs grouped by their parameters */
+	struct group *groups;
+	size_t ngroups;
+	char **keys;               /* the parameters that differ, NULL-ended */
+};
+
+/* Runs of one setting (--allow-mixed). */
+struct group {
+	struct run **runs;
+	size_t nruns;
+	struct summary sum;
 };
 
 static void
@@ -96,6 +112,9 @@ usage(FILE *f)
 	    "  --output-dir DIR     where the files go (default .; made if missing)\n"
 	    "  --no-files           write no file, print the summary only\n"
 	    "  --experiment NAME    name the experiment in the files and summary\n"
+	    "  --allow-mixed        aggregate runs of different parameters,\n"
+	    "                       the summary grouped by those (else exit 65)\n"
+	    "  --max-line-bytes N   refuse a longer line (default 67108864)\n"
 	    "  -h, --help           print this help and exit\n"
 	    "  -V, --version        print the version and exit\n"
 	    "\n"
@@ -126,6 +145,9 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
 		{ "no-files", no_argument, NULL, OPT_NO_FILES },
 		{ "experiment", required_argument, NULL, OPT_EXPERIMENT },
+		{ "allow-mixed", no_argument, NULL, OPT_ALLOW_MIXED },
+		{ "max-line-bytes", required_argument, NULL,
+		    OPT_MAX_LINE_BYTES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -156,6 +178,19 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_EXPERIMENT:
 			o->experiment = optarg;
 			break;
+		case OPT_ALLOW_MIXED:
+			o->allow_mixed = 1;
+			break;
+		case OPT_MAX_LINE_BYTES: {
+			long v;
+
+			if (parse_long_range(optarg, 1024, 1L << 40, &v) != 0)
+				return usage_error("--max-line-bytes wants a "
+				    "whole number from 1024 to 1099511627776, "
+				    "not", optarg);
+			o->max_line_bytes = (size_t)v;
+			break;
+		}
 		case ':':
 			return usage_error("missing value for", argv[optind - 1]);
 		default:
@@ -209,6 +244,9 @@ summarize(const struct report *rep, double *x, struct summary *s)
 	stats_compute(x, n, &s->llm_time);
 }
 
+static int group_runs(struct report *rep, double *x);
+static void free_groups(struct report *rep);
+
 /*
  * The runs in run id order, their step lines in (run id, step) order, and
  * the summary.  The report points into agg, which must outlive it.
@@ -230,7 +268,134 @@ make_report(struct runset *a, const struct options *o, struct report *rep)
 	rep->steps = a->steps;
 	rep->nsteps = a->nsteps;
 	summarize(rep, x, &rep->sum);
+	rc = group_runs(rep, x);
 	free(x);
+	if (rc != 0) {
+		free_groups(rep);
+		free(rep->runs);
+	}
+	return rc;
+}
+
+/* Adds to keys (NULL-ended, *n of them) each key whose values differ. */
+static int
+add_differing_keys(const char *x, const char *y, char ***keys, size_t *n)
+{
+	json_t *jx = json_loads(x, 0, NULL), *jy = json_loads(y, 0, NULL);
+	json_t *both[2] = { jx, jy };
+	const char *k;
+	json_t *v;
+	int rc = jx != NULL && jy != NULL ? 0 : -1;
+
+	for (int side = 0; side < 2 && rc == 0; side++) {
+		json_object_foreach(both[side], k, v) {
+			char **q;
+			size_t i;
+
+			if (json_equal(v, json_object_get(both[!side], k)))
+				continue;
+			for (i = 0; i < *n && strcmp((*keys)[i], k) != 0; i++)
+				;
+			if (i < *n)
+				continue;
+			if ((q = realloc(*keys, (*n + 2) * sizeof(*q))) == NULL ||
+			    (q[*n] = strdup(k)) == NULL) {
+				if (q != NULL)
+					*keys = q;
+				rc = -1;
+				break;
+			}
+			*keys = q;
+			q[++*n] = NULL;
+		}
+	}
+	json_decref(jx);
+	json_decref(jy);
+	return rc;
+}
+
+static void
+free_groups(struct report *rep)
+{
+	for (size_t g = 0; g < rep->ngroups; g++)
+		free(rep->groups[g].runs);
+	free(rep->groups);
+	for (size_t i = 0; rep->keys != NULL && rep->keys[i] != NULL; i++)
+		free(rep->keys[i]);
+	free(rep->keys);
+	rep->groups = NULL;
+	rep->keys = NULL;
+	rep->ngroups = 0;
+}
+
+/* The group of runs of r's parameters, made when new; NULL: memory. */
+static struct group *
+group_of(struct report *rep, const struct run *r)
+{
+	struct group *g;
+
+	for (size_t i = 0; i < rep->ngroups; i++) {
+		const struct run *first = rep->groups[i].runs[0];
+
+		if (r->params == NULL || first->params == NULL ||
+		    strcmp(first->params, r->params) == 0)
+			return &rep->groups[i];
+	}
+	g = realloc(rep->groups, (rep->ngroups + 1) * sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	rep->groups = g;
+	g = &g[rep->ngroups++];
+	memset(g, 0, sizeof(*g));
+	if ((g->runs = calloc(rep->nruns, sizeof(*g->runs))) == NULL) {
+		rep->ngroups--;
+		return NULL;
+	}
+	return g;
+}
+
+/*
+ * Runs of different experiments are not averaged together: without
+ * --allow-mixed they are refused, naming a key and two runs that differ;
+ * with it the summary is given per group of runs of one setting too.
+ */
+static int
+group_runs(struct report *rep, double *x)
+{
+	size_t i, j, nkeys = 0;
+	char key[256], vi[128], vj[128];
+
+	if (!runset_find_mixed(rep->runs, rep->nruns, &i, &j, key,
+	    sizeof(key)))
+		return 0;
+	if (!rep->opt->allow_mixed) {
+		runset_param_text(rep->runs[i], key, vi, sizeof(vi));
+		runset_param_text(rep->runs[j], key, vj, sizeof(vj));
+		fprintf(stderr, PROG ": runs %lld and %lld differ in \"%s\" "
+		    "(%s and %s): they are runs of different settings; "
+		    "aggregate each experiment apart, or give --allow-mixed "
+		    "to group the summary by the differing parameters\n",
+		    rep->runs[i]->id, rep->runs[j]->id, key, vi, vj);
+		return EX_DATAERR;
+	}
+	for (i = 0; i < rep->nruns; i++) {
+		struct group *g = group_of(rep, rep->runs[i]);
+
+		if (g == NULL)
+			return oom();
+		g->runs[g->nruns++] = rep->runs[i];
+	}
+	for (size_t g = 1; g < rep->ngroups; g++)
+		if (add_differing_keys(rep->groups[0].runs[0]->params,
+		    rep->groups[g].runs[0]->params, &rep->keys, &nkeys) != 0)
+			return oom();
+	for (size_t g = 0; g < rep->ngroups; g++) {
+		struct report sub = *rep;
+
+		sub.runs = rep->groups[g].runs;
+		sub.nruns = rep->groups[g].nruns;
+		summarize(&sub, x, &rep->groups[g].sum);
+	}
 	return 0;
 }
 
@@ -267,6 +432,72 @@ put_metric_stats(struct jw *w, const char *key, const struct stats *s)
 	jw_object_end(w);
 }
 
+/* One group's parameters (those that differ) as "k=v k=v" or JSON. */
+static void
+put_group_params(struct jw *w, FILE *text, const struct report *rep,
+    const struct group *g)
+{
+	char v[256];
+
+	if (w != NULL)
+		jw_object_begin(w);
+	for (size_t k = 0; rep->keys != NULL && rep->keys[k] != NULL; k++) {
+		int present = runset_param_text(g->runs[0], rep->keys[k], v,
+		    sizeof(v));
+
+		if (w != NULL) {
+			json_t *j = present ? json_loads(v, JSON_DECODE_ANY,
+			    NULL) : NULL;
+
+			jw_key(w, rep->keys[k]);
+			if (json_is_integer(j))
+				jw_int(w, json_integer_value(j));
+			else if (json_is_number(j))
+				jw_double(w, json_number_value(j));
+			else if (json_is_string(j))
+				jw_string(w, json_string_value(j));
+			else if (json_is_boolean(j))
+				jw_bool(w, json_is_true(j));
+			else
+				jw_null(w);
+			json_decref(j);
+		} else {
+			fprintf(text, "%s%s=%s", k ? " " : "", rep->keys[k], v);
+		}
+	}
+	if (w != NULL)
+		jw_object_end(w);
+}
+
+static void
+put_groups(struct jw *w, const struct report *rep)
+{
+	jw_key(w, "mixed_parameters");
+	jw_array_begin(w);
+	for (size_t k = 0; rep->keys != NULL && rep->keys[k] != NULL; k++)
+		jw_string(w, rep->keys[k]);
+	jw_array_end(w);
+	jw_key(w, "groups");
+	jw_array_begin(w);
+	for (size_t g = 0; g < rep->ngroups; g++) {
+		const struct summary *s = &rep->groups[g].sum;
+
+		jw_object_begin(w);
+		jw_key(w, "parameters");
+		put_group_params(w, NULL, rep, &rep->groups[g]);
+		jw_kv_int(w, "runs", (long long)s->runs);
+		jw_kv_int(w, "ok", (long long)s->ok);
+		jw_kv_int(w, "converged", (long long)s->converged);
+		jw_kv_int(w, "failed", (long long)s->failed);
+		jw_kv_int(w, "incomplete", (long long)s->incomplete);
+		put_stats(w, "convergence_step", &s->convergence_step);
+		put_metric_stats(w, "final", s->final);
+		put_stats(w, "n_steps", &s->n_steps);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
 static int
 write_summary(FILE *f, const struct report *rep)
 {
@@ -297,6 +528,8 @@ write_summary(FILE *f, const struct report *rep)
 		jw_kv_double(&w, "parse_failures", s->parse_failures);
 		jw_kv_double(&w, "retries", s->retries);
 	}
+	if (rep->ngroups > 0)
+		put_groups(&w, rep);
 	jw_object_end(&w);
 	rc = jw_write_line(&w, f);
 	jw_free(&w);
@@ -592,6 +825,17 @@ print_summary(const struct report *rep)
 		printf("Average LLM calls per run: %.1f\n", s->llm_calls.mean);
 	if (s->llm_time.n > 0)
 		printf("Average LLM response time: %.3fs\n", s->llm_time.mean);
+	for (size_t g = 0; g < rep->ngroups; g++) {
+		const struct summary *gs = &rep->groups[g].sum;
+
+		printf("Group ");
+		put_group_params(NULL, stdout, rep, &rep->groups[g]);
+		printf(": %zu runs, %zu converged", gs->runs, gs->converged);
+		if (gs->convergence_step.n > 0)
+			printf(", average convergence step %.2f",
+			    gs->convergence_step.mean);
+		printf("\n");
+	}
 }
 
 static int
@@ -631,6 +875,7 @@ aggregate(struct runset *a, const struct options *o)
 		if (rep.sum.failed > 0 || rep.sum.incomplete > 0)
 			rc = EX_TEMPFAIL;
 	}
+	free_groups(&rep);
 	free(rep.runs);
 	return rc;
 }
@@ -638,12 +883,13 @@ aggregate(struct runset *a, const struct options *o)
 int
 main(int argc, char **argv)
 {
-	struct options o = { ".", NULL, 1 };
+	struct options o = { ".", NULL, 1, 0, RUNSET_MAX_LINE_DEFAULT };
 	struct runset a;
 	int rc;
 
 	runset_init(&a, PROG);
 	if ((rc = parse_args(argc, argv, &o)) == 0 &&
+	    (a.max_line_bytes = o.max_line_bytes) != 0 &&
 	    (rc = read_inputs(&a, argc - optind, argv + optind)) == 0)
 		rc = aggregate(&a, &o);
 	runset_free(&a);

@@ -255,8 +255,9 @@ print(len(rows), {len(r) for r in rows}, rows[1][22])' "$OUT/run_summary.csv"
 }
 
 @test "a run id started twice: the later run replaces the earlier, one warning" {
+	# another seed: runs of another setting, so --allow-mixed
 	simrun "${SMALL[@]}" --seed 9 --run-id 3 > "$BATS_TEST_TMPDIR/rerun"
-	run --separate-stderr simagg --output-dir "$OUT" "$RUNS" "$BATS_TEST_TMPDIR/rerun"
+	run --separate-stderr simagg --allow-mixed --output-dir "$OUT" "$RUNS" "$BATS_TEST_TMPDIR/rerun"
 	assert_success
 	assert_line --index 1 "Total runs: 20"
 	assert_equal "$(wc -l <<< "$stderr")" 1

@@ -32,6 +32,9 @@ struct run {
 	double initial[RUN_N_METRICS], final[RUN_N_METRICS];
 	double convergence_step, final_step, n_steps;
 	double llm_calls, llm_time, parse_failures, retries;
+	/* the start line's parameters that shape the run: canonical JSON
+	 * (sorted keys), NULL without a start line */
+	char *params;
 };
 
 struct step_row {
@@ -52,7 +55,11 @@ struct runset {
 	size_t ndup;               /* start lines of an id already started */
 	long long dup_id;
 	struct runset_where dup_at;
+	size_t max_line_bytes;     /* a longer line is an error (65) */
 };
+
+/* The default cap on a line: a 4096x4096 grid's start line is 17 MB. */
+#define RUNSET_MAX_LINE_DEFAULT ((size_t)64 << 20)
 
 /* An empty set whose messages start with prog. */
 void runset_init(struct runset *a, const char *prog);
@@ -74,5 +81,18 @@ int runset_sort(struct runset *a, struct run ***runs, size_t *nruns);
 
 /* A run that ended with status ok. */
 int run_is_ok(const struct run *r);
+
+/*
+ * Runs of different settings: 1 when x and y (both with a start line)
+ * differ in a parameter that shapes a run, named in key.
+ */
+int runset_params_differ(const struct run *x, const struct run *y,
+    char *key, size_t keylen);
+/* 1 when two of the runs differ (the first two such, *i < *j, and key). */
+int runset_find_mixed(struct run *const *runs, size_t n, size_t *i,
+    size_t *j, char *key, size_t keylen);
+/* A parameter's value in a run as JSON text ("absent" and 0 if none). */
+int runset_param_text(const struct run *r, const char *key, char *out,
+    size_t outlen);
 
 #endif
