@@ -422,11 +422,16 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	for (int m = 0; m < RUN_N_METRICS; m++)
 		tmp.m[m] = NAN;
 	while (*p == ',') {
-		const char *key = p + 2, *close = strchr(key, '"'), *end;
+		const char *key, *close, *end;
 		int integral;
 		double *field, v;
 
-		if (p[1] != '"' || close == NULL || close[1] != ':' ||
+		/* p[1] first: after a ',' at the very end, p + 2 is past it */
+		if (p[1] != '"')
+			return -1;
+		key = p + 2;
+		close = strchr(key, '"');
+		if (close == NULL || close[1] != ':' ||
 		    memchr(key, '\\', (size_t)(close - key)) != NULL ||
 		    (end = scan_number(close + 2, &integral)) == NULL)
 			return -1;
@@ -537,7 +542,8 @@ static int
 next_line(struct line_reader *r, char **line, size_t *len)
 {
 	for (;;) {
-		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		char *nl = r->end > r->start ? memchr(r->buf + r->start, '\n',
+		    r->end - r->start) : NULL;
 		size_t got;
 
 		if (nl != NULL || (r->eof && r->end > r->start)) {
