@@ -13,6 +13,7 @@
 #include "io/atomicfile.h"
 #include "sim/cli.h"
 #include "io/jsonw.h"
+#include "llm/cache_check.h"
 #include "llm/llm.h"
 #include "llm/llm_agent.h"
 #include "sim/metrics.h"
@@ -503,6 +504,42 @@ load_scenario(const struct sim_params *p, struct scenario *s)
 	return 0;
 }
 
+/*
+ * A corrupted decision cache would fail every run that touches it: it is
+ * named at open, and with --llm-cache-reset yes moved aside (kept) so
+ * that a new one starts.  0, or -1 after one line on stderr.
+ */
+static int
+check_cache(const struct sim_params *p)
+{
+	char detail[512], moved[4200];
+	int bad = cache_check(p->llm_cache, detail, sizeof(detail));
+
+	if (bad == 0)
+		return 0;
+	if (bad < 0) {
+		fprintf(stderr, PROG ": cannot check the decision cache %s: "
+		    "%s; choose another --llm-cache\n", p->llm_cache, detail);
+		return -1;
+	}
+	if (!p->llm_cache_reset) {
+		fprintf(stderr, PROG ": the decision cache %s is corrupted "
+		    "(%s); give --llm-cache-reset yes to move it aside (it is "
+		    "kept) and start a new one, or choose another "
+		    "--llm-cache\n", p->llm_cache, detail);
+		return -1;
+	}
+	if (cache_move_aside(p->llm_cache, moved, sizeof(moved)) != 0) {
+		fprintf(stderr, PROG ": cannot move the corrupted decision "
+		    "cache %s aside: %s\n", p->llm_cache, strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, PROG ": warning: the decision cache %s was corrupted "
+	    "(%s); moved to %s, starting a new one\n", p->llm_cache, detail,
+	    moved);
+	return 0;
+}
+
 /* The clients of an LLM agent: one, plus a pool for --llm-concurrency. */
 static int
 new_clients(const struct sim_params *p, struct llm_agent *a)
@@ -520,6 +557,10 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 		return EX_CONFIG;
 	}
 	a->cfg = cfg;
+	if (*p->llm_cache != '\0' && check_cache(p) != 0) {
+		llm_forget_key(key);
+		return EX_CONFIG;
+	}
 	if (*p->llm_cache != '\0' && (a->cache = cache_open(p->llm_cache, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, PROG ": %s\n", err);
