@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "io/jsonw.h"
+#include "io/iostatus.h"
 #include "sim/cli.h"
 #include "sim/params.h"
 #include "sim/runset.h"
@@ -763,7 +764,8 @@ write_one(const char *tmp, const struct output *out, const struct report *rep)
 		e = errno;
 		unlink(tmp);
 		errno = e;
-		return cant_create(tmp);
+		cant_create(tmp);
+		return EX_IOERR;       /* made, but not written: 74 */
 	}
 	return 0;
 }
@@ -791,8 +793,10 @@ write_outputs(const struct report *rep, const char *dir)
 			rc = write_one(tmp[i], &outputs[i], rep);
 	}
 	for (int i = 0; i < N_OUTPUTS && rc == 0; i++)
-		if (rename(tmp[i], path[i]) != 0)
-			rc = cant_create(path[i]);
+		if (rename(tmp[i], path[i]) != 0 &&
+		    (rc = cant_create(path[i])) != 0 && io_status(errno) ==
+		    EX_IOERR)
+			rc = EX_IOERR;
 	for (int i = 0; i < N_OUTPUTS; i++) {
 		if (rc != 0 && tmp[i] != NULL)
 			unlink(tmp[i]);
@@ -887,6 +891,7 @@ main(int argc, char **argv)
 	struct runset a;
 	int rc;
 
+	io_sigpipe_default();
 	runset_init(&a, PROG);
 	if ((rc = parse_args(argc, argv, &o)) == 0 &&
 	    (a.max_line_bytes = o.max_line_bytes) != 0 &&

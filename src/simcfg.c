@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "io/atomicfile.h"
+#include "io/iostatus.h"
 #include "sim/cli.h"
 #include "io/jsonw.h"
 #include "sim/params.h"
@@ -223,6 +224,7 @@ static int
 write_config(struct jw *w, const char *path)
 {
 	struct atomic_file file;
+	int rc;
 
 	if (path == NULL)
 		return jw_write_line(w, stdout) == 0 ? 0 : EX_IOERR;
@@ -233,9 +235,10 @@ write_config(struct jw *w, const char *path)
 	}
 	if (jw_write_line(w, file.f) == 0 && atomic_commit(&file) == 0)
 		return 0;
-	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
+	rc = errno;
+	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(rc));
 	atomic_abort(&file);
-	return EX_CANTCREAT;
+	return io_status(rc);
 }
 
 int
@@ -248,6 +251,7 @@ main(int argc, char **argv)
 	int rc, llm;
 
 	params_defaults(&o.params);
+	io_sigpipe_default();
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc == -1 ? (fclose(stdout) == 0 ? 0 : EX_IOERR) : rc;
 	llm = o.params.agent == AGENT_LLM;

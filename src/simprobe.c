@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "io/atomicfile.h"
+#include "io/iostatus.h"
 #include "sim/cli.h"
 #include "io/jsonw.h"
 #include "llm/llm.h"
@@ -385,6 +386,7 @@ write_output(struct entries *es, const struct table_header *h,
     const char *path)
 {
 	struct atomic_file file;
+	int e;
 
 	if (path == NULL) {
 		if (entries_write(es, h, stdout) == 0 && fflush(stdout) == 0)
@@ -400,9 +402,10 @@ write_output(struct entries *es, const struct table_header *h,
 	}
 	if (entries_write(es, h, file.f) == 0 && atomic_commit(&file) == 0)
 		return 0;
-	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
+	e = errno;
+	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(e));
 	atomic_abort(&file);
-	return EX_CANTCREAT;
+	return io_status(e);
 }
 
 /* The first field two headers of one table disagree on, or NULL. */
@@ -751,9 +754,11 @@ read_partial(struct probe *pr, off_t *end)
 static int
 partial_error(struct probe *pr, const char *what)
 {
+	int e = errno;
+
 	fprintf(stderr, PROG ": cannot %s %s: %s\n", what, pr->partial_path,
-	    strerror(errno));
-	return EX_CANTCREAT;
+	    strerror(e));
+	return strcmp(what, "write") == 0 ? EX_IOERR : io_status(e);
 }
 
 /* FILE.partial, locked against a second simprobe, read back on --resume. */
@@ -985,6 +990,7 @@ main(int argc, char **argv)
 	    .samples = 20 };
 	int rc;
 
+	io_sigpipe_default();
 	params_defaults(&o.params);
 	if ((rc = parse_args(argc, argv, &o)) == 0)
 		rc = o.merge ? merge(&o) : probe_all(&o);

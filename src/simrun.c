@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "io/atomicfile.h"
+#include "io/iostatus.h"
 #include "sim/cli.h"
 #include "io/jsonw.h"
 #include "llm/cache_check.h"
@@ -677,12 +678,18 @@ runner_free(struct runner *r)
 	free(r->grid);
 }
 
+/* 73 when the file cannot be made, 74 when writing it failed. */
+static int io_reported;       /* the failed write has had its message */
+
 static int
 file_error(const char *what, const char *path)
 {
+	int e = errno;
+
+	io_reported = 1;
 	fprintf(stderr, PROG ": cannot %s %s: %s\n", what, path,
-	    strerror(errno));
-	return EX_CANTCREAT;
+	    strerror(e));
+	return io_status(e);
 }
 
 /*
@@ -706,8 +713,12 @@ play_run_to_file(struct runner *r, long run_id)
 	rc = play_run(r, run_id);
 	r->out = stdout;
 	if (rc == EX_IOERR) {
+		int e = errno;
+
 		atomic_abort(&file);
-		return file_error("write", path);
+		errno = e;
+		file_error("write", path);
+		return EX_IOERR;
 	}
 	if (atomic_commit(&file) != 0)
 		return file_error("write", path);
@@ -762,6 +773,7 @@ main(int argc, char **argv)
 	struct runner r;
 	int rc;
 
+	io_sigpipe_default();
 	params_defaults(&o.params);
 	if ((rc = parse_args(argc, argv, &o)) != 0) {
 		runids_free(&o.ids);
@@ -772,7 +784,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if ((rc = runner_init(&r, &o)) == 0)
 		rc = o.check_llm ? check_llm(&r) : play_all(&r, &o.ids);
-	if (rc == EX_IOERR || fflush(stdout) != 0) {
+	if ((rc == EX_IOERR && !io_reported) || fflush(stdout) != 0) {
 		fprintf(stderr, PROG ": writing the results: %s\n",
 		    strerror(errno));
 		rc = EX_IOERR;
