@@ -24,7 +24,7 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test unit unit-san bats bench install uninstall \
-	clean check-clang fuzz fuzz-build fuzz-regress
+	clean check-clang fuzz fuzz-build fuzz-regress bin-san
 
 .SECONDARY:
 
@@ -73,13 +73,26 @@ build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
 
 # The other compiler must accept every file with the same warnings.
 check-clang: | $(DEPS_OK)
-	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) \
+	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) $(FUZZ_SRC) \
 		tests/support/fakellm.c; do \
 		$(SAN_CC) $(WARN) $(CPPFLAGS) -fsyntax-only $$f || exit 1; \
 	done
 
 unit: $(UNIT)
 unit-san: $(UNIT_SAN)
+
+# Every program built under ASan/UBSan, for the bats suites SAN_BATS
+# (make test runs them with SIM_BIN_DIR=build/san/bin).
+SAN_BIN  = $(PROGRAMS:%=build/san/bin/%)
+SAN_BATS ?= tests/bats/simrun.bats tests/bats/simagg.bats \
+	tests/bats/hardening.bats tests/bats/table.bats tests/bats/llm.bats
+
+build/san/bin/%: src/%.c $(LIB_SAN_OBJ) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SAN_OBJ) \
+		$(LDLIBS)
+
+bin-san: $(SAN_BIN)
 
 # libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c), each with a seed
 # corpus in tests/fuzz/<name>/.  `make fuzz` runs each FUZZ_SECONDS;
@@ -108,8 +121,9 @@ fuzz: $(FUZZ)
 fuzz-regress: $(FUZZ)
 	scripts/fuzz replay $(FUZZ)
 
-test: all unit unit-san check-clang build/fakellm
-	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats
+test: all unit unit-san bin-san check-clang build/fakellm fuzz-build
+	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats -- $(SAN_BATS) \
+		-- $(FUZZ)
 
 bench: all build/fakellm
 	scripts/bench
