@@ -85,7 +85,7 @@ unit-san: $(UNIT_SAN)
 # (make test runs them with SIM_BIN_DIR=build/san/bin).
 SAN_BIN  = $(PROGRAMS:%=build/san/bin/%)
 SAN_BATS ?= tests/bats/simrun.bats tests/bats/simagg.bats \
-	tests/bats/hardening.bats tests/bats/table.bats tests/bats/llm.bats
+	tests/bats/hardening.bats tests/bats/table.bats
 
 build/san/bin/%: src/%.c $(LIB_SAN_OBJ) $(LIB_HDR)
 	@mkdir -p $(@D)
