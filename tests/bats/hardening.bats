@@ -347,3 +347,16 @@ PY
 	run jq -c '.llm_cache_reset' < <(simcfg --runs 1 --agent llm --llm-cache-reset yes)
 	assert_output '"yes"'
 }
+
+@test "--llm-cache-reset yes goes through the runner to every run (and into config.json)" {
+	start_fakellm
+	printf 'not a database %.0s' {1..50} > "$T/cache.db"
+	run --separate-stderr llm_runner --runs 2 --llm-url "$URL" "${SMALL[@]}" --output-dir "$T/e" \
+	    --temperature 0 --llm-cache "$T/cache.db" --llm-cache-reset yes
+	assert_success
+	run jq -r '.llm_cache_reset' "$T"/e/experiments/*/config.json
+	assert_output yes
+	run ls "$T"
+	assert_line --regexp '^cache\.db\.corrupt-[0-9T]+Z-[0-9]+$'
+	assert_line cache.db
+}
