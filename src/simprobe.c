@@ -19,6 +19,7 @@
 #include "io/atomicfile.h"
 #include "io/iostatus.h"
 #include "sim/cli.h"
+#include "io/lines.h"
 #include "io/jsonw.h"
 #include "llm/llm.h"
 #include "sim/params.h"
@@ -513,7 +514,7 @@ read_shard(struct shard_file *shards, int i, int count, struct entries *es)
 		    strerror(errno));
 		return EX_NOINPUT;
 	}
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+	while (rc == 0 && (n = lines_get(&line, &cap, f, LINES_TABLE_MAX)) >= 0) {
 		if (n > 0 && line[n - 1] == '\n')
 			line[n - 1] = '\0';
 		rc = ++lineno == 1 ? take_shard_header(shards, i, count, es,
@@ -523,6 +524,9 @@ read_shard(struct shard_file *shards, int i, int count, struct entries *es)
 	free(line);
 	if (rc != 0)
 		rc = merge_error(s->path, lineno, err);
+	else if (n == -2)
+		rc = merge_error(s->path, lineno + 1, "a line longer than 1 MiB; "
+		    "is this a shard simprobe wrote?");
 	else if (ferror(f))
 		rc = merge_error(s->path, 0, "read error");
 	else if (lineno == 0)
@@ -724,7 +728,8 @@ read_partial(struct probe *pr, off_t *end)
 	int rc = 0, ok = 1;
 
 	*end = 0;
-	while (rc == 0 && ok && (n = getline(&line, &cap, pr->partial)) > 0 &&
+	while (rc == 0 && ok && (n = lines_get(&line, &cap, pr->partial,
+	    LINES_TABLE_MAX)) > 0 &&
 	    line[n - 1] == '\n') {
 		line[n - 1] = '\0';
 		if (pr->header_written) {

@@ -294,6 +294,15 @@ PY
 	assert_failure 78
 }
 
+@test "a decision table or shard without newlines stops at a 1 MiB line (78, 65)" {
+	run --separate-stderr timeout 60 simrun --agent table --table /dev/zero --run-id 0
+	assert_failure 78
+	assert_equal "$stderr" "simrun: decision table /dev/zero: line 1: a line longer than 1048576 bytes; is this a table simprobe wrote?"
+	run --separate-stderr timeout 60 simprobe --merge /dev/zero
+	assert_failure 65
+	assert_equal "$stderr" "simprobe: /dev/zero: line 1: a line longer than 1 MiB; is this a shard simprobe wrote?"
+}
+
 # --- item 15: no step lines under the sanitizers ----------------------------
 
 @test "simagg on --no-steps runs (no step line at all) aggregates them" {
