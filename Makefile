@@ -25,7 +25,7 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test unit unit-san bats bench install uninstall \
-	clean check-clang docs-images
+	clean check-clang docs-images fuzz fuzz-build fuzz-regress bin-san
 
 .SECONDARY:
 
@@ -79,7 +79,7 @@ build/abmbench: tests/support/abmbench.c $(LIB_A)
 
 # The other compiler must accept every file with the same warnings.
 check-clang: | $(DEPS_OK)
-	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) \
+	@for f in $(LIB_SRC) $(PROGRAMS:%=src/%.c) $(UNIT_SRC) $(FUZZ_SRC) \
 		tests/support/fakellm.c tests/support/abmbench.c; do \
 		$(SAN_CC) $(WARN) $(CPPFLAGS) -fsyntax-only $$f || exit 1; \
 	done
@@ -87,8 +87,49 @@ check-clang: | $(DEPS_OK)
 unit: $(UNIT)
 unit-san: $(UNIT_SAN)
 
-test: all unit unit-san check-clang build/fakellm
-	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats
+# Every program built under ASan/UBSan, for the bats suites SAN_BATS
+# (make test runs them with SIM_BIN_DIR=build/san/bin).
+SAN_BIN  = $(PROGRAMS:%=build/san/bin/%)
+SAN_BATS ?= tests/bats/simrun.bats tests/bats/simagg.bats \
+	tests/bats/hardening.bats tests/bats/table.bats
+
+build/san/bin/%: src/%.c $(LIB_SAN_OBJ) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SAN_OBJ) \
+		$(LDLIBS)
+
+bin-san: $(SAN_BIN)
+
+# libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c), each with a seed
+# corpus in tests/fuzz/<name>/.  `make fuzz` runs each FUZZ_SECONDS;
+# `make fuzz-regress` (part of `make test`) replays every stored input.
+FUZZ_SECONDS ?= 60
+FUZZFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ     = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+LIB_FUZZ_OBJ = $(LIB_SRC:src/lib/%.c=build/fuzz/lib/%.o)
+
+build/fuzz/lib/%.o: src/lib/%.c $(LIB_HDR) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(FUZZFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(WARN) $(FUZZFLAGS) -fsanitize=fuzzer $(CPPFLAGS) -o $@ $< \
+		$(LIB_FUZZ_OBJ) $(LDLIBS)
+
+fuzz-build: $(FUZZ)
+
+fuzz: $(FUZZ)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz run $(FUZZ)
+
+fuzz-regress: $(FUZZ)
+	scripts/fuzz replay $(FUZZ)
+
+test: all unit unit-san bin-san check-clang build/fakellm fuzz-build
+	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats -- $(SAN_BATS) \
+		-- $(FUZZ)
 
 bench: all build/fakellm build/abmbench
 	scripts/bench

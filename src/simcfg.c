@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "io/atomicfile.h"
+#include "io/iostatus.h"
 #include "sim/cli.h"
 #include "io/jsonw.h"
 #include "sim/params.h"
@@ -19,6 +20,8 @@
 #include "llm/scenario.h"
 
 #define PROG "simcfg"
+/* The one cap on --runs (and --processes), the runner's too. */
+#define RUNS_MAX 100000000L
 
 enum {
 	OPT_RUNS = 256,
@@ -86,12 +89,12 @@ take_count(const char *flag, const char *text, int *out)
 	long v;
 	char what[64];
 
-	if (parse_long_range(text, 1, 100000000, &v) == 0) {
+	if (parse_long_range(text, 1, RUNS_MAX, &v) == 0) {
 		*out = (int)v;
 		return 0;
 	}
-	snprintf(what, sizeof(what), "--%s must be a whole number, 1 or more, "
-	    "not", flag);
+	snprintf(what, sizeof(what), "--%s must be a whole number from 1 to "
+	    "%ld, not", flag, (long)RUNS_MAX);
 	return cli_usage_error(PROG, what, text);
 }
 
@@ -234,6 +237,7 @@ static int
 write_config(struct jw *w, const char *path)
 {
 	struct atomic_file file;
+	int rc;
 
 	if (path == NULL)
 		return jw_write_line(w, stdout) == 0 ? 0 : EX_IOERR;
@@ -244,9 +248,10 @@ write_config(struct jw *w, const char *path)
 	}
 	if (jw_write_line(w, file.f) == 0 && atomic_commit(&file) == 0)
 		return 0;
-	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
+	rc = errno;
+	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(rc));
 	atomic_abort(&file);
-	return EX_CANTCREAT;
+	return io_status(rc);
 }
 
 int
@@ -259,6 +264,7 @@ main(int argc, char **argv)
 	int rc, llm;
 
 	params_defaults(&o.params);
+	io_sigpipe_default();
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc == -1 ? (fclose(stdout) == 0 ? 0 : EX_IOERR) : rc;
 	llm = o.params.agent == AGENT_LLM;

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "io/atomicfile.h"
+#include "io/iostatus.h"
 #include "sim/cli.h"
+#include "io/lines.h"
 #include "io/jsonw.h"
 #include "llm/llm.h"
 #include "sim/params.h"
@@ -382,6 +384,7 @@ write_output(struct entries *es, const struct table_header *h,
     const char *path)
 {
 	struct atomic_file file;
+	int e;
 
 	if (path == NULL) {
 		if (entries_write(es, h, stdout) == 0 && fflush(stdout) == 0)
@@ -397,9 +400,10 @@ write_output(struct entries *es, const struct table_header *h,
 	}
 	if (entries_write(es, h, file.f) == 0 && atomic_commit(&file) == 0)
 		return 0;
-	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
+	e = errno;
+	fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(e));
 	atomic_abort(&file);
-	return EX_CANTCREAT;
+	return io_status(e);
 }
 
 /* The first field two headers of one table disagree on, or NULL. */
@@ -507,7 +511,7 @@ read_shard(struct shard_file *shards, int i, int count, struct entries *es)
 		    strerror(errno));
 		return EX_NOINPUT;
 	}
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+	while (rc == 0 && (n = lines_get(&line, &cap, f, LINES_TABLE_MAX)) >= 0) {
 		if (n > 0 && line[n - 1] == '\n')
 			line[n - 1] = '\0';
 		rc = ++lineno == 1 ? take_shard_header(shards, i, count, es,
@@ -517,6 +521,9 @@ read_shard(struct shard_file *shards, int i, int count, struct entries *es)
 	free(line);
 	if (rc != 0)
 		rc = merge_error(s->path, lineno, err);
+	else if (n == -2)
+		rc = merge_error(s->path, lineno + 1, "a line longer than 1 MiB; "
+		    "is this a shard simprobe wrote?");
 	else if (ferror(f))
 		rc = merge_error(s->path, 0, "read error");
 	else if (lineno == 0)
@@ -719,7 +726,8 @@ read_partial(struct probe *pr, off_t *end)
 	int rc = 0, ok = 1;
 
 	*end = 0;
-	while (rc == 0 && ok && (n = getline(&line, &cap, pr->partial)) > 0 &&
+	while (rc == 0 && ok && (n = lines_get(&line, &cap, pr->partial,
+	    LINES_TABLE_MAX)) > 0 &&
 	    line[n - 1] == '\n') {
 		line[n - 1] = '\0';
 		if (pr->header_written) {
@@ -749,9 +757,11 @@ read_partial(struct probe *pr, off_t *end)
 static int
 partial_error(struct probe *pr, const char *what)
 {
+	int e = errno;
+
 	fprintf(stderr, PROG ": cannot %s %s: %s\n", what, pr->partial_path,
-	    strerror(errno));
-	return EX_CANTCREAT;
+	    strerror(e));
+	return strcmp(what, "write") == 0 ? EX_IOERR : io_status(e);
 }
 
 /* FILE.partial, locked against a second simprobe, read back on --resume. */
@@ -987,6 +997,7 @@ main(int argc, char **argv)
 	    .samples = 20 };
 	int rc;
 
+	io_sigpipe_default();
 	params_defaults(&o.params);
 	if ((rc = parse_args(argc, argv, &o)) == 0)
 		rc = o.merge ? merge(&o) : probe_all(&o);

@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include "io/atomicfile.h"
+#include "io/iostatus.h"
 #include "sim/cli.h"
 #include "io/jsonw.h"
+#include "llm/cache_check.h"
 #include "llm/llm.h"
 #include "llm/llm_agent.h"
 #include "sim/metrics.h"
 #include "sim/model_metrics.h"
+#include "sim/params_json.h"
 #include "sim/params.h"
 #include "sim/runids.h"
 #include "llm/scenario.h"
@@ -139,6 +142,11 @@ usage(FILE *f)
 	    "                              process using this URL (auto: /props)\n"
 	    "  --llm-cache FILE            decision cache shared by processes;\n"
 	    "                              needs --temperature 0\n"
+	    "  --max-parse-failure-share S a run fails when more than this share\n"
+	    "                              of its decisions got no MOVE or STAY\n"
+	    "                              (default 0.05)\n"
+	    "  --llm-cache-reset no|yes    yes: move a corrupted cache aside\n"
+	    "                              (kept) and start a new one\n"
 	    "  --decision-log              add a line per LLM decision\n"
 	    "  --check-llm                 send one decision prompt, require MOVE or\n"
 	    "                              STAY from the model asked for; exit 0 or 69\n"
@@ -255,31 +263,26 @@ put_metrics_object(struct jw *w, const char *key, const struct metrics *m)
 	jw_object_end(w);
 }
 
-/* The model's variants, each only when it is not the default. */
+/*
+ * The rest of what shapes a run and its file, after the keys print_start
+ * names itself: every other parameter, and the flags that change which
+ * lines the file holds.
+ */
 static void
-put_model(struct jw *w, const struct sim_params *p)
+put_run_shape(struct runner *r)
 {
-	if (p->radius != 1)
-		jw_kv_int(w, "radius", p->radius);
-	if (p->min_similar >= 0)
-		jw_kv_int(w, "min_similar", p->min_similar);
-	if (p->move_rule != MOVE_RANDOM)
-		jw_kv_string(w, "move_rule", move_rule_names[p->move_rule]);
-	if (p->boundary != BOUNDARY_BOUNDED)
-		jw_kv_string(w, "boundary", boundary_names[p->boundary]);
-	if (p->metrics != METRICS_EVERY)
-		jw_kv_string(w, "metrics", metrics_names[p->metrics]);
-	if (p->movers != MOVERS_UNHAPPY)
-		jw_kv_string(w, "movers", movers_names[p->movers]);
-	if (p->isolated != ISOLATED_MOVE)
-		jw_kv_string(w, "isolated", isolated_names[p->isolated]);
-	if (p->update != UPDATE_SEQUENTIAL)
-		jw_kv_string(w, "update", update_names[p->update]);
-	if (p->model_metrics)
-		jw_kv_string(w, "model_metrics", "on");
-	if (p->threshold_arithmetic != THRESHOLD_EXACT)
-		jw_kv_string(w, "threshold_arithmetic",
-		    arithmetic_names[p->threshold_arithmetic]);
+	static const char *const named[] = { "seed", "grid_size",
+		"num_type_a", "num_type_b", "agent", "similarity_threshold",
+		"no_move_threshold", "max_steps", "scenario", "llm_model",
+		"llm_url", "llm_api", "temperature", "max_tokens",
+		"llm_server", "think", "top_p", "constrain", "cache_prompt",
+		"llm_concurrency", "llm_slots", "llm_cache", "table", NULL };
+
+	params_put_shaping(&r->line, r->params, named);
+	jw_kv_bool(&r->line, "no_steps", !r->step_lines);
+	if (r->llm != NULL)
+		jw_kv_bool(&r->line, "decision_log",
+		    r->llm->decision_log != NULL);
 }
 
 static int
@@ -301,7 +304,6 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 	jw_kv_int(w, "no_move_threshold", p->no_move_threshold);
 	jw_kv_int(w, "max_steps", p->max_steps);
 	jw_kv_string(w, "version", SIM_VERSION);
-	put_model(w, p);
 	if (r->llm != NULL) {
 		jw_kv_string(w, "scenario", r->scenario.name);
 		jw_kv_string(w, "type_a", r->scenario.type_a);
@@ -341,8 +343,7 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_string(w, "table_model", t->model);
 		jw_kv_string(w, "table_method", table_method_name(t->method));
 	}
-	if (p->frames)
-		jw_kv_bool(w, "frames", 1);
+	put_run_shape(r);
 	if (initial != NULL)
 		put_metrics_object(w, "initial", initial);
 	world_grid_string(r->world, r->grid);
@@ -403,7 +404,9 @@ struct run_outcome {
 	int has_final;            /* final holds the metrics (not --metrics none) */
 	struct metrics final;
 	struct model_metrics model;   /* with --model-metrics on */
-	long decisions;           /* so far, for the progress lines */
+	long decisions;           /* of the steps played, for progress and shares */
+	int parse_failed;         /* parse failures above the allowed share */
+	char parse_reason[160];
 };
 
 static void
@@ -418,6 +421,36 @@ put_model_metrics(struct jw *w, const struct model_metrics *m)
 	jw_object_end(w);
 }
 
+/* Parse failures per decision of the run so far (0 without decisions). */
+static double
+parse_failure_share(const struct runner *r, const struct run_outcome *o)
+{
+	return o->decisions > 0 ? (double)r->llm->run.parse_failures /
+	    (double)o->decisions : 0;
+}
+
+/*
+ * A run whose model did not answer MOVE or STAY in more than the allowed
+ * share of its decisions is no result: it ends failed, with the reason.
+ */
+static void
+check_parse_failures(struct runner *r, struct run_outcome *o)
+{
+	double share;
+
+	if (r->llm == NULL || o->failed)
+		return;
+	share = parse_failure_share(r, o);
+	if (share <= r->params->max_parse_failure_share)
+		return;
+	o->parse_failed = 1;
+	o->converged = 0;
+	snprintf(o->parse_reason, sizeof(o->parse_reason), "%ld of %ld "
+	    "replies were not MOVE or STAY (share %.4g, above "
+	    "--max-parse-failure-share %g)", r->llm->run.parse_failures,
+	    o->decisions, share, r->params->max_parse_failure_share);
+}
+
 static int
 print_end(struct runner *r, long run_id, const struct run_outcome *o)
 {
@@ -426,10 +459,13 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	jw_object_begin(w);
 	jw_kv_string(w, "event", "end");
 	jw_kv_int(w, "run_id", run_id);
-	jw_kv_string(w, "status", o->failed ? "failed" : "ok");
+	jw_kv_string(w, "status", o->failed || o->parse_failed ? "failed" :
+	    "ok");
 	if (o->failed) {
 		jw_kv_string(w, "reason", r->llm->reason);
 		jw_kv_int(w, "failed_step", o->step);
+	} else if (o->parse_failed) {
+		jw_kv_string(w, "reason", o->parse_reason);
 	}
 	jw_kv_bool(w, "converged", o->converged);
 	jw_key(w, "convergence_step");
@@ -440,6 +476,7 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	jw_kv_int(w, "final_step", o->final_step);
 	jw_kv_int(w, "n_steps", o->final_step + 1);
 	jw_kv_string(w, "stop_reason", o->failed ? "failed" :
+	    o->parse_failed ? "parse_failures" :
 	    o->converged ? "converged" : "max_steps");
 	jw_kv_int(w, "total_moves", o->total_moves);
 	if (r->llm != NULL) {
@@ -456,6 +493,8 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 			    r->llm->fingerprint);
 		if (r->llm->server_changes > 0)
 			jw_kv_int(w, "server_changes", r->llm->server_changes);
+		jw_kv_double(w, "parse_failure_share",
+		    parse_failure_share(r, o));
 	}
 	if (o->has_final)
 		put_metrics_object(w, "metrics", &o->final);
@@ -495,10 +534,8 @@ failed_run(struct runner *r, long run_id, struct run_outcome *out)
  * after each step how far they are: one small write per step.
  */
 static int
-print_progress(long run_id, int step, struct run_outcome *o,
-    const struct step_counts *counts)
+print_progress(long run_id, int step, const struct run_outcome *o)
 {
-	o->decisions += counts->decisions;
 	printf("{\"event\":\"progress\",\"run_id\":%ld,\"step\":%d,"
 	    "\"decisions\":%ld}\n", run_id, step, o->decisions);
 	return fflush(stdout) != 0 ? -1 : 0;
@@ -536,7 +573,7 @@ play_run(struct runner *r, long run_id)
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
 	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 },
-	    { 0, 0, 0, 0 }, 0 };
+	    { 0, 0, 0, 0 }, 0, 0, "" };
 	struct step_counts counts;
 	struct metrics m = { 0 };
 	int every = p->metrics == METRICS_EVERY;
@@ -565,11 +602,12 @@ play_run(struct runner *r, long run_id)
 		if (every)
 			metrics_compute(r->metrics, r->world->cell, &out.final);
 		out.total_moves += counts.moves;
+		out.decisions += counts.decisions;
 		if (r->step_lines && print_step(r, run_id, key.step, &counts,
 		    every ? &out.final : NULL) != 0)
 			return EX_IOERR;
 		if (r->llm != NULL && r->output_dir != NULL &&
-		    print_progress(run_id, key.step, &out, &counts) != 0)
+		    print_progress(run_id, key.step, &out) != 0)
 			return EX_IOERR;
 		llm_step_done(r);
 		if (convergence_update(&conv, counts.moves)) {
@@ -586,7 +624,13 @@ play_run(struct runner *r, long run_id)
 		fprintf(stderr, PROG ": out of memory for the model metrics\n");
 		return EX_OSERR;
 	}
-	return print_end(r, run_id, &out) == 0 ? 0 : EX_IOERR;
+	check_parse_failures(r, &out);
+	if (out.parse_failed)
+		fprintf(stderr, PROG ": run %ld failed: %s\n", run_id,
+		    out.parse_reason);
+	if (print_end(r, run_id, &out) != 0)
+		return EX_IOERR;
+	return out.parse_failed ? EX_DATAERR : 0;
 }
 
 static int
@@ -599,6 +643,42 @@ load_scenario(const struct sim_params *p, struct scenario *s)
 		fprintf(stderr, PROG ": %s\n", err);
 		return EX_CONFIG;
 	}
+	return 0;
+}
+
+/*
+ * A corrupted decision cache would fail every run that touches it: it is
+ * named at open, and with --llm-cache-reset yes moved aside (kept) so
+ * that a new one starts.  0, or -1 after one line on stderr.
+ */
+static int
+check_cache(const struct sim_params *p)
+{
+	char detail[512], moved[4200];
+	int bad = cache_check(p->llm_cache, detail, sizeof(detail));
+
+	if (bad == 0)
+		return 0;
+	if (bad < 0) {
+		fprintf(stderr, PROG ": cannot check the decision cache %s: "
+		    "%s; choose another --llm-cache\n", p->llm_cache, detail);
+		return -1;
+	}
+	if (!p->llm_cache_reset) {
+		fprintf(stderr, PROG ": the decision cache %s is corrupted "
+		    "(%s); give --llm-cache-reset yes to move it aside (it is "
+		    "kept) and start a new one, or choose another "
+		    "--llm-cache\n", p->llm_cache, detail);
+		return -1;
+	}
+	if (cache_move_aside(p->llm_cache, moved, sizeof(moved)) != 0) {
+		fprintf(stderr, PROG ": cannot move the corrupted decision "
+		    "cache %s aside: %s\n", p->llm_cache, strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, PROG ": warning: the decision cache %s was corrupted "
+	    "(%s); moved to %s, starting a new one\n", p->llm_cache, detail,
+	    moved);
 	return 0;
 }
 
@@ -623,6 +703,10 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 		return EX_CONFIG;
 	}
 	a->cfg = cfg;
+	if (*p->llm_cache != '\0' && check_cache(p) != 0) {
+		llm_forget_key(key);
+		return EX_CONFIG;
+	}
 	if (*p->llm_cache != '\0' && (a->cache = cache_open(p->llm_cache, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, PROG ": %s\n", err);
@@ -750,12 +834,18 @@ runner_free(struct runner *r)
 	free(r->grid);
 }
 
+/* 73 when the file cannot be made, 74 when writing it failed. */
+static int io_reported;       /* the failed write has had its message */
+
 static int
 file_error(const char *what, const char *path)
 {
+	int e = errno;
+
+	io_reported = 1;
 	fprintf(stderr, PROG ": cannot %s %s: %s\n", what, path,
-	    strerror(errno));
-	return EX_CANTCREAT;
+	    strerror(e));
+	return io_status(e);
 }
 
 /*
@@ -779,8 +869,12 @@ play_run_to_file(struct runner *r, long run_id)
 	rc = play_run(r, run_id);
 	r->out = stdout;
 	if (rc == EX_IOERR) {
+		int e = errno;
+
 		atomic_abort(&file);
-		return file_error("write", path);
+		errno = e;
+		file_error("write", path);
+		return EX_IOERR;
 	}
 	if (atomic_commit(&file) != 0)
 		return file_error("write", path);
@@ -883,6 +977,7 @@ main(int argc, char **argv)
 	struct runner r;
 	int rc;
 
+	io_sigpipe_default();
 	params_defaults(&o.params);
 	if ((rc = parse_args(argc, argv, &o)) != 0) {
 		runids_free(&o.ids);
@@ -893,7 +988,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if ((rc = runner_init(&r, &o)) == 0)
 		rc = o.check_llm ? check_llm(&r) : play_all(&r, &o.ids);
-	if (rc == EX_IOERR || fflush(stdout) != 0) {
+	if ((rc == EX_IOERR && !io_reported) || fflush(stdout) != 0) {
 		fprintf(stderr, PROG ": writing the results: %s\n",
 		    strerror(errno));
 		rc = EX_IOERR;

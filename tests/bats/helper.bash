@@ -5,8 +5,11 @@ bats_load_library bats-assert
 bats_load_library bats-file
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-PATH="$ROOT/bin:$PATH"
-export ROOT PATH
+# SIM_BIN_DIR: where the C programs come from (make test also runs the
+# suites against sanitized builds in build/san/bin); scripts stay in bin/.
+SIM_BIN_DIR=${SIM_BIN_DIR:-$ROOT/bin}
+PATH="$SIM_BIN_DIR:$ROOT/bin:$PATH"
+export ROOT PATH SIM_BIN_DIR
 
 
 # start_fakellm [FLAGS...]: a fake LLM server on a free loopback port;

@@ -16,7 +16,7 @@ teardown() {
 outcomes() {
 	jq -c 'select(.event == "end") | del(.llm_calls, .llm_time_s,
 	    .parse_failures, .retries, .avg_llm_response_time_s,
-	    .served_model, .system_fingerprint)' "$@"
+	    .served_model, .system_fingerprint, .parse_failure_share)' "$@"
 }
 
 @test "an LLM that answers by the mechanical rule reproduces mechanical runs exactly" {
@@ -98,8 +98,10 @@ outcomes() {
 
 @test "an unparseable reply is re-asked, then counted and taken as STAY" {
 	start_fakellm --reply-style sentence
+	# --max-parse-failure-share 1: every failure allowed (the default 5%
+	# would end the run failed, see hardening.bats)
 	run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --run-id 0 \
-	    --parse-retries 2 --no-move-threshold 2
+	    --parse-retries 2 --no-move-threshold 2 --max-parse-failure-share 1
 	assert_success
 	run jq -c 'select(.event == "end") | [.converged, .final_step, .total_moves,
 	    .parse_failures, .llm_calls, .retries]' <<< "$output"

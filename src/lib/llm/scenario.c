@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/msgtext.h"
 #include "llm/scenario.h"
 
 static const char *const placeholders[] = { "{agent_type}",
@@ -55,10 +56,12 @@ check_template(const char *t, const char *path, char *err, size_t errlen)
 			if (strncmp(p, placeholders[k], strlen(placeholders[k])) == 0)
 				break;
 		if (*p == '}' || k == 3) {
+			char at[96];
+
 			snprintf(err, errlen, "scenario file %s: bad field "
-			    "\"prompt_template\": unknown placeholder at \"%.20s\" "
+			    "\"prompt_template\": unknown placeholder at \"%s\" "
 			    "(use {agent_type}, {opposite_type}, {context})",
-			    path, p);
+			    path, msg_escape(p, 20, at, sizeof(at)));
 			return -1;
 		}
 		contexts += k == 2;

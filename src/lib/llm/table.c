@@ -9,6 +9,7 @@
 #include "sim/metrics.h"
 #include "sim/params.h"
 #include "sim/rng.h"
+#include "io/lines.h"
 #include "llm/table.h"
 
 struct decision_table {
@@ -648,7 +649,7 @@ read_table(struct decision_table *t, FILE *f, const char *scenario,
 	int rc = 0;
 
 	*lineno = 0;
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+	while (rc == 0 && (n = lines_get(&line, &cap, f, LINES_TABLE_MAX)) >= 0) {
 		if (n > 0 && line[n - 1] == '\n')
 			line[n - 1] = '\0';
 		if (++*lineno > 1)
@@ -660,6 +661,12 @@ read_table(struct decision_table *t, FILE *f, const char *scenario,
 	free(line);
 	if (rc != 0)
 		return -1;
+	if (n == -2) {
+		++*lineno;
+		snprintf(err, errlen, "a line longer than %zu bytes; is this a "
+		    "table simprobe wrote?", LINES_TABLE_MAX);
+		return -1;
+	}
 	n = *lineno - 1;
 	*lineno = 0;
 	if (ferror(f) || n < 0) {

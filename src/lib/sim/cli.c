@@ -1,3 +1,4 @@
+/* Command lines of the programs that take simulation parameters (cli.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,15 +66,58 @@ cli_take(struct cli *c, int opt, char *arg)
 	return 1;
 }
 
+/*
+ * getopt_long takes any unambiguous prefix of a long option (--grid=5 for
+ * --grid-size): a typo then sets another parameter, or a later option of
+ * the same prefix changes what an old command line means.  Only the full
+ * name is accepted: the argv text of the option just read (after `--`, up
+ * to any '=') must be its name.  0, or a usage error.
+ */
+int
+cli_exact_name(const char *prog, const struct option *opts, int longindex,
+    int argc, char **argv)
+{
+	const struct option *o;
+	const char *text, *eq;
+	size_t len;
+	int i;
+
+	if (longindex < 0)
+		return 0;              /* a short option */
+	o = &opts[longindex];
+	/* "--name value": the value was the last word read */
+	i = o->has_arg == required_argument && optarg != NULL && optind >= 2 &&
+	    optind - 1 < argc + 1 && optarg == argv[optind - 1] ?
+	    optind - 2 : optind - 1;
+	if (i < 1 || i >= argc)
+		return 0;
+	text = argv[i];
+	if (strncmp(text, "--", 2) != 0)
+		return 0;              /* not a long option word */
+	text += 2;
+	eq = strchr(text, '=');
+	len = eq != NULL ? (size_t)(eq - text) : strlen(text);
+	if (strlen(o->name) == len && strncmp(text, o->name, len) == 0)
+		return 0;
+	fprintf(stderr, "%s: unknown option --%.*s (did you mean --%s? flags "
+	    "are never abbreviated); see %s --help\n", prog, (int)len, text,
+	    o->name, prog);
+	return EX_USAGE;
+}
+
 int
 cli_read(struct cli *c, int argc, char **argv, void (*usage)(FILE *),
     int (*take)(void *arg, int opt, char *value), void *arg)
 {
-	int opt, rc = 0;
+	int opt, rc = 0, longindex = -1;
 
 	opterr = 0;
-	while (rc == 0 &&
-	    (opt = getopt_long(argc, argv, ":hV", c->options, NULL)) != -1) {
+	while (rc == 0 && (opt = getopt_long(argc, argv, ":hV", c->options,
+	    &longindex)) != -1) {
+		if ((rc = cli_exact_name(c->prog, c->options, longindex, argc,
+		    argv)) != 0)
+			break;
+		longindex = -1;
 		if (opt == 'h') {
 			usage(stdout);
 			rc = -1;

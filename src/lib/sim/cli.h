@@ -36,6 +36,9 @@ int cli_take(struct cli *c, int opt, char *arg);
  */
 int cli_read(struct cli *c, int argc, char **argv, void (*usage)(FILE *),
     int (*take)(void *arg, int opt, char *value), void *arg);
+/* The option longindex names was typed in full; 0 or 64 (see cli.c). */
+int cli_exact_name(const char *prog, const struct option *opts,
+    int longindex, int argc, char **argv);
 int cli_apply(const struct cli *c, struct sim_params *p);
 int cli_usage_error(const char *prog, const char *what, const char *arg);
 

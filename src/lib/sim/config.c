@@ -1,5 +1,10 @@
+/* Reading simulation parameters from a JSON config file (see config.h). */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "sim/config.h"
 
@@ -68,12 +73,86 @@ apply_key(const char *path, json_t *root, const struct param_spec *s,
 	return -1;
 }
 
+/*
+ * The file's text, at most CONFIG_MAX_BYTES (a config is a few kB; a
+ * bigger one is a mistake that would otherwise take gigabytes to parse),
+ * with one line naming the problem in err.  NULL on failure.
+ */
+static char *
+read_text(const char *path, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	FILE *f = fopen(path, "rb");
+	int e;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open the config file: %s",
+		    path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a config file; "
+		    "give the JSON file (e.g. %s/config.json)", path, path);
+		fclose(f);
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+
+		if (n == cap) {
+			char *q;
+
+			cap = cap ? cap * 2 : 65536;
+			if (cap > CONFIG_MAX_BYTES + 1)
+				cap = CONFIG_MAX_BYTES + 1;
+			if ((q = realloc(buf, cap + 1)) == NULL) {
+				snprintf(err, errlen, "%s: out of memory reading "
+				    "the config file", path);
+				break;
+			}
+			buf = q;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n > CONFIG_MAX_BYTES) {
+			snprintf(err, errlen, "%s: the config file is larger "
+			    "than %d MiB, the most a config may be; give the "
+			    "experiment's config.json", path,
+			    CONFIG_MAX_BYTES >> 20);
+			break;
+		}
+		if (got == 0) {
+			if (!ferror(f)) {
+				fclose(f);
+				*len = n;
+				return buf;
+			}
+			e = errno;
+			snprintf(err, errlen, "%s: cannot read the config file: "
+			    "%s", path, strerror(e));
+			break;
+		}
+	}
+	free(buf);
+	fclose(f);
+	return NULL;
+}
+
 int
 config_load(const char *path, struct sim_params *p, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root;
+	size_t len = 0;
+	char *text = read_text(path, &len, err, errlen);
 	int rc = 0;
+
+	if (text == NULL)
+		return -1;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 
 	if (root == NULL) {
 		if (jerr.line < 0)

@@ -6,6 +6,9 @@
 
 #include "sim/params.h"
 
+/* The largest config file read (a config is a few kB). */
+#define CONFIG_MAX_BYTES (16 << 20)
+
 /* Known keys set parameters, others are left to other programs. */
 /* One value of a JSON document, checked as its flag would be; -1 if bad. */
 struct json_t;

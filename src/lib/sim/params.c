@@ -30,21 +30,22 @@ const char *const max_tokens_field_names[] = { "auto", "max_tokens",
 	"max_completion_tokens", NULL };
 const char *const on_off_auto_names[] = { "auto", "on", "off", NULL };
 const char *const constrain_names[] = { "off", "auto", NULL };
+static const char *const no_yes_names[] = { "no", "yes", NULL };
 
 const struct param_spec param_specs[] = {
 	{ "grid_size", "grid-size", PARAM_INT, FIELD(grid_size), 1, 4096,
 	    NULL, "a whole number from 1 to 4096", 0, NULL },
 	{ "num_type_a", "num-type-a", PARAM_INT, FIELD(num_type_a), 0,
-	    16777216, NULL, "a whole number of agents, 0 or more", 0, NULL },
+	    16777216, NULL, "a whole number of agents from 0 to 16777216", 0, NULL },
 	{ "num_type_b", "num-type-b", PARAM_INT, FIELD(num_type_b), 0,
-	    16777216, NULL, "a whole number of agents, 0 or more", 0, NULL },
+	    16777216, NULL, "a whole number of agents from 0 to 16777216", 0, NULL },
 	{ "similarity_threshold", "similarity-threshold", PARAM_DOUBLE,
 	    FIELD(similarity_threshold), 0, 1, NULL, "a number from 0 to 1", 0, NULL },
 	{ "no_move_threshold", "no-move-threshold", PARAM_INT,
 	    FIELD(no_move_threshold), 0, 1000000, NULL,
-	    "a whole number, 0 (never stop early) or more", 0, NULL },
+	    "a whole number from 0 (never stop early) to 1000000", 0, NULL },
 	{ "max_steps", "max-steps", PARAM_INT, FIELD(max_steps), 1, 100000000,
-	    NULL, "a whole number, 1 or more", 0, NULL },
+	    NULL, "a whole number from 1 to 100000000", 0, NULL },
 	{ "seed", "seed", PARAM_SEED, FIELD(seed), 0, (double)SEED_MAX, NULL,
 	    "a whole number from 0 to 9007199254740991", 0, NULL },
 	{ "agent", "agent", PARAM_ENUM, FIELD(agent), 0, 0, agent_names,
@@ -97,7 +98,7 @@ const struct param_spec param_specs[] = {
 	    FIELD(llm_concurrency), 1, 256, NULL, "a whole number from 1 to 256",
 	    1, NULL },
 	{ "llm_slots", "llm-slots", PARAM_STRING, TEXT(llm_slots), NULL,
-	    "a whole number of slots, or auto", 1, NULL },
+	    "a whole number of slots from 1 to 4096, or auto", 1, NULL },
 	{ "llm_cache", "llm-cache", PARAM_STRING, TEXT(llm_cache), NULL,
 	    "a file name", 1, NULL },
 	{ "table", "table", PARAM_STRING, TEXT(table), NULL,
@@ -126,6 +127,11 @@ const struct param_spec param_specs[] = {
 	    0, off_on_names, "off or on", 0, NULL },
 	{ "frames", "frames", PARAM_BOOL, FIELD(frames), 0, 1, NULL,
 	    "true or false", 0, NULL },
+	{ "max_parse_failure_share", "max-parse-failure-share", PARAM_DOUBLE,
+	    FIELD(max_parse_failure_share), 0, 1, NULL,
+	    "a share from 0 to 1 (0.05 is 5%)", 1, NULL },
+	{ "llm_cache_reset", "llm-cache-reset", PARAM_ENUM,
+	    FIELD(llm_cache_reset), 0, 0, no_yes_names, "no or yes", 1, NULL },
 };
 const size_t param_count = sizeof(param_specs) / sizeof(param_specs[0]);
 
@@ -156,6 +162,7 @@ params_defaults(struct sim_params *p)
 	p->llm_concurrency = 1;
 	p->radius = 1;
 	p->min_similar = -1;
+	p->max_parse_failure_share = 0.05;
 }
 
 const struct param_spec *
@@ -177,6 +184,24 @@ enum_parse(const char *const *names, const char *text, int *out)
 		}
 	}
 	return -1;
+}
+
+/*
+ * Values checked on their own, so that a bad one is a usage error (64) on
+ * the command line and a config error (78) in a file, like every other.
+ */
+static int
+string_value_ok(const struct param_spec *s, const char *text)
+{
+	long v;
+
+	if (s->offset == offsetof(struct sim_params, llm_url))
+		return strncmp(text, "http://", 7) == 0 ||
+		    strncmp(text, "https://", 8) == 0;
+	if (s->offset == offsetof(struct sim_params, llm_slots))
+		return strcmp(text, "auto") == 0 ||
+		    parse_long_range(text, 1, 4096, &v) == 0;
+	return 1;
 }
 
 /* Sets one parameter from its text form; -1 when the text is not valid. */
@@ -218,7 +243,8 @@ param_set_text(struct sim_params *p, const struct param_spec *s,
 			return -1;
 		return 0;
 	case PARAM_STRING:
-		if (*text == '\0' || strlen(text) >= (size_t)s->hi)
+		if (*text == '\0' || strlen(text) >= (size_t)s->hi ||
+		    !string_value_ok(s, text))
 			return -1;
 		memcpy(field, text, strlen(text) + 1);
 		return 0;
@@ -371,6 +397,41 @@ params_llm_url(const struct sim_params *p)
 	    "http://localhost:11434/v1/chat/completions";
 }
 
+/*
+ * The one number grammar of every flag and config value: decimal digits,
+ * an optional leading '-', and for numbers that may have a fraction an
+ * optional '.' part and exponent: -?(D+(.D*)?|.D+)([eE][+-]?D+)?.  No
+ * blanks, no '+', no hex (0x10, 0x0.8p0), no inf or nan.
+ */
+int
+number_text_ok(const char *s, int fraction)
+{
+	const char *p = s;
+	int digits = 0;
+
+	if (*p == '-')
+		p++;
+	while (isdigit((unsigned char)*p))
+		p++, digits++;
+	if (!fraction)
+		return digits > 0 && *p == '\0';
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits++;
+	if (digits == 0)
+		return 0;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	return *p == '\0';
+}
+
 /* A whole decimal number in [lo, hi] and nothing else. */
 int
 parse_long_range(const char *s, long lo, long hi, long *out)
@@ -378,8 +439,8 @@ parse_long_range(const char *s, long lo, long hi, long *out)
 	char *end;
 	long v;
 
-	/* strtol would skip leading blanks and take a '+' */
-	if (!isdigit((unsigned char)*s) && *s != '-')
+	/* strtol would skip leading blanks and take a '+' or 0x */
+	if (!number_text_ok(s, 0))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -395,7 +456,7 @@ parse_u64(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (*s < '0' || *s > '9')
+	if (*s == '-' || !number_text_ok(s, 0))
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -411,7 +472,7 @@ parse_double_range(const char *s, double lo, double hi, double *out)
 	char *end;
 	double v;
 
-	if (!isdigit((unsigned char)*s) && *s != '-' && *s != '.')
+	if (!number_text_ok(s, 1))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);

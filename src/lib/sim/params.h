@@ -81,6 +81,8 @@ struct sim_params {
 	int threshold_arithmetic;  /* enum threshold_arithmetic */
 	int model_metrics;         /* 1: end lines add model_metrics */
 	int frames;                /* the grid on every step line */
+	double max_parse_failure_share;  /* above it a run ends failed */
+	int llm_cache_reset;       /* 1: move a corrupted cache aside */
 };
 
 enum metrics_when { METRICS_EVERY, METRICS_END, METRICS_NONE };
@@ -121,6 +123,7 @@ const char *llm_api_name(int api);
 int params_llm_server(const struct sim_params *p);
 const char *params_llm_url(const struct sim_params *p);
 
+int number_text_ok(const char *s, int fraction);
 int parse_long_range(const char *s, long lo, long hi, long *out);
 int parse_u64(const char *s, uint64_t *out);
 int parse_double_range(const char *s, double lo, double hi, double *out);

@@ -1,6 +1,7 @@
 /* One parameter's value as JSON and as text (see params_json.h). */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/params_json.h"
 
@@ -83,5 +84,31 @@ params_text(const struct sim_params *p, const struct param_spec *s, char *buf,
 		else
 			snprintf(buf, len, "%s", field);
 		break;
+	}
+}
+
+static int
+listed(const char *const *keys, const char *key)
+{
+	for (; keys != NULL && *keys != NULL; keys++)
+		if (strcmp(*keys, key) == 0)
+			return 1;
+	return 0;
+}
+
+void
+params_put_shaping(struct jw *w, const struct sim_params *p,
+    const char *const *skip)
+{
+	for (size_t i = 0; i < param_count; i++) {
+		const struct param_spec *s = &param_specs[i];
+
+		if (listed(skip, s->key) ||
+		    strcmp(s->key, "llm_api_key_file") == 0 ||
+		    (s->llm_only && p->agent != AGENT_LLM) ||
+		    (s->type == PARAM_STRING &&
+		    *((const char *)p + s->offset) == '\0'))
+			continue;
+		params_put_json(w, p, s);
 	}
 }

@@ -15,4 +15,13 @@ void params_put_json(struct jw *w, const struct sim_params *p,
 void params_text(const struct sim_params *p, const struct param_spec *s,
     char *buf, size_t len);
 
+/*
+ * "key": value for every parameter that shapes a run and is not among
+ * the skip keys (NULL-ended): LLM ones only for LLM agents, never the key
+ * file, never an empty text.  The run's start line carries them, so that
+ * runs of other settings are never mixed.
+ */
+void params_put_shaping(struct jw *w, const struct sim_params *p,
+    const char *const *skip);
+
 #endif

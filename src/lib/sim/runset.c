@@ -31,6 +31,7 @@ runset_init(struct runset *a, const char *prog)
 {
 	memset(a, 0, sizeof(*a));
 	a->prog = prog;
+	a->max_line_bytes = RUNSET_MAX_LINE_DEFAULT;
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -250,6 +251,35 @@ get_metrics_object(json_t *o, const char *key, double *m,
 	return get_metrics(v, m, at);
 }
 
+/*
+ * Start-line keys that are no parameter of the run, or change where and
+ * how fast answers come but not what they are (so runs that differ only
+ * in them are runs of one experiment).
+ */
+static const char *const not_shaping[] = {
+	"event", "run_id", "version", "initial", "grid", "llm_url",
+	"llm_concurrency", "llm_slots", "llm_cache", "llm_cache_reset",
+	"connect_timeout", "request_timeout", "retry_base_ms", "retry_max_ms",
+	"llm_retries", "decision_log", "no_steps", NULL
+};
+
+/* The start line's parameters as one canonical text (sorted keys). */
+static int
+take_params(json_t *o, char **out, const struct runset_where *at)
+{
+	json_t *p = json_deep_copy(o);
+
+	free(*out);
+	*out = NULL;
+	if (p == NULL)
+		return oom(at->prog);
+	for (int i = 0; not_shaping[i] != NULL; i++)
+		json_object_del(p, not_shaping[i]);
+	*out = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(p);
+	return *out == NULL ? oom(at->prog) : 0;
+}
+
 static int
 take_start(struct runset *a, json_t *o, const struct runset_where *at)
 {
@@ -266,7 +296,8 @@ take_start(struct runset *a, json_t *o, const struct runset_where *at)
 	if ((a->keep_grids & RUNSET_GRIDS_ENDS) &&
 	    (rc = get_string(o, "grid", &r->grid_initial, at)) != 0)
 		return rc;
-	if ((rc = get_string(o, "agent", &r->agent, at)) != 0 ||
+	if ((rc = take_params(o, &r->params, at)) != 0 ||
+	    (rc = get_string(o, "agent", &r->agent, at)) != 0 ||
 	    (rc = get_string(o, "scenario", &r->scenario, at)) != 0 ||
 	    (rc = get_string(o, "llm_model", &r->llm_model, at)) != 0)
 		return rc;
@@ -399,11 +430,16 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	for (int m = 0; m < RUN_N_METRICS; m++)
 		tmp.m[m] = NAN;
 	while (*p == ',') {
-		const char *key = p + 2, *close = strchr(key, '"'), *end;
+		const char *key, *close, *end;
 		int integral;
 		double *field, v;
 
-		if (p[1] != '"' || close == NULL || close[1] != ':' ||
+		/* p[1] first: after a ',' at the very end, p + 2 is past it */
+		if (p[1] != '"')
+			return -1;
+		key = p + 2;
+		close = strchr(key, '"');
+		if (close == NULL || close[1] != ':' ||
 		    memchr(key, '\\', (size_t)(close - key)) != NULL)
 			return -1;
 		/* simrun --frames: "grid" and a string of '.', 'A' and 'B' */
@@ -537,25 +573,96 @@ take_line(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	return rc;
 }
 
+/*
+ * Lines of at most max bytes, read in blocks: getline would grow without
+ * bound on input without newlines (/dev/zero).  Each line is given
+ * without its newline and NUL-terminated; 1 a line, 0 the end, -1 a line
+ * over the cap or out of memory (errno ENOMEM), -2 a read error.
+ */
+struct line_reader {
+	FILE *f;
+	char *buf;
+	size_t cap, start, end, max;
+	int eof;
+};
+
+static int
+next_line(struct line_reader *r, char **line, size_t *len)
+{
+	for (;;) {
+		char *nl = r->end > r->start ? memchr(r->buf + r->start, '\n',
+		    r->end - r->start) : NULL;
+		size_t got;
+
+		if (nl != NULL || (r->eof && r->end > r->start)) {
+			if (nl == NULL)
+				nl = r->buf + r->end;
+			*nl = '\0';
+			*line = r->buf + r->start;
+			*len = (size_t)(nl - *line);
+			r->start = nl == r->buf + r->end ? r->end :
+			    (size_t)(nl - r->buf) + 1;
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->end == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 1 << 16;
+			char *q;
+
+			if (r->cap > r->max)
+				return -1;     /* a line longer than max */
+			if (cap > r->max + 1)
+				cap = r->max + 1;
+			if ((q = realloc(r->buf, cap + 1)) == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
+			r->buf = q;
+			r->cap = cap;
+		}
+		got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+		r->end += got;
+		if (got == 0) {
+			if (ferror(r->f))
+				return -2;
+			r->eof = 1;
+		}
+	}
+}
+
 int
 runset_read_stream(struct runset *a, FILE *f, const char *name)
 {
 	struct runset_where at = { a->prog, name, 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int rc = 0;
+	struct line_reader r = { f, NULL, 0, 0, 0, a->max_line_bytes ?
+	    a->max_line_bytes : RUNSET_MAX_LINE_DEFAULT, 0 };
+	char *line;
+	size_t len;
+	int rc = 0, got;
 
-	while (rc == 0 && (len = getline(&line, &cap, f)) != -1) {
+	errno = 0;
+	while (rc == 0 && (got = next_line(&r, &line, &len)) == 1) {
 		at.line++;
-		rc = take_line(a, line, (size_t)len, &at);
+		rc = take_line(a, line, len, &at);
 	}
-	if (rc == 0 && ferror(f)) {
+	if (rc == 0 && got == -1 && errno == ENOMEM)
+		rc = oom(a->prog);
+	else if (rc == 0 && got == -1) {
+		at.line++;
+		rc = data_error(&at, "a line longer than %zu bytes, the cap "
+		    "(--max-line-bytes raises it)", r.max);
+	} else if (rc == 0 && got == -2) {
 		fprintf(stderr, "%s: reading %s: %s; check that it is a "
 		    "readable file\n", a->prog, name, strerror(errno));
 		rc = EX_NOINPUT;
 	}
-	free(line);
+	free(r.buf);
 	return rc;
 }
 
@@ -593,6 +700,7 @@ runset_free(struct runset *a)
 		free(r->grid_initial);
 		free(r->grid_final);
 		free(r->reason);
+		free(r->params);
 	}
 	for (size_t i = 0; i < a->nsteps; i++)
 		free(a->steps[i].grid);
@@ -676,4 +784,80 @@ runset_sort(struct runset *a, struct run ***runs, size_t *nruns)
 	*runs = r;
 	*nruns = n;
 	return 0;
+}
+
+/* The first key whose values differ in x and y (one may lack it). */
+static void
+first_difference(json_t *x, json_t *y, char *key, size_t keylen)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(x, k, v) {
+		if (!json_equal(v, json_object_get(y, k))) {
+			snprintf(key, keylen, "%s", k);
+			return;
+		}
+	}
+	json_object_foreach(y, k, v) {
+		if (json_object_get(x, k) == NULL) {
+			snprintf(key, keylen, "%s", k);
+			return;
+		}
+	}
+}
+
+int
+runset_params_differ(const struct run *x, const struct run *y, char *key,
+    size_t keylen)
+{
+	json_t *jx, *jy;
+
+	if (x->params == NULL || y->params == NULL ||
+	    strcmp(x->params, y->params) == 0)
+		return 0;
+	snprintf(key, keylen, "?");
+	jx = json_loads(x->params, 0, NULL);
+	jy = json_loads(y->params, 0, NULL);
+	if (jx != NULL && jy != NULL)
+		first_difference(jx, jy, key, keylen);
+	json_decref(jx);
+	json_decref(jy);
+	return 1;
+}
+
+int
+runset_find_mixed(struct run *const *runs, size_t n, size_t *i, size_t *j,
+    char *key, size_t keylen)
+{
+	size_t first = n;
+
+	for (size_t k = 0; k < n; k++) {
+		if (runs[k]->params == NULL)
+			continue;
+		if (first == n) {
+			first = k;
+		} else if (runset_params_differ(runs[first], runs[k], key,
+		    keylen)) {
+			*i = first;
+			*j = k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The value of key in a run's parameters as JSON text, or "absent". */
+int
+runset_param_text(const struct run *r, const char *key, char *out,
+    size_t outlen)
+{
+	json_t *p = r->params ? json_loads(r->params, 0, NULL) : NULL;
+	json_t *v = p ? json_object_get(p, key) : NULL;
+	char *t = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	snprintf(out, outlen, "%s", t ? t : "absent");
+	free(t);
+	json_decref(p);
+	return v != NULL;
 }

@@ -34,6 +34,9 @@ struct run {
 	double llm_calls, llm_time, parse_failures, retries;
 	char *grid_initial, *grid_final;   /* with keep_grids, else NULL */
 	char *reason;              /* a failed run's end line: why */
+	/* the start line's parameters that shape the run: canonical JSON
+	 * (sorted keys), NULL without a start line */
+	char *params;
 };
 
 struct step_row {
@@ -61,11 +64,15 @@ struct runset {
 	int keep_grids;            /* set before reading: RUNSET_GRIDS_* */
 	/* what the LLM server said about itself, first seen and changed */
 	char served[2][128], fingerprint[2][128];
+	size_t max_line_bytes;     /* a longer line is an error (65) */
 };
 
 /* What keep_grids keeps: start and end grids, the step lines' frames. */
 #define RUNSET_GRIDS_ENDS   1
 #define RUNSET_GRIDS_FRAMES 2
+
+/* The default cap on a line: a 4096x4096 grid's start line is 17 MB. */
+#define RUNSET_MAX_LINE_DEFAULT ((size_t)64 << 20)
 
 /* An empty set whose messages start with prog. */
 void runset_init(struct runset *a, const char *prog);
@@ -87,5 +94,18 @@ int runset_sort(struct runset *a, struct run ***runs, size_t *nruns);
 
 /* A run that ended with status ok. */
 int run_is_ok(const struct run *r);
+
+/*
+ * Runs of different settings: 1 when x and y (both with a start line)
+ * differ in a parameter that shapes a run, named in key.
+ */
+int runset_params_differ(const struct run *x, const struct run *y,
+    char *key, size_t keylen);
+/* 1 when two of the runs differ (the first two such, *i < *j, and key). */
+int runset_find_mixed(struct run *const *runs, size_t n, size_t *i,
+    size_t *j, char *key, size_t keylen);
+/* A parameter's value in a run as JSON text ("absent" and 0 if none). */
+int runset_param_text(const struct run *r, const char *key, char *out,
+    size_t outlen);
 
 #endif

@@ -1,0 +1,36 @@
+/*
+ * libFuzzer target: run JSON Lines read by sim/runset, then aggregated
+ * (agg/report: summary, runs of mixed parameters grouped).
+ */
+#include "fuzz.h"
+#include "agg/report.h"
+#include "sim/runset.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct runset a;
+	struct report rep;
+	FILE *f;
+
+	if (size == 0)
+		return 0;              /* fmemopen refuses an empty buffer */
+	if ((f = fmemopen((void *)data, size, "r")) == NULL)
+		abort();
+	runset_init(&a, "fuzz");
+	if (runset_read_stream(&a, f, "input") == 0 && a.nslots > 0) {
+		memset(&rep, 0, sizeof(rep));
+		rep.prog = "fuzz";
+		rep.allow_mixed = size % 2;   /* both ways */
+		if (report_make(&a, &rep) == 0) {
+			for (size_t i = 0; i < rep.nruns; i++)
+				(void)run_is_ok(rep.runs[i]);
+			report_free(&rep);
+		}
+	}
+	runset_free(&a);
+	fclose(f);
+	return 0;
+}
