@@ -30,7 +30,8 @@ enum {
 	OPT_CHECK_LLM,
 	OPT_DECISION_LOG,
 	OPT_API_KEY,
-	OPT_OUTPUT_DIR
+	OPT_OUTPUT_DIR,
+	OPT_HOST
 };
 
 struct options {
@@ -40,6 +41,7 @@ struct options {
 	int check_llm;
 	int decision_log;
 	const char *output_dir;
+	const char *host;          /* --host: recorded in start lines */
 };
 
 /* Everything one process needs to play runs of one geometry. */
@@ -56,6 +58,7 @@ struct runner {
 	int step_lines;
 	FILE *out;                 /* where a run's lines go */
 	const char *output_dir;    /* NULL: all runs on stdout */
+	const char *host;          /* NULL: no host key in start lines */
 };
 
 static void
@@ -82,6 +85,9 @@ usage(FILE *f)
 	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
 	    "                              temporary name); print one done line\n"
 	    "                              per run on stdout\n"
+	    "  --host NAME                 add \"host\":NAME to start lines (the\n"
+	    "                              machine that ran them; set by the\n"
+	    "                              runners for remote hosts)\n"
 	    "\n"
 	    "LLM agents (--agent llm); the API key comes from LLM_API_KEY:\n"
 	    "  --scenario NAME             prompt scenario (default baseline)\n"
@@ -122,6 +128,7 @@ static const struct option own_options[] = {
 	{ "decision-log", no_argument, NULL, OPT_DECISION_LOG },
 	{ "llm-api-key", required_argument, NULL, OPT_API_KEY },
 	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -168,6 +175,12 @@ take_option(void *options, int c, char *arg)
 		return 0;
 	case OPT_OUTPUT_DIR:
 		o->output_dir = arg;
+		return 0;
+	case OPT_HOST:
+		if (arg[0] == '\0' || strlen(arg) > 255)
+			return usage_error("--host wants a name of 1 to 255 "
+			    "characters, not", arg);
+		o->host = arg;
 		return 0;
 	case OPT_API_KEY:
 		return usage_error("--llm-api-key is refused: a key on the "
@@ -238,6 +251,8 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 	jw_kv_int(w, "no_move_threshold", p->no_move_threshold);
 	jw_kv_int(w, "max_steps", p->max_steps);
 	jw_kv_string(w, "version", SIM_VERSION);
+	if (r->host != NULL)
+		jw_kv_string(w, "host", r->host);
 	if (r->llm != NULL) {
 		jw_kv_string(w, "scenario", r->scenario.name);
 		jw_kv_string(w, "type_a", r->scenario.type_a);
@@ -530,6 +545,7 @@ runner_init(struct runner *r, const struct options *o)
 	r->step_lines = o->step_lines;
 	r->out = stdout;
 	r->output_dir = o->output_dir;
+	r->host = o->host;
 	r->decider.decide = mechanical_decide;
 	r->decider.ctx = (void *)&p->similarity_threshold;
 	jw_init(&r->line);
