@@ -233,7 +233,9 @@ remote_run_jobs() {
 			[ -e "$dir/runs/run_$id.jsonl" ] || echo "$id"
 		done < "$todo" > "$missing"
 		n=$(wc -l < "$missing")
-		[ "$n" -gt 0 ] && [ "$round" -lt "${remote_retries:-3}" ] || break
+		if [ "$n" -eq 0 ] || [ "$round" -ge "${remote_retries:-3}" ]; then
+			break
+		fi
 		round=$((round + 1))
 		echo "$n runs did not come back from the hosts; running them again (round $round of ${remote_retries:-3})" >&2
 		cp "$missing" "$todo"
