@@ -17,16 +17,13 @@
 #include <jansson.h>
 
 #include "io/jsonw.h"
+#include "sim/runset.h"
 #include "stats/stats.h"
 
 #define PROG "simagg"
-#define N_METRICS 7
+#define N_METRICS RUN_N_METRICS
+#define metric_names run_metric_names
 #define N_OUTPUTS 3
-
-static const char *const metric_names[N_METRICS] = {
-	"clusters", "switch_rate", "distance", "mix_deviation", "share",
-	"ghetto_rate", "dissimilarity_index",
-};
 
 /* run_summary.csv puts the dissimilarity index first. */
 static const int csv_metric_order[N_METRICS] = { 6, 0, 1, 2, 3, 4, 5 };
@@ -53,43 +50,6 @@ struct options {
 	const char *dir;
 	const char *experiment;    /* NULL: none given */
 	int files;
-};
-
-/* Where a line came from, for messages. */
-struct where {
-	const char *file;
-	size_t line;
-};
-
-/* One run as read; a number the input leaves out (or null) is NAN. */
-struct run {
-	long long id;
-	int has_start, has_end;
-	int replaced;              /* a later start line of its id won */
-	int converged;
-	char *agent, *scenario, *llm_model, *status, *stop_reason;
-	double initial[N_METRICS], final[N_METRICS];
-	double convergence_step, final_step, n_steps;
-	double llm_calls, llm_time, parse_failures, retries;
-};
-
-struct step_row {
-	long long run_id, step;
-	size_t run, seq;           /* index in runs[], place in the input */
-	double moves, decisions, m[N_METRICS];
-};
-
-struct agg {
-	struct run *runs;
-	size_t nruns, runs_cap;
-	struct step_row *steps;
-	size_t nsteps, steps_cap;
-	size_t *slot;              /* run id -> runs[] index + 1; 0 is free */
-	size_t slot_cap, nslots;
-	size_t last;               /* the run of the previous line */
-	size_t ndup;               /* start lines of an id already started */
-	long long dup_id;
-	struct where dup_at;
 };
 
 struct summary {
@@ -201,567 +161,6 @@ parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int
-data_error(const struct where *at, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": %s:%zu: ", at->file, at->line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "; give " PROG " the JSON Lines that simrun prints\n");
-	return EX_DATAERR;
-}
-
-static const char *
-json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
-/* Room for one more element in an array of *cap; NULL when out of memory. */
-static void *
-grow(void *p, size_t *cap, size_t len, size_t size)
-{
-	size_t n = *cap ? *cap * 2 : 256;
-	void *q;
-
-	if (len < *cap)
-		return p;
-	if (n > SIZE_MAX / size || (q = realloc(p, n * size)) == NULL)
-		return NULL;
-	*cap = n;
-	return q;
-}
-
-/* The hash slot of run id: where it is, or the free slot it would take. */
-static size_t *
-slot_of(struct agg *a, long long id)
-{
-	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
-	size_t mask = a->slot_cap - 1, i = (size_t)(h ^ h >> 32) & mask;
-
-	while (a->slot[i] != 0 && a->runs[a->slot[i] - 1].id != id)
-		i = (i + 1) & mask;
-	return &a->slot[i];
-}
-
-static int
-rehash(struct agg *a)
-{
-	size_t *old = a->slot, oldcap = a->slot_cap;
-	size_t cap = oldcap ? oldcap * 2 : 1024;
-
-	if ((a->slot = calloc(cap, sizeof(*a->slot))) == NULL) {
-		a->slot = old;
-		return -1;
-	}
-	a->slot_cap = cap;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i] != 0)
-			*slot_of(a, a->runs[old[i] - 1].id) = old[i];
-	free(old);
-	return 0;
-}
-
-static int
-new_run(struct agg *a, long long id, size_t *idx)
-{
-	struct run *p, *r;
-
-	if ((p = grow(a->runs, &a->runs_cap, a->nruns, sizeof(*p))) == NULL)
-		return -1;
-	a->runs = p;
-	r = &p[a->nruns];
-	memset(r, 0, sizeof(*r));
-	r->id = id;
-	for (int m = 0; m < N_METRICS; m++)
-		r->initial[m] = r->final[m] = NAN;
-	r->convergence_step = r->final_step = r->n_steps = NAN;
-	r->llm_calls = r->llm_time = r->parse_failures = r->retries = NAN;
-	*idx = a->nruns++;
-	return 0;
-}
-
-static void
-note_duplicate(struct agg *a, long long id, const struct where *at)
-{
-	if (a->ndup++ == 0) {
-		a->dup_id = id;
-		a->dup_at = *at;
-	}
-}
-
-/*
- * The run a line of run id belongs to, made when new.  A second start line
- * of an id begins a new run that replaces the first.
- */
-static int
-run_for(struct agg *a, long long id, int start, const struct where *at,
-    size_t *idx)
-{
-	const struct run *r = a->nruns > 0 ? &a->runs[a->last] : NULL;
-	size_t *s;
-
-	if (r != NULL && r->id == id && !r->replaced &&
-	    !(start && r->has_start)) {
-		*idx = a->last;
-		return 0;
-	}
-	if ((a->nslots + 1) * 2 > a->slot_cap && rehash(a) != 0)
-		return oom();
-	s = slot_of(a, id);
-	if (*s != 0 && !(start && a->runs[*s - 1].has_start)) {
-		*idx = a->last = *s - 1;
-		return 0;
-	}
-	if (new_run(a, id, idx) != 0)
-		return oom();
-	if (*s != 0) {
-		a->runs[*s - 1].replaced = 1;
-		note_duplicate(a, id, at);
-	} else {
-		a->nslots++;
-	}
-	*s = *idx + 1;
-	a->last = *idx;
-	return 0;
-}
-
-static int
-get_run_id(json_t *o, const char *event, const struct where *at,
-    long long *id)
-{
-	json_t *v = json_object_get(o, "run_id");
-
-	if (!json_is_integer(v))
-		return data_error(at, "%s line without an integer \"run_id\"",
-		    event);
-	*id = json_integer_value(v);
-	return 0;
-}
-
-static int
-get_number(json_t *o, const char *key, double *out, const struct where *at)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (v == NULL || json_is_null(v))
-		*out = NAN;
-	else if (json_is_number(v))
-		*out = json_number_value(v);
-	else
-		return data_error(at, "\"%s\" is %s, not a number", key,
-		    json_kind(v));
-	return 0;
-}
-
-/* Replaces *out with a copy of the string, or NULL when absent or null. */
-static int
-get_string(json_t *o, const char *key, char **out, const struct where *at)
-{
-	json_t *v = json_object_get(o, key);
-
-	free(*out);
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return data_error(at, "\"%s\" is %s, not a string", key,
-		    json_kind(v));
-	if ((*out = strdup(json_string_value(v))) == NULL)
-		return oom();
-	return 0;
-}
-
-static int
-get_metrics(json_t *o, double *m, const struct where *at)
-{
-	int rc = 0;
-
-	for (int i = 0; i < N_METRICS && rc == 0; i++)
-		rc = get_number(o, metric_names[i], &m[i], at);
-	return rc;
-}
-
-static int
-get_metrics_object(json_t *o, const char *key, double *m,
-    const struct where *at)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (v == NULL || json_is_null(v)) {
-		for (int i = 0; i < N_METRICS; i++)
-			m[i] = NAN;
-		return 0;
-	}
-	if (!json_is_object(v))
-		return data_error(at, "\"%s\" is %s, not an object of metrics",
-		    key, json_kind(v));
-	return get_metrics(v, m, at);
-}
-
-static int
-take_start(struct agg *a, json_t *o, const struct where *at)
-{
-	struct run *r;
-	long long id = 0;
-	size_t i;
-	int rc;
-
-	if ((rc = get_run_id(o, "start", at, &id)) != 0 ||
-	    (rc = run_for(a, id, 1, at, &i)) != 0)
-		return rc;
-	r = &a->runs[i];
-	r->has_start = 1;
-	if ((rc = get_string(o, "agent", &r->agent, at)) != 0 ||
-	    (rc = get_string(o, "scenario", &r->scenario, at)) != 0 ||
-	    (rc = get_string(o, "llm_model", &r->llm_model, at)) != 0)
-		return rc;
-	return get_metrics_object(o, "initial", r->initial, at);
-}
-
-/* A new row for step `step` of run `id`, in input order. */
-static int
-new_step_row(struct agg *a, long long id, long long step,
-    const struct where *at, struct step_row **row)
-{
-	struct step_row *p;
-	size_t i;
-	int rc;
-
-	if ((rc = run_for(a, id, 0, at, &i)) != 0)
-		return rc;
-	p = grow(a->steps, &a->steps_cap, a->nsteps, sizeof(*p));
-	if (p == NULL)
-		return oom();
-	a->steps = p;
-	*row = &p[a->nsteps];
-	(*row)->run_id = id;
-	(*row)->step = step;
-	(*row)->run = i;
-	(*row)->seq = a->nsteps++;
-	return 0;
-}
-
-static int
-take_step(struct agg *a, json_t *o, const struct where *at)
-{
-	struct step_row *row;
-	json_t *step = json_object_get(o, "step");
-	long long id = 0;
-	int rc;
-
-	if ((rc = get_run_id(o, "step", at, &id)) != 0)
-		return rc;
-	if (!json_is_integer(step))
-		return data_error(at, "step line without an integer \"step\"");
-	if ((rc = new_step_row(a, id, json_integer_value(step), at, &row)) != 0)
-		return rc;
-	if ((rc = get_number(o, "moves", &row->moves, at)) != 0 ||
-	    (rc = get_number(o, "decisions", &row->decisions, at)) != 0)
-		return rc;
-	return get_metrics(o, row->m, at);
-}
-
-static int
-is_blank(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
-}
-
-/* The end of a JSON number token at p, or NULL; *integral if no . or e. */
-static const char *
-scan_number(const char *p, int *integral)
-{
-	*integral = 1;
-	if (*p == '-')
-		p++;
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (*p >= '0' && *p <= '9')
-			p++;
-	else
-		return NULL;
-	if (*p == '.') {
-		*integral = 0;
-		if (*++p < '0' || *p > '9')
-			return NULL;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'e' || *p == 'E') {
-		*integral = 0;
-		if (*++p == '+' || *p == '-')
-			p++;
-		if (*p < '0' || *p > '9')
-			return NULL;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	return p;
-}
-
-/* The field of a step row a key names, or NULL for keys not kept. */
-static double *
-step_field(struct step_row *r, const char *key, size_t len)
-{
-	if (len == 5 && memcmp(key, "moves", 5) == 0)
-		return &r->moves;
-	if (len == 9 && memcmp(key, "decisions", 9) == 0)
-		return &r->decisions;
-	for (int m = 0; m < N_METRICS; m++)
-		if (strlen(metric_names[m]) == len &&
-		    memcmp(key, metric_names[m], len) == 0)
-			return &r->m[m];
-	return NULL;
-}
-
-/*
- * simrun's step lines, most of the input, are flat objects of numbers:
- * this reads them without building jansson objects.  It returns -1,
- * having taken nothing, for any line it does not recognise, which then
- * goes to jansson and its checks and messages.
- */
-static int
-fast_step(struct agg *a, const char *buf, size_t len, const struct where *at)
-{
-	static const char head[] = "{\"event\":\"step\"";
-	struct step_row tmp = { 0 }, *row;
-	double id = NAN, step = NAN;
-	const char *p = buf + sizeof(head) - 1;
-	int rc;
-
-	if (strncmp(buf, head, sizeof(head) - 1) != 0)
-		return -1;
-	tmp.moves = tmp.decisions = NAN;
-	for (int m = 0; m < N_METRICS; m++)
-		tmp.m[m] = NAN;
-	while (*p == ',') {
-		const char *key = p + 2, *close = strchr(key, '"'), *end;
-		int integral;
-		double *field, v;
-
-		if (p[1] != '"' || close == NULL || close[1] != ':' ||
-		    memchr(key, '\\', (size_t)(close - key)) != NULL ||
-		    (end = scan_number(close + 2, &integral)) == NULL)
-			return -1;
-		v = strtod(close + 2, NULL);
-		if ((size_t)(close - key) == 6 && memcmp(key, "run_id", 6) == 0)
-			id = integral ? v : NAN;
-		else if ((size_t)(close - key) == 4 && memcmp(key, "step", 4) == 0)
-			step = integral ? v : NAN;
-		else if ((field = step_field(&tmp, key, (size_t)(close - key))))
-			*field = v;
-		p = end;
-	}
-	if (*p != '}' || !is_blank(p + 1, len - (size_t)(p + 1 - buf)) || isnan(id) ||
-	    isnan(step) || fabs(id) > 9e15 || fabs(step) > 9e15)
-		return -1;
-	if ((rc = new_step_row(a, (long long)id, (long long)step, at, &row)))
-		return rc;
-	tmp.run_id = row->run_id;
-	tmp.step = row->step;
-	tmp.run = row->run;
-	tmp.seq = row->seq;
-	*row = tmp;
-	return 0;
-}
-
-static int
-take_end(struct agg *a, json_t *o, const struct where *at)
-{
-	json_t *conv = json_object_get(o, "converged");
-	struct run *r;
-	long long id = 0;
-	size_t i;
-	int rc;
-
-	if ((rc = get_run_id(o, "end", at, &id)) != 0 ||
-	    (rc = run_for(a, id, 0, at, &i)) != 0)
-		return rc;
-	r = &a->runs[i];
-	r->has_end = 1;
-	if (conv != NULL && !json_is_null(conv) && !json_is_boolean(conv))
-		return data_error(at, "\"converged\" is %s, not a boolean",
-		    json_kind(conv));
-	r->converged = json_is_true(conv);
-	if ((rc = get_string(o, "status", &r->status, at)) != 0)
-		return rc;
-	if (r->status == NULL)
-		return data_error(at, "end line without a \"status\" string");
-	if ((rc = get_string(o, "stop_reason", &r->stop_reason, at)) != 0 ||
-	    (rc = get_number(o, "convergence_step", &r->convergence_step,
-	    at)) != 0 ||
-	    (rc = get_number(o, "final_step", &r->final_step, at)) != 0 ||
-	    (rc = get_number(o, "n_steps", &r->n_steps, at)) != 0 ||
-	    (rc = get_number(o, "llm_calls", &r->llm_calls, at)) != 0 ||
-	    (rc = get_number(o, "avg_llm_response_time_s", &r->llm_time,
-	    at)) != 0 ||
-	    (rc = get_number(o, "parse_failures", &r->parse_failures,
-	    at)) != 0 ||
-	    (rc = get_number(o, "retries", &r->retries, at)) != 0)
-		return rc;
-	return get_metrics_object(o, "metrics", r->final, at);
-}
-
-/* Lines of other events (decision, ...) are someone else's business. */
-static int
-take_line(struct agg *a, const char *buf, size_t len, const struct where *at)
-{
-	json_error_t err;
-	const char *event;
-	json_t *o;
-	int rc = 0;
-
-	if (is_blank(buf, len))
-		return 0;
-	if (buf[len] == '\0' && (rc = fast_step(a, buf, len, at)) != -1)
-		return rc;
-	rc = 0;
-	if ((o = json_loadb(buf, len, JSON_DECODE_ANY, &err)) == NULL)
-		return data_error(at, "not JSON (%s)", err.text);
-	if (!json_is_object(o))
-		rc = data_error(at, "%s, not a JSON object", json_kind(o));
-	else if ((event = json_string_value(json_object_get(o, "event")))
-	    == NULL)
-		rc = data_error(at, "no \"event\" string");
-	else if (strcmp(event, "start") == 0)
-		rc = take_start(a, o, at);
-	else if (strcmp(event, "step") == 0)
-		rc = take_step(a, o, at);
-	else if (strcmp(event, "end") == 0)
-		rc = take_end(a, o, at);
-	json_decref(o);
-	return rc;
-}
-
-static int
-read_stream(struct agg *a, FILE *f, const char *name)
-{
-	struct where at = { name, 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int rc = 0;
-
-	while (rc == 0 && (len = getline(&line, &cap, f)) != -1) {
-		at.line++;
-		rc = take_line(a, line, (size_t)len, &at);
-	}
-	if (rc == 0 && ferror(f)) {
-		fprintf(stderr, PROG ": reading %s: %s; check that it is a "
-		    "readable file\n", name, strerror(errno));
-		rc = EX_NOINPUT;
-	}
-	free(line);
-	return rc;
-}
-
-static int
-read_file(struct agg *a, const char *path)
-{
-	static char buf[1 << 16];
-	FILE *f;
-	int rc;
-
-	if (strcmp(path, "-") == 0)
-		return read_stream(a, stdin, "stdin");
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, PROG ": cannot open %s: %s; check the path\n",
-		    path, strerror(errno));
-		return EX_NOINPUT;
-	}
-	setvbuf(f, buf, _IOFBF, sizeof(buf));
-	rc = read_stream(a, f, path);
-	fclose(f);
-	return rc;
-}
-
-static void
-agg_free(struct agg *a)
-{
-	for (size_t i = 0; i < a->nruns; i++) {
-		struct run *r = &a->runs[i];
-
-		free(r->agent);
-		free(r->scenario);
-		free(r->llm_model);
-		free(r->status);
-		free(r->stop_reason);
-	}
-	free(a->runs);
-	free(a->steps);
-	free(a->slot);
-}
-
-static void
-warn_duplicates(const struct agg *a)
-{
-	if (a->ndup == 1)
-		fprintf(stderr, PROG ": warning: run %lld starts again at "
-		    "%s:%zu; the later run replaces the earlier one\n",
-		    a->dup_id, a->dup_at.file, a->dup_at.line);
-	else if (a->ndup > 1)
-		fprintf(stderr, PROG ": warning: %zu start lines repeat a run id "
-		    "(the first: run %lld at %s:%zu); each later run replaces "
-		    "the earlier one\n", a->ndup, a->dup_id, a->dup_at.file,
-		    a->dup_at.line);
-}
-
-static int
-cmp_ll(long long x, long long y)
-{
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_run(const void *x, const void *y)
-{
-	const struct run *const *a = x, *const *b = y;
-
-	return cmp_ll((*a)->id, (*b)->id);
-}
-
-static int
-cmp_step(const void *x, const void *y)
-{
-	const struct step_row *a = x, *b = y;
-	int c;
-
-	if ((c = cmp_ll(a->run_id, b->run_id)) != 0 ||
-	    (c = cmp_ll(a->step, b->step)) != 0)
-		return c;
-	return (a->seq > b->seq) - (a->seq < b->seq);
-}
-
-static int
-is_ok(const struct run *r)
-{
-	return r->has_end && strcmp(r->status, "ok") == 0;
-}
-
 /* x has room for one value per run. */
 static void
 summarize(const struct report *rep, double *x, struct summary *s)
@@ -772,14 +171,14 @@ summarize(const struct report *rep, double *x, struct summary *s)
 	memset(s, 0, sizeof(*s));
 	s->runs = n;
 	for (size_t i = 0; i < n; i++) {
-		s->ok += is_ok(runs[i]);
+		s->ok += run_is_ok(runs[i]);
 		s->converged += runs[i]->converged;
-		s->failed += runs[i]->has_end && !is_ok(runs[i]);
+		s->failed += runs[i]->has_end && !run_is_ok(runs[i]);
 		s->incomplete += !runs[i]->has_end;
 	}
 	for (int m = 0; m < N_METRICS; m++) {
 		for (size_t i = 0; i < n; i++)
-			x[i] = is_ok(runs[i]) ? runs[i]->final[m] : NAN;
+			x[i] = run_is_ok(runs[i]) ? runs[i]->final[m] : NAN;
 		stats_compute(x, n, &s->final[m]);
 		for (size_t i = 0; i < n; i++)
 			x[i] = runs[i]->initial[m];
@@ -789,7 +188,7 @@ summarize(const struct report *rep, double *x, struct summary *s)
 		x[i] = runs[i]->converged ? runs[i]->convergence_step : NAN;
 	stats_compute(x, n, &s->convergence_step);
 	for (size_t i = 0; i < n; i++)
-		x[i] = is_ok(runs[i]) ? runs[i]->n_steps : NAN;
+		x[i] = run_is_ok(runs[i]) ? runs[i]->n_steps : NAN;
 	stats_compute(x, n, &s->n_steps);
 	for (size_t i = 0; i < n; i++)
 		x[i] = runs[i]->llm_calls;
@@ -811,29 +210,21 @@ summarize(const struct report *rep, double *x, struct summary *s)
  * the summary.  The report points into agg, which must outlive it.
  */
 static int
-make_report(struct agg *a, const struct options *o, struct report *rep)
+make_report(struct runset *a, const struct options *o, struct report *rep)
 {
 	double *x;
-	size_t n = 0, kept = 0;
+	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->opt = o;
-	if ((rep->runs = calloc(a->nruns, sizeof(*rep->runs))) == NULL ||
-	    (x = calloc(a->nruns, sizeof(*x))) == NULL) {
+	if ((rc = runset_sort(a, &rep->runs, &rep->nruns)) != 0)
+		return rc;
+	if ((x = calloc(rep->nruns, sizeof(*x))) == NULL) {
 		free(rep->runs);
 		return oom();
 	}
-	for (size_t i = 0; i < a->nruns; i++)
-		if (!a->runs[i].replaced)
-			rep->runs[n++] = &a->runs[i];
-	qsort(rep->runs, n, sizeof(*rep->runs), cmp_run);
-	rep->nruns = n;
-	for (size_t i = 0; i < a->nsteps; i++)
-		if (!a->runs[a->steps[i].run].replaced)
-			a->steps[kept++] = a->steps[i];
-	qsort(a->steps, kept, sizeof(*a->steps), cmp_step);
 	rep->steps = a->steps;
-	rep->nsteps = kept;
+	rep->nsteps = a->nsteps;
 	summarize(rep, x, &rep->sum);
 	free(x);
 	return 0;
@@ -994,7 +385,7 @@ stop_reason(const struct run *r)
 		return "incomplete";
 	if (r->stop_reason != NULL)
 		return r->stop_reason;
-	if (!is_ok(r))
+	if (!run_is_ok(r))
 		return "failed";
 	return r->converged ? "converged" : "max_steps";
 }
@@ -1200,19 +591,19 @@ print_summary(const struct report *rep)
 }
 
 static int
-read_inputs(struct agg *a, int n, char **files)
+read_inputs(struct runset *a, int n, char **files)
 {
 	int rc = 0;
 
 	if (n == 0)
-		return read_stream(a, stdin, "stdin");
+		return runset_read_stream(a, stdin, "stdin");
 	for (int i = 0; i < n && rc == 0; i++)
-		rc = read_file(a, files[i]);
+		rc = runset_read_file(a, files[i]);
 	return rc;
 }
 
 static int
-aggregate(struct agg *a, const struct options *o)
+aggregate(struct runset *a, const struct options *o)
 {
 	struct report rep;
 	int rc;
@@ -1222,7 +613,7 @@ aggregate(struct agg *a, const struct options *o)
 		    "Lines that simrun prints\n");
 		return EX_DATAERR;
 	}
-	warn_duplicates(a);
+	runset_warn_duplicates(a);
 	if ((rc = make_report(a, o, &rep)) != 0)
 		return rc;
 	if (o->files) {
@@ -1244,14 +635,14 @@ int
 main(int argc, char **argv)
 {
 	struct options o = { ".", NULL, 1 };
-	struct agg a;
+	struct runset a;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
+	runset_init(&a, PROG);
 	if ((rc = parse_args(argc, argv, &o)) == 0 &&
 	    (rc = read_inputs(&a, argc - optind, argv + optind)) == 0)
 		rc = aggregate(&a, &o);
-	agg_free(&a);
+	runset_free(&a);
 	if (rc == -1)
 		rc = 0;
 	if (fclose(stdout) != 0 && (rc == 0 || rc == EX_TEMPFAIL)) {
