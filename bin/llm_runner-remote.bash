@@ -218,9 +218,11 @@ remote_job() {
 # it, or before) are run again on the hosts still up, at most --retries rounds.
 remote_run_jobs() {
 	local dir=$1 procs=$2 todo=$3 size=$4 label=$5 round=1 missing id n
-	local hosts=() login
+	local hosts=() login host
 	for login in "${remote_logins[@]}"; do
-		hosts+=("$(login_host "$login")")
+		host=$(login_host "$login")
+		[ "$host" != : ] || host="$(hostname) (this machine)"
+		hosts+=("$host")
 	done
 	echo "Hosts: ${hosts[*]} ($([ -n "$remote_transfer" ] && echo "files transferred and returned" || echo "shared file system"), simrun $([ -n "$remote_ship" ] && echo shipped || echo installed))"
 	missing=$(mktemp)
