@@ -130,11 +130,20 @@ slurm_states() {
 	squeue -h -j "$1" -t all -o '%T' 2>/dev/null | sort | uniq -c | awk '{ printf "%s%s:%d", (NR > 1 ? "," : ""), $2, $1 }'
 }
 
+# Ctrl-C while waiting: the jobs are Slurm's; say how to find them.
+slurm_stop_waiting() {
+	echo "Stopped waiting; the jobs go on in Slurm: squeue -j $slurm_ids; then $prog --resume $slurm_dir" >&2
+	exit "$1"
+}
+
 # --wait: until the aggregation job has ended; a line of progress when
 # something changes (polled every 2 s).
 slurm_wait_jobs() {
 	local dir=$1 total=$2 array=${slurm_ids%,*} agg=${slurm_ids#*,} states agg_state
 	local start=$SECONDS ndone last="" line misses=0 out
+	slurm_dir=$dir
+	trap 'slurm_stop_waiting 130' INT
+	trap 'slurm_stop_waiting 143' TERM
 	while :; do
 		if ! out=$(squeue -h -j "$agg" -t all -o '%T' 2>&1) && [[ $out != *'Invalid job id'* ]]; then
 			misses=$((misses + 1))
@@ -157,4 +166,5 @@ slurm_wait_jobs() {
 		esac
 		sleep 2
 	done
+	trap - INT TERM
 }

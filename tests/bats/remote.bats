@@ -101,8 +101,8 @@ exp_in() {
 
 @test "a host dies mid-run: its jobs go to the other, the experiment ends complete and identical" {
 	"$ROOT/tests/support/sshd-hosts" add "$SSHD_DIR" h5
-	baseline_runner --runs 12 "${BIG[@]}" --output-dir local > /dev/null 2>&1
-	baseline_runner --runs 12 "${BIG[@]}" --output-dir remote --batch-size 2 --processes 1 \
+	baseline_runner --runs 8 "${BIG[@]}" --output-dir local > /dev/null 2>&1
+	baseline_runner --runs 8 "${BIG[@]}" --output-dir remote --batch-size 2 --processes 1 \
 		--sshlogin "ssh -F $SSHD_DIR/ssh_config h5" --sshlogin "ssh -F $SSHD_DIR/ssh_config h2" \
 		--transfer > out 2> err &
 	local pid=$! status=0
@@ -115,7 +115,7 @@ exp_in() {
 	[ "$status" -eq 0 ] || { cat out err; false; }
 	same_runs "$(exp_in local)" "$(exp_in remote)"
 	run jq -r '"\(.ok) \(.runs)"' "$(exp_in remote)/summary.json"
-	assert_output "12 12"
+	assert_output "8 8"
 	# the dead host ran some runs before it died, the other the rest
 	run bash -c "head -qn 1 $(exp_in remote)/runs/*.jsonl | jq -r .host | sort -u"
 	assert_line h2
