@@ -175,8 +175,14 @@ remote_job() {
 	wd=$(remote_workdir "$dir")
 	job=(--plus --retries "${remote_retries:-3}" --filter-hosts)
 	# -j per host: as given, else each host's core count (N/ in a login overrides)
-	[ -z "$processes_given" ] || job+=(-j "$procs")
-	[ -n "$processes_given" ] || job+=(-j 100%)
+	# (not capped at this machine's cores: the hosts have their own)
+	if [ -n "$processes_given" ] && [[ $processes =~ ^[1-9][0-9]{0,5}$ ]]; then
+		job+=(-j "$processes")
+	elif [ -n "$processes_given" ]; then
+		job+=(-j "$procs")
+	else
+		job+=(-j 100%)
+	fi
 	for login in "${remote_files[@]}"; do
 		job+=(--sshloginfile "$login")
 	done
