@@ -264,6 +264,13 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_int(w, "max_tokens", p->max_tokens);
 		jw_kv_int(w, "llm_concurrency", p->llm_concurrency);
 		jw_kv_int(w, "llm_slots", slots_count(r->llm->slots));
+		if (r->llm->endpoints != NULL) {
+			jw_key(w, "llm_endpoints");
+			jw_array_begin(w);
+			for (int i = 0; i < r->llm->endpoints->n; i++)
+				jw_string(w, r->llm->endpoints->e[i].url);
+			jw_array_end(w);
+		}
 		if (r->llm->cache != NULL)
 			jw_kv_string(w, "llm_cache", p->llm_cache);
 	}
@@ -358,6 +365,13 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 		put_llm_stats(w, r->llm, s);
 		jw_kv_double(w, "avg_llm_response_time_s",
 		    s->time_s / (double)(s->calls > 0 ? s->calls : 1));
+		if (r->llm->endpoints != NULL) {
+			jw_key(w, "llm_endpoint_calls");
+			jw_array_begin(w);
+			for (int i = 0; i < r->llm->endpoints->n; i++)
+				jw_int(w, r->llm->endpoints->e[i].calls);
+			jw_array_end(w);
+		}
 	}
 	put_metrics_object(w, "metrics", &o->final);
 	world_grid_string(r->world, r->grid);
@@ -408,6 +422,8 @@ play_run(struct runner *r, long run_id)
 	out.final = m;
 	if (r->llm != NULL) {
 		memset(&r->llm->run, 0, sizeof(r->llm->run));
+		if (r->llm->endpoints != NULL)
+			endpoints_count_reset(r->llm->endpoints);
 		if (r->llm->pool != NULL) {
 			prefetch_reset(r->llm->pool);
 			r->llm->next_order_step = -1;
@@ -473,9 +489,17 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 	}
 	cfg.api_key = key;
 	a->concurrency = p->llm_concurrency;
+	if (*p->llm_endpoints != '\0' && (a->endpoints = endpoints_open(
+	    p->llm_endpoints, &cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, PROG ": %s\n", err);
+		llm_forget_key(key);
+		return EX_CONFIG;
+	}
 	if ((a->client = llm_client_new(&cfg, err, sizeof(err))) == NULL ||
-	    (a->concurrency > 1 && (a->pool = prefetch_new(&cfg,
-	    a->concurrency, a->slots, err, sizeof(err))) == NULL))
+	    (a->concurrency > 1 && (a->pool = a->endpoints != NULL ?
+	    prefetch_new_endpoints(a->endpoints, a->concurrency, err,
+	    sizeof(err)) : prefetch_new(&cfg, a->concurrency, a->slots, err,
+	    sizeof(err))) == NULL))
 		fprintf(stderr, PROG ": %s\n", err);
 	llm_forget_key(key);
 	return a->client == NULL || (a->concurrency > 1 && a->pool == NULL) ?
@@ -570,6 +594,7 @@ runner_free(struct runner *r)
 		prefetch_free(r->llm->pool);
 		free(r->llm->next_order);
 		slots_close(r->llm->slots);
+		endpoints_close(r->llm->endpoints);
 		cache_close(r->llm->cache);
 		jw_free(&r->llm->line);
 		free(r->llm);
@@ -637,6 +662,35 @@ play_all(struct runner *r, const struct runids *ids)
 	return rc;
 }
 
+/* --check-llm with --llm-endpoints: every endpoint, naming those failing. */
+static int
+check_endpoints(struct runner *r)
+{
+	const struct endpoints *eps = r->llm->endpoints;
+	struct llm_reply reply;
+	char err[512];
+	int bad = 0;
+
+	printf("Checking %d LLM endpoints...\nModel: %s\n", eps->n,
+	    r->params->llm_model);
+	for (int i = 0; i < eps->n; i++) {
+		if (llm_probe(eps->e[i].client, "This is a connection test. "
+		    "Reply with the single word OK.", &reply, err,
+		    sizeof(err)) != LLM_OK) {
+			fprintf(stderr, PROG ": LLM check failed for endpoint "
+			    "%d (%s): %s\n", i + 1, eps->e[i].url, err);
+			bad++;
+			continue;
+		}
+		printf("Endpoint %d: %s: successful (response time: %.3fs)\n",
+		    i + 1, eps->e[i].url, reply.latency_s);
+	}
+	if (bad > 0)
+		return EX_UNAVAILABLE;
+	printf("LLM connection successful\n");
+	return 0;
+}
+
 /* --check-llm: one short request, a report on stdout, exit 0 or 69. */
 static int
 check_llm(struct runner *r)
@@ -646,6 +700,8 @@ check_llm(struct runner *r)
 	char err[512];
 	enum llm_result res;
 
+	if (r->llm->endpoints != NULL)
+		return check_endpoints(r);
 	printf("Checking LLM connection...\nURL: %s\nModel: %s\n",
 	    params_llm_url(p), p->llm_model);
 	res = llm_probe(r->llm->client, "This is a connection test. Reply "

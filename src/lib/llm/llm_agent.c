@@ -156,7 +156,7 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
     struct llm_reply *reply)
 {
 	enum llm_answer cached;
-	int slot, hit = 0;
+	int slot, hit = 0, need;
 
 	if (a->cache != NULL && (hit = cache_get(a->cache, &a->cfg, prompt,
 	    &cached, a->reason, sizeof(a->reason))) < 0)
@@ -170,8 +170,15 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
 		return 0;
 	}
 	a->step.cache_misses += a->cache != NULL;
-	if (a->pool == NULL || prefetch_take(a->pool, key->step, id, context,
-	    reply, &a->step) == LLM_UNPARSED) {
+	need = a->pool == NULL || prefetch_take(a->pool, key->step, id, context,
+	    reply, &a->step) == LLM_UNPARSED;
+	if (need && a->endpoints != NULL) {
+		a->failure = endpoints_ask(a->endpoints, prompt, seed, reply,
+		    &a->step, prefetch_poll, a->pool, a->reason,
+		    sizeof(a->reason));
+		if (a->failure != LLM_OK)
+			return -1;
+	} else if (need) {
 		/* the slot is kept through the backoff: the server gets a rest */
 		slot = a->slots ? slots_wait(a->slots, prefetch_poll, a->pool) : -1;
 		a->failure = llm_ask(a->client, prompt, seed, reply, &a->step,

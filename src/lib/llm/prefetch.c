@@ -9,6 +9,8 @@ enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_DONE, SLOT_STALE };
 
 struct slot {
 	struct llm_client *client;
+	struct llm_client **clients;  /* one per endpoint, or NULL */
+	int endpoint;                 /* whose client is in flight */
 	enum slot_state state;
 	int step, agent;
 	char context[CONTEXT_LEN + 1];
@@ -21,6 +23,7 @@ struct prefetch {
 	struct slot *slots;
 	int n;
 	struct slots *limit;      /* NULL: no cap across processes */
+	struct endpoints *eps;    /* NULL: one server */
 };
 
 struct prefetch *
@@ -45,6 +48,40 @@ prefetch_new(const struct llm_config *cfg, int k, struct slots *limit,
 	return p;
 }
 
+struct prefetch *
+prefetch_new_endpoints(struct endpoints *eps, int k, char *err, size_t errlen)
+{
+	struct prefetch *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || (p->slots = calloc((size_t)k, sizeof(*p->slots))) ==
+	    NULL || (p->multi = curl_multi_init()) == NULL) {
+		snprintf(err, errlen, "out of memory for %d requests in flight", k);
+		prefetch_free(p);
+		return NULL;
+	}
+	p->eps = eps;
+	for (p->n = 0; p->n < k; p->n++) {
+		struct slot *s = &p->slots[p->n];
+
+		if ((s->clients = calloc((size_t)eps->n,
+		    sizeof(*s->clients))) == NULL) {
+			snprintf(err, errlen, "out of memory for %d requests "
+			    "in flight", k);
+			prefetch_free(p);
+			return NULL;
+		}
+		for (int j = 0; j < eps->n; j++)
+			if ((s->clients[j] = llm_client_new(&eps->e[j].cfg, err,
+			    errlen)) == NULL) {
+				p->n++;
+				prefetch_free(p);
+				return NULL;
+			}
+		s->client = s->clients[0];
+	}
+	return p;
+}
+
 void
 prefetch_free(struct prefetch *p)
 {
@@ -52,8 +89,15 @@ prefetch_free(struct prefetch *p)
 		return;
 	if (p->slots != NULL) {
 		prefetch_reset(p);
-		for (int i = 0; i < p->n; i++)
-			llm_client_free(p->slots[i].client);
+		for (int i = 0; i < p->n; i++) {
+			if (p->slots[i].clients == NULL) {
+				llm_client_free(p->slots[i].client);
+				continue;
+			}
+			for (int j = 0; j < p->eps->n; j++)
+				llm_client_free(p->slots[i].clients[j]);
+			free(p->slots[i].clients);
+		}
 	}
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);
@@ -66,7 +110,9 @@ static void
 finish_transfer(struct prefetch *p, struct slot *s)
 {
 	curl_multi_remove_handle(p->multi, llm_handle(s->client));
-	if (p->limit != NULL)
+	if (p->eps != NULL)
+		endpoints_put(p->eps, s->endpoint, s->server_slot);
+	else if (p->limit != NULL)
 		slots_release(p->limit, s->server_slot);
 	s->server_slot = -1;
 }
@@ -108,7 +154,7 @@ prefetch_cancel(struct prefetch *p, int step, int agent)
 
 	if (s == NULL)
 		return;
-	if (s->state == SLOT_BUSY && p->limit != NULL) {
+	if (s->state == SLOT_BUSY && (p->limit != NULL || p->eps != NULL)) {
 		s->state = SLOT_STALE;
 		return;
 	}
@@ -137,6 +183,9 @@ prefetch_poll(void *pool)
 			if ((s->state == SLOT_BUSY || s->state == SLOT_STALE) &&
 			    llm_handle(s->client) == msg->easy_handle) {
 				s->curl_code = msg->data.result;
+				if (p->eps != NULL && s->curl_code != CURLE_OK)
+					endpoints_failed(p->eps, s->endpoint,
+					    curl_easy_strerror(msg->data.result));
 				s->state = s->state == SLOT_BUSY ? SLOT_DONE :
 				    SLOT_IDLE;
 				finish_transfer(p, s);
@@ -144,6 +193,25 @@ prefetch_poll(void *pool)
 			}
 		}
 	}
+}
+
+/* Several endpoints: the one with the most free slots takes it. */
+static int
+start_on_endpoint(struct prefetch *p, struct slot *s, const char *prompt,
+    uint32_t seed)
+{
+	int j = endpoints_pick(p->eps, &s->server_slot);
+
+	if (j < 0)
+		return -1;
+	s->endpoint = j;
+	s->client = s->clients[j];
+	if (llm_start(s->client, prompt, seed) != 0 ||
+	    curl_multi_add_handle(p->multi, llm_handle(s->client)) != CURLM_OK) {
+		endpoints_put(p->eps, j, s->server_slot);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -155,15 +223,23 @@ prefetch_start(struct prefetch *p, int step, int agent, const char *context,
 	for (int i = 0; i < p->n && s == NULL; i++)
 		if (p->slots[i].state == SLOT_IDLE)
 			s = &p->slots[i];
-	if (s == NULL || llm_start(s->client, prompt, seed) != 0)
+	if (s == NULL)
 		return -1;
-	s->server_slot = -1;
-	if (p->limit != NULL && (s->server_slot = slots_try(p->limit)) < 0)
-		return -1;
-	if (curl_multi_add_handle(p->multi, llm_handle(s->client)) != CURLM_OK) {
-		if (p->limit != NULL)
-			slots_release(p->limit, s->server_slot);
-		return -1;
+	if (p->eps != NULL) {
+		if (start_on_endpoint(p, s, prompt, seed) != 0)
+			return -1;
+	} else {
+		if (llm_start(s->client, prompt, seed) != 0)
+			return -1;
+		s->server_slot = -1;
+		if (p->limit != NULL && (s->server_slot = slots_try(p->limit)) < 0)
+			return -1;
+		if (curl_multi_add_handle(p->multi, llm_handle(s->client)) !=
+		    CURLM_OK) {
+			if (p->limit != NULL)
+				slots_release(p->limit, s->server_slot);
+			return -1;
+		}
 	}
 	s->state = SLOT_BUSY;
 	s->step = step;
@@ -197,6 +273,10 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	}
 	/* counted as the one call a sequential run makes for this decision */
 	stats->calls++;
+	if (p->eps != NULL) {
+		p->eps->e[s->endpoint].calls++;
+		endpoints_ok(p->eps, s->endpoint);
+	}
 	stats->time_s += reply->latency_s;
 	return answer;
 }

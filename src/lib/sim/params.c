@@ -69,6 +69,8 @@ const struct param_spec param_specs[] = {
 	    "a whole number of slots, or auto", 1 },
 	{ "llm_cache", "llm-cache", PARAM_STRING, TEXT(llm_cache), NULL,
 	    "a file name", 1 },
+	{ "llm_endpoints", "llm-endpoints", PARAM_STRING, TEXT(llm_endpoints),
+	    NULL, "a file of 'URL [SLOTS] [KEY-FILE]' lines", 1 },
 	{ "table", "table", PARAM_STRING, TEXT(table), NULL,
 	    "a decision table file (simprobe's)", 0 },
 };
