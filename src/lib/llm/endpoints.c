@@ -45,6 +45,7 @@ add_endpoint(struct endpoints *eps, const struct llm_config *cfg, char *line,
 {
 	struct llm_config c = *cfg;
 	struct endpoint *e, *grown;
+	/* c.url is set by connect_endpoint, once the array has its size */
 	char *url, *slots, *keyfile, *key = NULL, *rest = line, *end;
 	long n = 0;
 
@@ -86,15 +87,23 @@ add_endpoint(struct endpoints *eps, const struct llm_config *cfg, char *line,
 	e->nslots = (int)n;
 	if (keyfile != NULL && llm_read_key(keyfile, &key, err, errlen) != 0)
 		return -1;
-	c.url = e->url;
 	c.retries = 0;            /* failing over is the retry */
 	if (key != NULL)
 		c.api_key = key;
 	e->key = key;
 	e->cfg = c;
-	if ((e->client = llm_client_new(&c, err, errlen)) == NULL)
+	return 0;
+}
+
+/* Once the array stops moving: each endpoint's client and slots. */
+static int
+connect_endpoint(struct endpoint *e, char *err, size_t errlen)
+{
+	e->cfg.url = e->url;
+	if ((e->client = llm_client_new(&e->cfg, err, errlen)) == NULL)
 		return -1;
-	if (n > 0 && (e->slots = slots_open(e->url, (int)n, err, errlen)) == NULL)
+	if (e->nslots > 0 && (e->slots = slots_open(e->url, e->nslots, err,
+	    errlen)) == NULL)
 		return -1;
 	return 0;
 }
@@ -129,6 +138,8 @@ endpoints_open(const char *file, const struct llm_config *cfg, char *err,
 		rc = -1;
 	}
 	fclose(f);
+	for (int i = 0; rc == 0 && i < eps->n; i++)
+		rc = connect_endpoint(&eps->e[i], err, errlen);
 	if (rc == 0 && eps->n == 0) {
 		snprintf(err, errlen, "the endpoints file %s lists no endpoint "
 		    "(one 'URL [SLOTS] [KEY-FILE]' a line)", file);
