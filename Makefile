@@ -93,7 +93,8 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
-	install -m 644 bin/llm_runner-remote.bash bin/llm_runner-slurm.bash $(DESTDIR)$(BINDIR)
+	install -m 644 bin/llm_runner-remote.bash bin/llm_runner-slurm.bash \
+		bin/llm_runner-endpoints.bash $(DESTDIR)$(BINDIR)
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 
@@ -101,7 +102,8 @@ uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
 		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner \
 		$(DESTDIR)$(BINDIR)/llm_runner-remote.bash \
-		$(DESTDIR)$(BINDIR)/llm_runner-slurm.bash
+		$(DESTDIR)$(BINDIR)/llm_runner-slurm.bash \
+		$(DESTDIR)$(BINDIR)/llm_runner-endpoints.bash
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
