@@ -163,6 +163,25 @@ prefetch_cancel(struct prefetch *p, int step, int agent)
 	s->state = SLOT_IDLE;
 }
 
+/* Several endpoints: one that refused or failed is set aside. */
+static void
+judge_endpoint(struct prefetch *p, struct slot *s, CURL *h)
+{
+	long http = 0;
+	char why[64];
+
+	if (s->curl_code != CURLE_OK) {
+		endpoints_failed(p->eps, s->endpoint,
+		    curl_easy_strerror((CURLcode)s->curl_code));
+		return;
+	}
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http) == CURLE_OK &&
+	    (http >= 500 || http == 429)) {
+		snprintf(why, sizeof(why), "HTTP %ld", http);
+		endpoints_failed(p->eps, s->endpoint, why);
+	}
+}
+
 /* Moves transfers along without waiting, and marks the finished ones. */
 void
 prefetch_poll(void *pool)
@@ -183,9 +202,8 @@ prefetch_poll(void *pool)
 			if ((s->state == SLOT_BUSY || s->state == SLOT_STALE) &&
 			    llm_handle(s->client) == msg->easy_handle) {
 				s->curl_code = msg->data.result;
-				if (p->eps != NULL && s->curl_code != CURLE_OK)
-					endpoints_failed(p->eps, s->endpoint,
-					    curl_easy_strerror(msg->data.result));
+				if (p->eps != NULL)
+					judge_endpoint(p, s, msg->easy_handle);
 				s->state = s->state == SLOT_BUSY ? SLOT_DONE :
 				    SLOT_IDLE;
 				finish_transfer(p, s);
