@@ -88,8 +88,13 @@ add_endpoint(struct endpoints *eps, const struct llm_config *cfg, char *line,
 	if (keyfile != NULL && llm_read_key(keyfile, &key, err, errlen) != 0)
 		return -1;
 	c.retries = 0;            /* failing over is the retry */
-	if (key != NULL)
-		c.api_key = key;
+	/* each endpoint owns its key (a copy of cfg's when it has none) */
+	if (key == NULL && cfg->api_key != NULL &&
+	    (key = strdup(cfg->api_key)) == NULL) {
+		snprintf(err, errlen, "out of memory for the endpoints");
+		return -1;
+	}
+	c.api_key = key;
 	e->key = key;
 	e->cfg = c;
 	return 0;
@@ -292,8 +297,11 @@ endpoints_ask(struct endpoints *eps, const char *prompt, uint32_t seed,
 			if (idle != NULL)
 				idle(arg);
 			nanosleep(&pause, NULL);
+			if (pause.tv_nsec < 16000000)
+				pause.tv_nsec *= 2;
 			continue;
 		}
+		pause.tv_nsec = 1000000;
 		before = stats->calls;
 		res = llm_ask(eps->e[i].client, prompt, seed, reply, stats, err,
 		    errlen);

@@ -21,7 +21,7 @@ struct endpoint {
 	struct slots *slots;      /* NULL without a cap */
 	struct llm_client *client;
 	struct llm_config cfg;    /* url is this url, api_key is key */
-	char *key;                /* this endpoint's key, NULL: cfg's */
+	char *key;                /* this endpoint's key (or a copy of cfg's) */
 	int in_flight;            /* this process's requests there now */
 	long calls;               /* HTTP responses since endpoints_count_reset */
 	int failures;             /* in a row */
