@@ -1,8 +1,11 @@
 /* Unit tests of src/lib/llm/endpoints.c: the endpoints file, the choice by
  * free slots, setting aside with backoff (no server is contacted). */
+#define _XOPEN_SOURCE 700     /* nftw */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -145,9 +148,20 @@ test_choice(void)
 	endpoints_close(eps);
 }
 
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
 int
 main(void)
 {
+	int rc;
+
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -155,5 +169,8 @@ main(void)
 	setenv("SIM_SLOTS_DIR", dir, 1);
 	test_file();
 	test_choice();
-	return check_done();
+	rc = check_done();
+	/* the files and slot directories made here go with it */
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
 }
