@@ -70,6 +70,19 @@ exp_in() {
 		<(jq -c .convergence_step "$(exp_in remote)/summary.json")
 }
 
+@test "':' is this machine: its runs record its name, config.json the login as given" {
+	run --separate-stderr baseline_runner --runs 6 "${SMALL[@]}" --batch-size 1 \
+		--sshlogin : --sshlogin "ssh -F $SSHD_DIR/ssh_config h1"
+	assert_success
+	assert_line --partial "Hosts: $(hostname) (this machine) h1"
+	run bash -c "head -qn 1 $(exp_in .)/runs/*.jsonl | jq -r .host | sort -u | grep -vx -e h1 -e $(hostname) | wc -l"
+	assert_output 0
+	run jq -c '.hosts | index(":") != null' "$(exp_in .)/config.json"
+	assert_output true
+	run --separate-stderr baseline_runner --runs 2 --sshlogin : --transfer
+	assert_failure 64
+}
+
 @test "--transfer: run files travel back, equal a local run, the hosts' work dirs go" {
 	baseline_runner --runs 9 "${SMALL[@]}" --output-dir local > /dev/null 2>&1
 	run --separate-stderr baseline_runner --runs 9 "${SMALL[@]}" --output-dir remote \
