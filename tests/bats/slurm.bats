@@ -110,3 +110,24 @@ same_runs() {
 	run --separate-stderr baseline_runner --runs 2 --slurm --processes 0
 	assert_failure 64
 }
+
+@test "--slurm --wait: a signal stops the waiting only; the jobs are Slurm's and the runner says how to find them" {
+	# held for ten minutes, so that the runner is surely still waiting
+	baseline_runner --runs 2 "${SMALL[@]}" --slurm --wait --slurm-opt "--begin=now+600" \
+		> out 2> err &
+	local pid=$! status=0
+	for _ in $(seq 300); do
+		grep -q 'slurm-progress' err 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+	run cat err
+	assert_output --regexp "Stopped waiting; the jobs go on in Slurm: squeue -j [0-9]+,[0-9]+; then baseline_runner --resume "
+	local ids
+	ids=$(cat "$(exp_in .)/slurm/jobs")
+	run squeue -h -j "${ids% *}" -o '%T'
+	assert_output --partial PENDING
+	scancel "${ids% *}" "${ids#* }"
+}
