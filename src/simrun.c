@@ -194,6 +194,23 @@ take_option(void *options, int c, char *arg)
 	return cli_usage_error(PROG, "unhandled option", NULL);
 }
 
+/* Several servers are a file's job: a second --llm-url would silently
+ * replace the first. */
+static int
+one_llm_url(const struct cli *cli)
+{
+	int url = CLI_OPT_PARAM + (int)(param_by_flag("llm-url") - param_specs);
+	int seen = 0;
+
+	for (int i = 0; i < cli->n; i++)
+		seen += cli->opt[i] == url;
+	if (seen > 1)
+		return usage_error("--llm-url given more than once: list several "
+		    "servers in a file, one 'URL [SLOTS] [KEY-FILE]' a line, "
+		    "and give --llm-endpoints FILE", NULL);
+	return 0;
+}
+
 /* Returns -1 when --help or --version was served, else an exit status. */
 static int
 parse_args(int argc, char **argv, struct options *o)
@@ -207,6 +224,8 @@ parse_args(int argc, char **argv, struct options *o)
 	rc = cli_read(&cli, argc, argv, usage, take_option, o);
 	if (rc == 0 && optind < argc)
 		rc = usage_error("unexpected argument", argv[optind]);
+	if (rc == 0)
+		rc = one_llm_url(&cli);
 	if (rc == 0 && o->ids.count == 0 && !o->check_llm)
 		rc = usage_error("--run-id is required, e.g. --run-id 0-9", NULL);
 	if (rc == 0)

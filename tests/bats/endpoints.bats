@@ -169,4 +169,9 @@ four_servers() {
 	run --separate-stderr simrun --agent llm --run-id 0 --llm-endpoints nonexistent
 	assert_failure 78
 	assert_regex "$stderr" "cannot read the endpoints file nonexistent"
+	# simrun takes one --llm-url: a second would silently replace the first
+	run --separate-stderr simrun --agent llm --run-id 0 --llm-url http://127.0.0.1:1/a \
+		--llm-url http://127.0.0.1:2/b
+	assert_failure 64
+	assert_regex "$stderr" "--llm-url given more than once: .*--llm-endpoints FILE"
 }
