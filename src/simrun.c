@@ -35,7 +35,8 @@ enum {
 	OPT_CHECK_LLM,
 	OPT_DECISION_LOG,
 	OPT_API_KEY,
-	OPT_OUTPUT_DIR
+	OPT_OUTPUT_DIR,
+	OPT_HOST
 };
 
 struct options {
@@ -45,6 +46,7 @@ struct options {
 	int check_llm;
 	int decision_log;
 	const char *output_dir;
+	const char *host;          /* --host: recorded in start lines */
 };
 
 /* Everything one process needs to play runs of one geometry. */
@@ -61,6 +63,7 @@ struct runner {
 	int step_lines;
 	FILE *out;                 /* where a run's lines go */
 	const char *output_dir;    /* NULL: all runs on stdout */
+	const char *host;          /* NULL: no host key in start lines */
 };
 
 static void
@@ -109,6 +112,9 @@ usage(FILE *f)
 	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
 	    "                              temporary name); print one done line\n"
 	    "                              per run on stdout\n"
+	    "  --host NAME                 add \"host\":NAME to start lines (the\n"
+	    "                              machine that ran them; set by the\n"
+	    "                              runners for remote hosts)\n"
 	    "\n"
 	    "LLM agents (--agent llm); the API key comes from LLM_API_KEY:\n"
 	    "  --scenario NAME             prompt scenario (default baseline)\n"
@@ -140,6 +146,10 @@ usage(FILE *f)
 	    "  --llm-concurrency K         requests in flight within a run (default 1)\n"
 	    "  --llm-slots N|auto          cap on requests in flight across every\n"
 	    "                              process using this URL (auto: /props)\n"
+	    "  --llm-endpoints FILE        several servers, 'URL [SLOTS] [KEY-FILE]'\n"
+	    "                              a line: each request to the one with\n"
+	    "                              the most free slots, failing ones set\n"
+	    "                              aside with backoff\n"
 	    "  --llm-cache FILE            decision cache shared by processes;\n"
 	    "                              needs --temperature 0\n"
 	    "  --max-parse-failure-share S a run fails when more than this share\n"
@@ -166,6 +176,7 @@ static const struct option own_options[] = {
 	{ "decision-log", no_argument, NULL, OPT_DECISION_LOG },
 	{ "llm-api-key", required_argument, NULL, OPT_API_KEY },
 	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -213,12 +224,35 @@ take_option(void *options, int c, char *arg)
 	case OPT_OUTPUT_DIR:
 		o->output_dir = arg;
 		return 0;
+	case OPT_HOST:
+		if (arg[0] == '\0' || strlen(arg) > 255)
+			return usage_error("--host wants a name of 1 to 255 "
+			    "characters, not", arg);
+		o->host = arg;
+		return 0;
 	case OPT_API_KEY:
 		return usage_error("--llm-api-key is refused: a key on the "
 		    "command line shows in ps and shell history; set "
 		    "LLM_API_KEY or use --llm-api-key-file", NULL);
 	}
 	return cli_usage_error(PROG, "unhandled option", NULL);
+}
+
+/* Several servers are a file's job: a second --llm-url would silently
+ * replace the first. */
+static int
+one_llm_url(const struct cli *cli)
+{
+	int url = CLI_OPT_PARAM + (int)(param_by_flag("llm-url") - param_specs);
+	int seen = 0;
+
+	for (int i = 0; i < cli->n; i++)
+		seen += cli->opt[i] == url;
+	if (seen > 1)
+		return usage_error("--llm-url given more than once: list several "
+		    "servers in a file, one 'URL [SLOTS] [KEY-FILE]' a line, "
+		    "and give --llm-endpoints FILE", NULL);
+	return 0;
 }
 
 /* Returns -1 when --help or --version was served, else an exit status. */
@@ -234,6 +268,8 @@ parse_args(int argc, char **argv, struct options *o)
 	rc = cli_read(&cli, argc, argv, usage, take_option, o);
 	if (rc == 0 && optind < argc)
 		rc = usage_error("unexpected argument", argv[optind]);
+	if (rc == 0)
+		rc = one_llm_url(&cli);
 	if (rc == 0 && o->ids.count == 0 && !o->check_llm)
 		rc = usage_error("--run-id is required, e.g. --run-id 0-9", NULL);
 	if (rc == 0)
@@ -304,6 +340,8 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 	jw_kv_int(w, "no_move_threshold", p->no_move_threshold);
 	jw_kv_int(w, "max_steps", p->max_steps);
 	jw_kv_string(w, "version", SIM_VERSION);
+	if (r->host != NULL)
+		jw_kv_string(w, "host", r->host);
 	if (r->llm != NULL) {
 		jw_kv_string(w, "scenario", r->scenario.name);
 		jw_kv_string(w, "type_a", r->scenario.type_a);
@@ -331,6 +369,13 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 			    on_off_auto_names[p->cache_prompt]);
 		jw_kv_int(w, "llm_concurrency", p->llm_concurrency);
 		jw_kv_int(w, "llm_slots", slots_count(r->llm->slots));
+		if (r->llm->endpoints != NULL) {
+			jw_key(w, "llm_endpoints");
+			jw_array_begin(w);
+			for (int i = 0; i < r->llm->endpoints->n; i++)
+				jw_string(w, r->llm->endpoints->e[i].url);
+			jw_array_end(w);
+		}
 		if (r->llm->cache != NULL)
 			jw_kv_string(w, "llm_cache", p->llm_cache);
 	}
@@ -495,6 +540,13 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 			jw_kv_int(w, "server_changes", r->llm->server_changes);
 		jw_kv_double(w, "parse_failure_share",
 		    parse_failure_share(r, o));
+		if (r->llm->endpoints != NULL) {
+			jw_key(w, "llm_endpoint_calls");
+			jw_array_begin(w);
+			for (int i = 0; i < r->llm->endpoints->n; i++)
+				jw_int(w, r->llm->endpoints->e[i].calls);
+			jw_array_end(w);
+		}
 	}
 	if (o->has_final)
 		put_metrics_object(w, "metrics", &o->final);
@@ -586,6 +638,8 @@ play_run(struct runner *r, long run_id)
 	if (r->llm != NULL) {
 		memset(&r->llm->run, 0, sizeof(r->llm->run));
 		r->llm->server_changes = 0;
+		if (r->llm->endpoints != NULL)
+			endpoints_count_reset(r->llm->endpoints);
 		if (r->llm->pool != NULL) {
 			prefetch_reset(r->llm->pool);
 			r->llm->next_order_step = -1;
@@ -715,9 +769,17 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 	}
 	cfg.api_key = key;
 	a->concurrency = p->llm_concurrency;
+	if (*p->llm_endpoints != '\0' && (a->endpoints = endpoints_open(
+	    p->llm_endpoints, &cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, PROG ": %s\n", err);
+		llm_forget_key(key);
+		return EX_CONFIG;
+	}
 	if ((a->client = llm_client_new(&cfg, err, sizeof(err))) == NULL ||
-	    (a->concurrency > 1 && (a->pool = prefetch_new(&cfg,
-	    a->concurrency, a->slots, err, sizeof(err))) == NULL))
+	    (a->concurrency > 1 && (a->pool = a->endpoints != NULL ?
+	    prefetch_new_endpoints(a->endpoints, a->concurrency, err,
+	    sizeof(err)) : prefetch_new(&cfg, a->concurrency, a->slots, err,
+	    sizeof(err))) == NULL))
 		fprintf(stderr, PROG ": %s\n", err);
 	llm_forget_key(key);
 	return a->client == NULL || (a->concurrency > 1 && a->pool == NULL) ?
@@ -797,6 +859,7 @@ runner_init(struct runner *r, const struct options *o)
 	r->step_lines = o->step_lines;
 	r->out = stdout;
 	r->output_dir = o->output_dir;
+	r->host = o->host;
 	r->decider.decide = mechanical_decide;
 	r->decider.ctx = (void *)&p->similarity_threshold;
 	jw_init(&r->line);
@@ -822,6 +885,7 @@ runner_free(struct runner *r)
 		prefetch_free(r->llm->pool);
 		free(r->llm->next_order);
 		slots_close(r->llm->slots);
+		endpoints_close(r->llm->endpoints);
 		cache_close(r->llm->cache);
 		jw_free(&r->llm->line);
 		free(r->llm);
@@ -914,50 +978,46 @@ same_model(const char *asked, const char *served)
 }
 
 /*
- * --check-llm: one real decision prompt of the scenario, which must get
- * MOVE or STAY from the model asked for; a report on stdout, exit 0 or 69.
+ * One server: a real decision prompt of the scenario must get MOVE or
+ * STAY from the model asked for.  0, or 69 with the reason on stderr; `at`
+ * names the endpoint in messages ("" for the one server).
  */
 static int
-check_llm(struct runner *r)
+check_client(struct runner *r, struct llm_client *client, const char *at,
+    struct llm_reply *reply, int *answered)
 {
 	const struct sim_params *p = r->params;
-	struct llm_reply reply;
 	char err[768], models[1024], *prompt;
 	enum llm_result res;
 
-	printf("Checking LLM connection...\nURL: %s\nModel: %s\nServer: %s\n",
-	    params_llm_url(p), p->llm_model,
-	    llm_server_label(params_llm_server(p)));
+	*answered = 0;
+	memset(reply, 0, sizeof(*reply));
 	if ((prompt = scenario_prompt(&r->scenario, 0, "S O E\nE X S\n# # #")) ==
 	    NULL)
 		return EX_OSERR;
-	res = llm_probe(r->llm->client, prompt, &reply, err, sizeof(err));
+	res = llm_probe(client, prompt, reply, err, sizeof(err));
 	free(prompt);
 	if (res != LLM_OK) {
-		fprintf(stderr, PROG ": LLM check failed: %s\n", err);
+		fprintf(stderr, PROG ": LLM check failed%s: %s\n", at, err);
 		if (strstr(err, "HTTP 404") != NULL &&
-		    llm_list_models(r->llm->client, models, sizeof(models)) == 0)
+		    llm_list_models(client, models, sizeof(models)) == 0)
 			fprintf(stderr, PROG ": the server has: %s\n", models);
 		return EX_UNAVAILABLE;
 	}
-	printf("LLM connection successful (response time: %.3fs)\n"
-	    "Test response: '%s'\n", reply.latency_s, reply.text);
-	if (reply.model[0] != '\0')
-		printf("Served model: %s\n", reply.model);
-	if (reply.fingerprint[0] != '\0')
-		printf("System fingerprint: %s\n", reply.fingerprint);
-	if (!same_model(p->llm_model, reply.model)) {
-		fprintf(stderr, PROG ": LLM check failed: the server answered "
+	*answered = 1;
+	if (!same_model(p->llm_model, reply->model)) {
+		fprintf(stderr, PROG ": LLM check failed%s: the server answered "
 		    "with model %s, not %s (llama-server and LM Studio serve "
 		    "what they have loaded, whatever the name asked for); give "
-		    "--llm-model %s or load %s\n", reply.model, p->llm_model,
-		    reply.model, p->llm_model);
+		    "--llm-model %s or load %s\n", at, reply->model,
+		    p->llm_model, reply->model, p->llm_model);
 		return EX_UNAVAILABLE;
 	}
-	if (reply.answer == LLM_UNPARSED) {
-		fprintf(stderr, PROG ": LLM check failed: the reply to a "
-		    "decision prompt is %s, not MOVE or STAY%s\n", reply.empty ?
-		    "empty" : "unparseable", reply.empty ? (reply.reasoned ?
+	if (reply->answer == LLM_UNPARSED) {
+		fprintf(stderr, PROG ": LLM check failed%s: the reply to a "
+		    "decision prompt is %s, not MOVE or STAY%s\n", at,
+		    reply->empty ? "empty" : "unparseable", reply->empty ?
+		    (reply->reasoned ?
 		    " (the model spent its tokens thinking: give --think off "
 		    "with the right --llm-server, or raise --max-tokens)" :
 		    " (a thinking model cut off? give --think off with the "
@@ -967,6 +1027,62 @@ check_llm(struct runner *r)
 		return EX_UNAVAILABLE;
 	}
 	return 0;
+}
+
+/* --check-llm with --llm-endpoints: every endpoint, naming those failing. */
+static int
+check_endpoints(struct runner *r)
+{
+	const struct endpoints *eps = r->llm->endpoints;
+	struct llm_reply reply;
+	char at[1200];
+	int bad = 0, rc, answered;
+
+	printf("Checking %d LLM endpoints...\nModel: %s\nServer: %s\n",
+	    eps->n, r->params->llm_model,
+	    llm_server_label(params_llm_server(r->params)));
+	for (int i = 0; i < eps->n; i++) {
+		snprintf(at, sizeof(at), " for endpoint %d (%s)", i + 1,
+		    eps->e[i].url);
+		if ((rc = check_client(r, eps->e[i].client, at, &reply,
+		    &answered)) != 0) {
+			if (rc != EX_UNAVAILABLE)
+				return rc;
+			bad++;
+			continue;
+		}
+		printf("Endpoint %d: %s: successful (response time: %.3fs)\n",
+		    i + 1, eps->e[i].url, reply.latency_s);
+	}
+	if (bad > 0)
+		return EX_UNAVAILABLE;
+	printf("LLM connection successful\n");
+	return 0;
+}
+
+/* --check-llm: a report on stdout, exit 0 or 69. */
+static int
+check_llm(struct runner *r)
+{
+	const struct sim_params *p = r->params;
+	struct llm_reply reply;
+	int rc, answered;
+
+	if (r->llm->endpoints != NULL)
+		return check_endpoints(r);
+	printf("Checking LLM connection...\nURL: %s\nModel: %s\nServer: %s\n",
+	    params_llm_url(p), p->llm_model,
+	    llm_server_label(params_llm_server(p)));
+	rc = check_client(r, r->llm->client, "", &reply, &answered);
+	if (!answered)
+		return rc;
+	printf("LLM connection successful (response time: %.3fs)\n"
+	    "Test response: '%s'\n", reply.latency_s, reply.text);
+	if (reply.model[0] != '\0')
+		printf("Served model: %s\n", reply.model);
+	if (reply.fingerprint[0] != '\0')
+		printf("System fingerprint: %s\n", reply.fingerprint);
+	return rc;
 }
 
 int

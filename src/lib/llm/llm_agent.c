@@ -193,7 +193,7 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
     struct llm_reply *reply)
 {
 	enum llm_answer cached;
-	int slot, held = -1, hit = 0;
+	int slot, held = -1, hit = 0, need;
 	long delay = -1;
 
 	if (a->cache != NULL && (hit = cache_get(a->cache, &a->cfg, prompt,
@@ -208,8 +208,16 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
 		return 0;
 	}
 	a->step.cache_misses += a->cache != NULL;
-	if (a->pool == NULL || prefetch_take(a->pool, key->step, id, context,
-	    reply, &a->step, &held, &delay) == LLM_UNPARSED) {
+	need = a->pool == NULL || prefetch_take(a->pool, key->step, id, context,
+	    reply, &a->step, &held, &delay) == LLM_UNPARSED;
+	if (need && a->endpoints != NULL) {
+		/* endpoints keep their own slots; a failing one is set aside */
+		a->failure = endpoints_ask(a->endpoints, prompt, seed, reply,
+		    &a->step, prefetch_poll, a->pool, a->reason,
+		    sizeof(a->reason));
+		if (a->failure != LLM_OK)
+			return -1;
+	} else if (need) {
 		/* the slot is kept through the backoff: the server gets a rest */
 		slot = held >= 0 ? held : a->slots ? slots_wait(a->slots,
 		    prefetch_poll, a->pool) : -1;

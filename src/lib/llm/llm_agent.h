@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "llm/cache.h"
+#include "llm/endpoints.h"
 #include "io/jsonw.h"
 #include "llm/llm.h"
 #include "llm/prefetch.h"
@@ -18,6 +19,7 @@ struct llm_agent {
 	int *next_order;           /* the next step's order, once known */
 	int next_order_step;
 	struct slots *slots;       /* NULL: no cap across processes */
+	struct endpoints *endpoints;  /* NULL: one server (client, slots) */
 	struct llm_cache *cache;   /* NULL: no decision cache */
 	struct llm_config cfg;     /* what the cache key needs; no key */
 	const struct scenario *scenario;

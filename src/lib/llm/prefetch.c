@@ -18,6 +18,8 @@ enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_DONE, SLOT_STALE };
 
 struct slot {
 	struct llm_client *client;
+	struct llm_client **clients;  /* one per endpoint, or NULL */
+	int endpoint;                 /* whose client is in flight */
 	enum slot_state state;
 	int step, agent;
 	char context[CONTEXT_LEN + 1];
@@ -40,6 +42,7 @@ struct prefetch {
 	int n;
 	struct slots *limit;      /* NULL: no cap across processes */
 	long not_before;          /* ms (CLOCK_MONOTONIC): the server's delay */
+	struct endpoints *eps;    /* NULL: one server */
 };
 
 struct prefetch *
@@ -64,6 +67,40 @@ prefetch_new(const struct llm_config *cfg, int k, struct slots *limit,
 	return p;
 }
 
+struct prefetch *
+prefetch_new_endpoints(struct endpoints *eps, int k, char *err, size_t errlen)
+{
+	struct prefetch *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || (p->slots = calloc((size_t)k, sizeof(*p->slots))) ==
+	    NULL || (p->multi = curl_multi_init()) == NULL) {
+		snprintf(err, errlen, "out of memory for %d requests in flight", k);
+		prefetch_free(p);
+		return NULL;
+	}
+	p->eps = eps;
+	for (p->n = 0; p->n < k; p->n++) {
+		struct slot *s = &p->slots[p->n];
+
+		if ((s->clients = calloc((size_t)eps->n,
+		    sizeof(*s->clients))) == NULL) {
+			snprintf(err, errlen, "out of memory for %d requests "
+			    "in flight", k);
+			prefetch_free(p);
+			return NULL;
+		}
+		for (int j = 0; j < eps->n; j++)
+			if ((s->clients[j] = llm_client_new(&eps->e[j].cfg, err,
+			    errlen)) == NULL) {
+				p->n++;
+				prefetch_free(p);
+				return NULL;
+			}
+		s->client = s->clients[0];
+	}
+	return p;
+}
+
 void
 prefetch_free(struct prefetch *p)
 {
@@ -71,8 +108,15 @@ prefetch_free(struct prefetch *p)
 		return;
 	if (p->slots != NULL) {
 		prefetch_reset(p);
-		for (int i = 0; i < p->n; i++)
-			llm_client_free(p->slots[i].client);
+		for (int i = 0; i < p->n; i++) {
+			if (p->slots[i].clients == NULL) {
+				llm_client_free(p->slots[i].client);
+				continue;
+			}
+			for (int j = 0; j < p->eps->n; j++)
+				llm_client_free(p->slots[i].clients[j]);
+			free(p->slots[i].clients);
+		}
 	}
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);
@@ -85,7 +129,9 @@ static void
 finish_transfer(struct prefetch *p, struct slot *s)
 {
 	curl_multi_remove_handle(p->multi, llm_handle(s->client));
-	if (p->limit != NULL)
+	if (p->eps != NULL)
+		endpoints_put(p->eps, s->endpoint, s->server_slot);
+	else if (p->limit != NULL)
 		slots_release(p->limit, s->server_slot);
 	s->server_slot = -1;
 }
@@ -150,7 +196,7 @@ prefetch_cancel(struct prefetch *p, int step, int agent)
 
 	if (s == NULL)
 		return;
-	if (s->state == SLOT_BUSY && p->limit != NULL) {
+	if (s->state == SLOT_BUSY && (p->limit != NULL || p->eps != NULL)) {
 		s->state = SLOT_STALE;
 		return;
 	}
@@ -163,10 +209,30 @@ prefetch_cancel(struct prefetch *p, int step, int agent)
 	s->state = SLOT_IDLE;
 }
 
+/* Several endpoints: one that refused or failed is set aside. */
+static void
+judge_endpoint(struct prefetch *p, struct slot *s, CURL *h)
+{
+	long http = 0;
+	char why[64];
+
+	if (s->curl_code != CURLE_OK) {
+		endpoints_failed(p->eps, s->endpoint,
+		    curl_easy_strerror((CURLcode)s->curl_code));
+		return;
+	}
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http) == CURLE_OK &&
+	    (http >= 500 || http == 429)) {
+		snprintf(why, sizeof(why), "HTTP %ld", http);
+		endpoints_failed(p->eps, s->endpoint, why);
+	}
+}
+
 /*
- * A transfer is over.  A 429 or 503 for a wanted answer keeps its server
- * slot for the retry, and no early request goes out before the server's
- * delay has passed.
+ * A transfer is over.  One server: a 429 or 503 for a wanted answer keeps
+ * its server slot for the retry, and no early request goes out before the
+ * server's delay has passed.  Several endpoints: a failing one is set
+ * aside and its slot freed; the retry goes to the others.
  */
 static void
 finish(struct prefetch *p, struct slot *s, int curl_code)
@@ -178,6 +244,11 @@ finish(struct prefetch *p, struct slot *s, int curl_code)
 	    &status);
 	s->curl_code = curl_code;
 	s->state = wanted ? SLOT_DONE : SLOT_IDLE;
+	if (p->eps != NULL) {
+		judge_endpoint(p, s, llm_handle(s->client));
+		finish_transfer(p, s);
+		return;
+	}
 	if (status == 429 || status == 503) {
 		delay = llm_header_delay_ms(s->client);
 		if (delay > 0 && now_ms() + delay > p->not_before)
@@ -216,6 +287,25 @@ prefetch_poll(void *pool)
 	}
 }
 
+/* Several endpoints: the one with the most free slots takes it. */
+static int
+start_on_endpoint(struct prefetch *p, struct slot *s, const char *prompt,
+    uint32_t seed)
+{
+	int j = endpoints_pick(p->eps, &s->server_slot);
+
+	if (j < 0)
+		return -1;
+	s->endpoint = j;
+	s->client = s->clients[j];
+	if (llm_start(s->client, prompt, seed) != 0 ||
+	    curl_multi_add_handle(p->multi, llm_handle(s->client)) != CURLM_OK) {
+		endpoints_put(p->eps, j, s->server_slot);
+		return -1;
+	}
+	return 0;
+}
+
 int
 prefetch_start(struct prefetch *p, int step, int agent, const char *context,
     const char *prompt, uint32_t seed)
@@ -228,15 +318,23 @@ prefetch_start(struct prefetch *p, int step, int agent, const char *context,
 		if (p->slots[i].state == SLOT_IDLE &&
 		    p->slots[i].server_slot < 0)
 			s = &p->slots[i];
-	if (s == NULL || llm_start(s->client, prompt, seed) != 0)
+	if (s == NULL)
 		return -1;
-	s->server_slot = -1;
-	if (p->limit != NULL && (s->server_slot = slots_try(p->limit)) < 0)
-		return -1;
-	if (curl_multi_add_handle(p->multi, llm_handle(s->client)) != CURLM_OK) {
-		if (p->limit != NULL)
-			slots_release(p->limit, s->server_slot);
-		return -1;
+	if (p->eps != NULL) {
+		if (start_on_endpoint(p, s, prompt, seed) != 0)
+			return -1;
+	} else {
+		if (llm_start(s->client, prompt, seed) != 0)
+			return -1;
+		s->server_slot = -1;
+		if (p->limit != NULL && (s->server_slot = slots_try(p->limit)) < 0)
+			return -1;
+		if (curl_multi_add_handle(p->multi, llm_handle(s->client)) !=
+		    CURLM_OK) {
+			if (p->limit != NULL)
+				slots_release(p->limit, s->server_slot);
+			return -1;
+		}
 	}
 	s->state = SLOT_BUSY;
 	s->step = step;
@@ -280,6 +378,10 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	}
 	/* counted as the one call a sequential run makes for this decision */
 	stats->calls++;
+	if (p->eps != NULL) {
+		p->eps->e[s->endpoint].calls++;
+		endpoints_ok(p->eps, s->endpoint);
+	}
 	stats->time_s += reply->latency_s;
 	return answer;
 }

@@ -6,6 +6,7 @@
 #ifndef PREFETCH_H
 #define PREFETCH_H
 
+#include "llm/endpoints.h"
 #include "llm/llm.h"
 #include "llm/scenario.h"
 #include "llm/slots.h"
@@ -16,6 +17,10 @@ struct prefetch;
  * holds one of the slots, if given, while in flight. */
 struct prefetch *prefetch_new(const struct llm_config *cfg, int k,
     struct slots *slots, char *err, size_t errlen);
+/* The same over several endpoints: each request goes to the one with the
+ * most free slots (endpoints_pick), holding that slot while in flight. */
+struct prefetch *prefetch_new_endpoints(struct endpoints *eps, int k,
+    char *err, size_t errlen);
 void prefetch_free(struct prefetch *p);
 
 /* Lets whatever is in flight finish, unwanted (a run ends or starts),

@@ -101,6 +101,8 @@ const struct param_spec param_specs[] = {
 	    "a whole number of slots from 1 to 4096, or auto", 1, NULL },
 	{ "llm_cache", "llm-cache", PARAM_STRING, TEXT(llm_cache), NULL,
 	    "a file name", 1, NULL },
+	{ "llm_endpoints", "llm-endpoints", PARAM_STRING, TEXT(llm_endpoints),
+	    NULL, "a file of 'URL [SLOTS] [KEY-FILE]' lines", 1, NULL },
 	{ "table", "table", PARAM_STRING, TEXT(table), NULL,
 	    "a decision table file (simprobe's)", 0, NULL },
 	{ "radius", "radius", PARAM_INT, FIELD(radius), 1, 10, NULL,

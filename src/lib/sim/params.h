@@ -68,6 +68,7 @@ struct sim_params {
 	int llm_concurrency;       /* requests in flight within a run */
 	char llm_slots[32];        /* "", a number, or "auto" */
 	char llm_cache[1024];      /* decision cache file, "" for none */
+	char llm_endpoints[1024];  /* several servers: a file, "" for none */
 	char table[1024];          /* decision table for --agent table */
 	/* the model's variants (README "More of the model space") */
 	int radius;                /* Chebyshev radius of the neighbourhood */
