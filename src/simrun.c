@@ -311,7 +311,7 @@ put_run_shape(struct runner *r)
 		"num_type_a", "num_type_b", "agent", "similarity_threshold",
 		"no_move_threshold", "max_steps", "scenario", "llm_model",
 		"llm_url", "llm_api", "temperature", "max_tokens",
-		"llm_server", "think", "top_p", "constrain", "cache_prompt",
+		"llm_server", "think", "top_p", "llm_endpoints",
 		"llm_concurrency", "llm_slots", "llm_cache", "table", NULL };
 
 	params_put_shaping(&r->line, r->params, named);
@@ -319,6 +319,20 @@ put_run_shape(struct runner *r)
 	if (r->llm != NULL)
 		jw_kv_bool(&r->line, "decision_log",
 		    r->llm->decision_log != NULL);
+}
+
+/* The server kind: each endpoint's when they agree, else "mixed". */
+static const char *
+server_label(const struct runner *r)
+{
+	const struct endpoints *eps = r->llm != NULL ? r->llm->endpoints : NULL;
+
+	if (eps == NULL || eps->n == 0)
+		return llm_server_label(params_llm_server(r->params));
+	for (int i = 1; i < eps->n; i++)
+		if (eps->e[i].cfg.server != eps->e[0].cfg.server)
+			return "mixed";
+	return llm_server_label(eps->e[0].cfg.server);
 }
 
 static int
@@ -354,19 +368,12 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		else
 			jw_kv_double(w, "temperature", p->temperature);
 		jw_kv_int(w, "max_tokens", p->max_tokens);
-		jw_kv_string(w, "llm_server",
-		    llm_server_label(params_llm_server(p)));
+		jw_kv_string(w, "llm_server", server_label(r));
 		jw_kv_string(w, "think", think_names[p->think]);
 		if (p->top_p == PARAM_WORD_VALUE)
 			jw_kv_string(w, "top_p", "default");
 		else
 			jw_kv_double(w, "top_p", p->top_p);
-		if (p->constrain != CONSTRAIN_OFF)
-			jw_kv_string(w, "constrain",
-			    constrain_names[p->constrain]);
-		if (p->cache_prompt != OOA_AUTO)
-			jw_kv_string(w, "cache_prompt",
-			    on_off_auto_names[p->cache_prompt]);
 		jw_kv_int(w, "llm_concurrency", p->llm_concurrency);
 		jw_kv_int(w, "llm_slots", slots_count(r->llm->slots));
 		if (r->llm->endpoints != NULL) {
@@ -610,7 +617,7 @@ mostly_empty(struct runner *r, const struct step_counts *counts)
 	    "answer did not fit in --max-tokens %d; give --think off with "
 	    "the right --llm-server (now %s), or raise --max-tokens",
 	    s->empty_replies, counts->decisions, r->params->max_tokens,
-	    llm_server_label(params_llm_server(r->params)));
+	    server_label(r));
 	return 1;
 }
 
@@ -1039,8 +1046,7 @@ check_endpoints(struct runner *r)
 	int bad = 0, rc, answered;
 
 	printf("Checking %d LLM endpoints...\nModel: %s\nServer: %s\n",
-	    eps->n, r->params->llm_model,
-	    llm_server_label(params_llm_server(r->params)));
+	    eps->n, r->params->llm_model, server_label(r));
 	for (int i = 0; i < eps->n; i++) {
 		snprintf(at, sizeof(at), " for endpoint %d (%s)", i + 1,
 		    eps->e[i].url);

@@ -16,7 +16,8 @@ teardown() {
 	stop_fakellms
 }
 
-PROGRAMS=(simrun simcfg simagg simprobe llm_runner baseline_runner)
+PROGRAMS=(simrun simcfg simagg simprobe simcompare simplot simreport simstudy
+	llm_runner baseline_runner)
 
 # code<TAB>program for every documented pair ("all", "runners" expanded)
 documented() {
@@ -40,6 +41,23 @@ documented() {
 
 runs() { simrun "${SMALL[@]}" --run-id 0-2 > "$T/runs.jsonl"; }
 comp_table() { simprobe --llm-url "$URL" --key composition --method logprobs "$@"; }
+# an experiment of 3 mechanical runs in $T/$1 (default exp0)
+experiment() {
+	local d=$T/${1:-exp0}
+	baseline_runner --runs 3 "${SMALL[@]}" --experiment-dir "$d" --no-report > /dev/null 2>&1
+	echo "$d"
+}
+# a directory that is an experiment but whose one run file is a line of
+# 50 MB: reading it needs more memory than ulimit -v 60000 gives
+huge_line() {
+	mkdir -p "$T/huge/runs"
+	python3 -c 'import sys; sys.stdout.write("{\"event\":\"start\",\"run_id\":0,\"grid\":\"" + "A" * (50 << 20) + "\"}\n")' \
+	    > "$T/huge/runs/run_0.jsonl"
+	echo '{"n_runs": 1, "agent": "mechanical"}' > "$T/huge/config.json"
+}
+study_file() {  # a study of the given agents, fixed keys as JSON
+	printf '{"name": "s", "runs": %s, "agents": %s, "fixed": %s}\n' "$1" "$2" "$3" > "$T/study.json"
+}
 
 # exit status of PROG made to end with CODE, in the way the README says
 case_for() {
@@ -50,6 +68,11 @@ case_for() {
 	0:simagg) runs; simagg --no-files "$T/runs.jsonl" > /dev/null ;;
 	0:simprobe) start_fakellm; comp_table --output "$T/t.table" 2> /dev/null ;;
 	0:*_runner) "$prog" --runs 2 --agent mechanical --output-dir "$T/exp" > /dev/null 2>&1 ;;
+	0:simcompare) simcompare "$(experiment exp0)" "$(experiment exp1)" --output-dir "$T/cmp" > /dev/null 2>&1 ;;
+	0:simplot) simplot grid "$(experiment)" --output "$T/g.svg" > /dev/null 2>&1 ;;
+	0:simreport) simreport "$(experiment)" > /dev/null 2>&1 ;;
+	0:simstudy) study_file 2 '["mechanical"]' '{"grid_size": 6, "num_type_a": 10, "num_type_b": 10}'
+		simstudy "$T/study.json" --output-dir "$T/exp" --no-report > /dev/null 2>&1 ;;
 	64:*) "$prog" --no-such-flag 2> /dev/null ;;
 	65:simrun) start_fakellm --reply-style sentence
 		simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --parse-retries 0 --run-id 0 > /dev/null 2>&1 ;;
@@ -57,8 +80,53 @@ case_for() {
 	65:simprobe) start_fakellm
 		comp_table --shard 0/2 --output "$T/s0.table" 2> /dev/null
 		simprobe --merge "$T/s0.table" --output "$T/m.table" 2> /dev/null ;;
-	65:*_runner) mkdir -p "$T/r"; echo '{"agent": "mechanical"}' > "$T/r/config.json"
+	65:*_runner) local d; d=$(experiment)
+		# runs of one threshold, a config.json of another
+		rm "$d/runs/run_1.jsonl"
+		jq '.similarity_threshold = 0.6' "$d/config.json" > "$T/c" && mv "$T/c" "$d/config.json"
+		"$prog" --resume "$d" > /dev/null 2>&1 ;;
+	78:*_runner) mkdir -p "$T/r"; echo '{"agent": "mechanical"}' > "$T/r/config.json"
 		"$prog" --resume "$T/r" > /dev/null 2>&1 ;;
+	65:simcompare) mkdir -p "$T/e/runs"; echo '{}' > "$T/e/config.json"
+		simcompare "$T/e" > /dev/null 2>&1 ;;
+	65:simplot|65:simreport) mkdir -p "$T/neither"
+		"$prog" $([ "$prog" = simplot ] && echo grid) "$T/neither" > /dev/null 2>&1 ;;
+	66:simcompare|66:simreport) "$prog" "$T/missing" > /dev/null 2>&1 ;;
+	66:simplot) simplot grid "$T/missing" > /dev/null 2>&1 ;;
+	66:simstudy) simstudy --resume "$T/missing" > /dev/null 2>&1 ;;
+	69:simplot) SIM_GNUPLOT=$T/no-gnuplot simplot grid "$(experiment)" --output "$T/g.svg" > /dev/null 2>&1 ;;
+	69:simreport) SIM_GNUPLOT=$T/no-gnuplot simreport "$(experiment)" > /dev/null 2>&1 ;;
+	69:simstudy) study_file 1 '["llm"]' "{\"grid_size\": 6, \"num_type_a\": 10, \"num_type_b\": 10, \"llm_url\": \"http://127.0.0.1:$(closed_port)/v1/chat/completions\"}"
+		simstudy "$T/study.json" --output-dir "$T/exp" > /dev/null 2>&1 ;;
+	70:simplot|70:simreport)
+		# a gnuplot that fails on every script
+		printf '#!/bin/sh\necho "line 1: no such command" >&2\nexit 1\n' > "$T/bad-gnuplot"
+		chmod +x "$T/bad-gnuplot"
+		if [ "$prog" = simplot ]; then
+			SIM_GNUPLOT=$T/bad-gnuplot simplot grid "$(experiment)" --output "$T/g.svg" > /dev/null 2>&1
+		else
+			SIM_GNUPLOT=$T/bad-gnuplot simreport "$(experiment)" > /dev/null 2>&1
+		fi ;;
+	71:simcompare|71:simplot|71:simreport) huge_line
+		(ulimit -v 60000; case $prog in
+		simplot) simplot grid "$T/huge" --output "$T/g.svg" ;;
+		*) "$prog" "$T/huge" ;;
+		esac > /dev/null 2>&1) ;;
+	73:simcompare) touch "$T/f"; simcompare "$(experiment)" --output-dir "$T/f/out" > /dev/null 2>&1 ;;
+	73:simplot) touch "$T/f"; simplot grid "$(experiment)" --output "$T/f/g.svg" > /dev/null 2>&1 ;;
+	73:simreport) touch "$T/f"; simreport "$(experiment)" --output "$T/f/r.html" > /dev/null 2>&1 ;;
+	73:*_runner) touch "$T/f"; "$prog" --runs 1 --agent mechanical --output-dir "$T/f" > /dev/null 2>&1 ;;
+	73:simstudy) touch "$T/f"; study_file 1 '["mechanical"]' '{}'
+		simstudy "$T/study.json" --output-dir "$T/f" > /dev/null 2>&1 ;;
+	75:simcompare) local d; d=$(experiment)
+		simrun "${SMALL[@]}" --run-id 1 | head -n 3 > "$d/runs/run_1.jsonl"
+		simcompare "$d" --output-dir "$T/cmp" > /dev/null 2>&1 ;;
+	75:simstudy) start_fakellm --fault-first 3 --faults none,none,500
+		# the study's check and its cell's get their answers, the run a 500
+		study_file 1 '["llm"]' "{\"grid_size\": 6, \"num_type_a\": 10, \"num_type_b\": 10, \"llm_url\": \"$URL\", \"llm_retries\": 0}"
+		simstudy "$T/study.json" --output-dir "$T/exp" --no-report > /dev/null 2>&1 ;;
+	78:simstudy) echo '{"name": "s", "no_such_key": 1}' > "$T/study.json"
+		simstudy "$T/study.json" --output-dir "$T/exp" > /dev/null 2>&1 ;;
 	66:simagg) simagg --no-files "$T/missing" 2> /dev/null ;;
 	66:simprobe) simprobe --merge "$T/missing" 2> /dev/null ;;
 	66:*_runner) "$prog" --resume "$T/missing" > /dev/null 2>&1 ;;
@@ -84,28 +152,32 @@ case_for() {
 		simagg --no-files "$T/cut.jsonl" > /dev/null 2>&1 ;;
 	75:simprobe) start_fakellm --fault 500
 		comp_table --llm-retries 0 --retry-base-ms 1 --output "$T/t.table" > /dev/null 2>&1 ;;
-	75:*_runner) start_fakellm --reply-style sentence
-		# the check passes (any reply), the run fails: no MOVE or STAY
-		"$prog" --runs 1 --agent llm --llm-url "$URL" --parse-retries 0 \
+	75:*_runner) start_fakellm --fault-first 2 --faults none,500
+		# the check gets its answer, the run a 500 it may not retry
+		"$prog" --runs 1 --agent llm --llm-url "$URL" --llm-retries 0 \
 		    "${SMALL[@]}" --output-dir "$T/exp" > /dev/null 2>&1 ;;
 	78:simrun) echo '{"grid_size": "big"}' > "$T/c.json"
 		simrun --config "$T/c.json" --run-id 0 > /dev/null 2>&1 ;;
 	78:simcfg) echo '{"grid_size": "big"}' > "$T/c.json"
 		simcfg --config "$T/c.json" --runs 1 > /dev/null 2>&1 ;;
 	78:simprobe) simprobe --scenario no_such_scenario > /dev/null 2>&1 ;;
-	130:*_runner|143:*_runner)
+	130:*_runner|143:*_runner|130:simstudy|143:simstudy)
 		local sig=INT
 		[ "$code" = 143 ] && sig=TERM
-		python3 - "$prog" "$sig" "$T/exp" <<'PY'
+		# runs of a few seconds each: the signal comes while one is running
+		local big=(--grid-size 1000 --num-type-a 450000 --num-type-b 450000 --max-steps 50) args
+		if [ "$prog" = simstudy ]; then
+			study_file 20 '["mechanical"]' '{"grid_size": 1000, "num_type_a": 450000, "num_type_b": 450000, "max_steps": 50}'
+			args=("$T/study.json" --processes 1 --output-dir "$T/exp")
+		else
+			args=(--runs 20 --agent mechanical --processes 1 "${big[@]}" --output-dir "$T/exp")
+		fi
+		python3 - "$sig" "$prog" "${args[@]}" <<'PY'
 import signal, subprocess, sys, time
-# runs of a few seconds each: the signal comes while one is running
-p = subprocess.Popen([sys.argv[1], "--runs", "20", "--agent", "mechanical",
-                      "--processes", "1", "--grid-size", "300",
-                      "--num-type-a", "40000", "--num-type-b", "40000",
-                      "--output-dir", sys.argv[3]],
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
 time.sleep(3)
-p.send_signal(getattr(signal, "SIG" + sys.argv[2]))
+p.send_signal(getattr(signal, "SIG" + sys.argv[1]))
 sys.exit(p.wait(timeout=60))
 PY
 		;;

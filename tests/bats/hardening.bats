@@ -23,7 +23,7 @@ teardown() {
 	simrun --config "$T/config.json" --run-id 0 --no-steps > "$T/run"
 	jq -r 'del(.experiment, .n_runs, .context_info, .parallel_execution,
 	    .n_processes, .n_processes_requested, .cpu_count, .version,
-	    .timestamp, .llm_api_key_file) | to_entries[]
+	    .timestamp, .llm_api_key_file, .step_lines) | to_entries[]
 	    | select(.value != null) | .key' "$T/config.json" | sort > "$T/want"
 	[ "$(wc -l < "$T/want")" -gt 20 ]
 	jq -r 'select(.event == "start") | keys[]' "$T/run" | sort > "$T/have"
@@ -205,8 +205,8 @@ PY
 	run --separate-stderr simrun --max-steps 100000001 --run-id 0
 	assert_failure 64
 	assert_equal "$stderr" "simrun: --max-steps must be a whole number from 1 to 100000000, not 100000001; see simrun --help"
-	run --separate-stderr simrun --no-move-threshold 0 --run-id 0
-	assert_equal "$stderr" "simrun: --no-move-threshold must be a whole number from 1 to 1000000, not 0; see simrun --help"
+	run --separate-stderr simrun --no-move-threshold -1 --run-id 0
+	assert_equal "$stderr" "simrun: --no-move-threshold must be a whole number from 0 (never stop early) to 1000000, not -1; see simrun --help"
 	run --separate-stderr simcfg --runs 100000001
 	assert_failure 64
 	assert_equal "$stderr" "simcfg: --runs must be a whole number from 1 to 100000000, not 100000001; see simcfg --help"

@@ -47,7 +47,7 @@ png_size() {
 	run simrun "${SMALL[@]}" --run-id 0-2
 	echo "$output" | jq -e -s 'all(.[] | select(.event == "step"); has("grid") | not)'
 	diff <(simrun "${SMALL[@]}" --run-id 0-2 --frames | jq -c 'del(.grid, .frames)') \
-	    <(simrun "${SMALL[@]}" --run-id 0-2 | jq -c 'del(.grid)')
+	    <(simrun "${SMALL[@]}" --run-id 0-2 | jq -c 'del(.grid, .frames)')
 }
 
 @test "--frames lives in config.json: runners write it, --config and --resume keep it" {

@@ -159,7 +159,7 @@ exp_in() {
 	# a real simrun built as another version
 	cc -std=c11 -O0 -I"$ROOT/src/lib" -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		-DSIM_VERSION='"0.0.9"' -o other/simrun "$ROOT/src/simrun.c" "$ROOT"/src/lib/*/*.c \
-		-lcurl -ljansson -lsqlite3 -lm
+		-lcurl -ljansson -lsqlite3 -lgsl -lgslcblas -lm
 	run other/simrun --version
 	assert_output "simrun 0.0.9"
 	"$ROOT/tests/support/sshd-hosts" add "$SSHD_DIR" h4 "$PWD/other" "$ROOT/bin"

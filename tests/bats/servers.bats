@@ -16,7 +16,8 @@ teardown() {
 outcomes() {
 	jq -c 'select(.event == "end") | del(.llm_calls, .llm_time_s,
 	    .parse_failures, .retries, .avg_llm_response_time_s,
-	    .served_model, .system_fingerprint, .prefetch_wasted)' "$@"
+	    .served_model, .system_fingerprint, .prefetch_wasted,
+	    .parse_failure_share)' "$@"
 }
 
 # --- 1. thinking models ----------------------------------------------------

@@ -90,7 +90,7 @@ same_runs() {
 	run cat "$dir"/slurm/*/batches
 	assert_output $'2\n7'
 	same_runs "$(exp_in local)" "$dir"
-	run --separate-stderr baseline_runner --resume "$dir" --slurm
+	run --separate-stderr baseline_runner --resume "$dir" --slurm --no-report
 	assert_success
 	assert_output "All 10 runs of $dir are complete."$'\n'"Experiment completed. Results saved to: $dir"$'\n'"Total runs: 10"$'\n'"Converged runs: 10"$'\n'"Average convergence step: $(jq -r '.convergence_step.mean' "$dir/summary.json" | awk '{ printf "%.2f", $1 }')"
 }

@@ -880,6 +880,7 @@ llm_config_from(struct llm_config *cfg, const struct sim_params *p)
 	*cfg = (struct llm_config){
 		.url = params_llm_url(p), .model = p->llm_model,
 		.api = p->llm_api, .server = params_llm_server(p),
+		.server_auto = p->llm_server == LLM_SERVER_AUTO,
 		.think = p->think, .max_tokens_field = p->max_tokens_field,
 		.cache_prompt = p->cache_prompt, .constrain = p->constrain,
 		.top_p = p->top_p, .temperature = p->temperature,

@@ -13,6 +13,8 @@ struct llm_config {
 	const char *model;
 	int api;                  /* enum llm_api */
 	int server;               /* enum llm_server, resolved (never auto) */
+	int server_auto;          /* server was guessed from url: guess again
+	                             for another URL (several endpoints) */
 	int think;                /* enum llm_think */
 	int max_tokens_field;     /* enum max_tokens_field */
 	int cache_prompt;         /* enum on_off_auto */

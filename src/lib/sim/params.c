@@ -372,14 +372,21 @@ url_port(const char *url, int *openai_host)
 int
 params_llm_server(const struct sim_params *p)
 {
+	if (p->llm_server != LLM_SERVER_AUTO)
+		return p->llm_server;
+	return params_llm_server_guess(p->llm_api, params_llm_url(p));
+}
+
+/* What auto makes of one URL (each of several endpoints has its own). */
+int
+params_llm_server_guess(int api, const char *url)
+{
 	int openai;
 	long port;
 
-	if (p->llm_server != LLM_SERVER_AUTO)
-		return p->llm_server;
-	if (p->llm_api == LLM_API_OLLAMA)
+	if (api == LLM_API_OLLAMA)
 		return LLM_SERVER_OLLAMA;
-	port = url_port(params_llm_url(p), &openai);
+	port = url_port(url, &openai);
 	if (openai)
 		return LLM_SERVER_OPENAI;
 	if (port == 11434)

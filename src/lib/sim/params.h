@@ -122,6 +122,7 @@ const char *agent_kind_name(int kind);
 const char *llm_api_name(int api);
 /* The server kind --llm-server auto means for this API and URL. */
 int params_llm_server(const struct sim_params *p);
+int params_llm_server_guess(int api, const char *url);
 const char *params_llm_url(const struct sim_params *p);
 
 int number_text_ok(const char *s, int fraction);

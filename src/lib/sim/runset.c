@@ -21,7 +21,7 @@ const char *const run_metric_names[RUN_N_METRICS] = {
 static int
 oom(const char *prog)
 {
-	fprintf(stderr, "%s: out of memory; aggregate fewer runs at once\n",
+	fprintf(stderr, "%s: out of memory reading runs; read fewer at once or allow more memory\n",
 	    prog);
 	return EX_OSERR;
 }
@@ -260,7 +260,8 @@ static const char *const not_shaping[] = {
 	"event", "run_id", "version", "initial", "grid", "llm_url",
 	"llm_concurrency", "llm_slots", "llm_cache", "llm_cache_reset",
 	"connect_timeout", "request_timeout", "retry_base_ms", "retry_max_ms",
-	"llm_retries", "decision_log", "no_steps", NULL
+	"llm_retries", "decision_log", "no_steps", "frames", "host",
+	"llm_endpoints", NULL
 };
 
 /* The start line's parameters as one canonical text (sorted keys). */
