@@ -216,7 +216,8 @@ bad_usage() {
 	assert_equal "${#lines[@]}" "$(($(ls "$ROOT"/configs/replications/*.json | wc -l) + 1))"
 	assert_regex "${lines[0]}" '^replication +quantity +ours: mean \(se, runs\) +published +z +verdict$'
 	assert_output --regexp 'downey-p03 +like_share_mean +0\.[0-9]+ \(0\.[0-9]+, 10\) +0\.74 +-?[0-9.]+ +(agrees|DIFFERS)'
-	assert_output --regexp 'gauvin-T0\.5 +segregation_coefficient .* no published number'
+	assert_output --regexp 'gauvin-T0\.5 +segregation_coefficient +[01](\.[0-9]+)? \(0(\.[0-9]+)?, 3\) +1 +-?[0-9.]+ +(agrees|DIFFERS)'
+	assert_output --regexp 'gauvin-T0\.3 +segregation_coefficient .* no published number'
 	run --separate-stderr "$ROOT/scripts/replicate" --quick nosuch
 	assert_equal "$status" 66
 	assert_regex "$stderr" 'no replication .*nosuch.json'

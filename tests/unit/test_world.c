@@ -684,6 +684,24 @@ model_metrics(void)
 	CHECK(fabs(mm.segregation_coefficient - 0.75) < 1e-12,
 	    "segregation coefficient: clusters 4, 2, 2 of 4 + 4 give 24/32");
 	world_free(w);
+	/*
+	 * Gauvin, Vannimenus & Nadal's s = 2 sum n_c^2 / (L^2 (1 - rho))^2,
+	 * clusters through the 4 nearest neighbours: a diagonal pair is two
+	 * clusters, so 2 + 2 agents in four singletons give 2 * 4 / 4^2.
+	 */
+	w = world_model_from(4, "AB.." "BA.." "...." "....", &m);
+	model_metrics_compute(w, &mm);
+	CHECK(fabs(mm.segregation_coefficient - 2.0 * 4 / (4 * 4)) < 1e-12,
+	    "segregation coefficient is Gauvin et al.'s s for equal groups: "
+	    "diagonal neighbours are not one cluster (got %g)",
+	    mm.segregation_coefficient);
+	world_free(w);
+	w = world_model_from(4, "AAB." "A.BB" "...." "....", &m);
+	model_metrics_compute(w, &mm);
+	CHECK(fabs(mm.segregation_coefficient - 2.0 * (9 + 9) / (6 * 6)) < 1e-12,
+	    "segregation coefficient is Gauvin et al.'s s: two clusters of 3 "
+	    "of 6 agents give 1 (got %g)", mm.segregation_coefficient);
+	world_free(w);
 }
 
 int
