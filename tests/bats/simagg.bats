@@ -306,18 +306,12 @@ print(len(rows), {len(r) for r in rows}, rows[1][22])' "$OUT/run_summary.csv"
 	assert_output ""
 }
 
-@test "1000 runs at 20x20 with step lines aggregate in well under a second" {
-	[ "$SIM_BIN_DIR" = "$ROOT/bin" ] ||
-	    skip "a time limit means nothing for sanitized programs ($SIM_BIN_DIR)"
+@test "1000 runs at 20x20 with step lines: one history row per step line" {
+	# how fast is make bench's business (scripts/bench), not a test's
 	simrun --run-id 0-999 > "$BATS_TEST_TMPDIR/big"
-	local start end
-	start=$(date +%s%N)
 	simagg --output-dir "$OUT" "$BATS_TEST_TMPDIR/big" > /dev/null
-	end=$(date +%s%N)
 	run bash -c "tail -n +2 '$OUT/metrics_history.csv' | wc -l"
 	assert_output "$(grep -c '"event":"step"' "$BATS_TEST_TMPDIR/big")"
-	# generous for loaded CI machines; about 0.13 s on an idle one
-	[ $(( (end - start) / 1000000 )) -lt 1000 ]
 }
 
 @test "step lines read by the fast scanner and by jansson give the same files" {
