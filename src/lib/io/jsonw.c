@@ -1,3 +1,7 @@
+/*
+ * A JSON Lines writer: one line built in a buffer, floats in their
+ * shortest exact form (see jsonw.h).
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

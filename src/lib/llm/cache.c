@@ -1,3 +1,7 @@
+/*
+ * The exact decision cache in SQLite, shared by every process of a
+ * campaign (see cache.h).
+ */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>

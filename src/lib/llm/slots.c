@@ -1,3 +1,7 @@
+/*
+ * Slots: a cap on the requests in flight to one server across processes,
+ * flock'ed lock files (see slots.h).
+ */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,7 @@
+/*
+ * Decision tables: reading, checking and drawing from simprobe's P(MOVE)
+ * tables (see table.h).
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>

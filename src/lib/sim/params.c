@@ -1,3 +1,7 @@
+/*
+ * The parameter table: every simrun parameter, its flag, config key,
+ * type, range and default (see params.h).
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>

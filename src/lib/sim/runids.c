@@ -1,3 +1,7 @@
+/*
+ * Run-id lists: N, N-M and comma lists of those, parsed and walked (see
+ * runids.h).
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
