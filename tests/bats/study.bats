@@ -424,3 +424,19 @@ bad_study() {
 	assert_file_exists empty/scenario.json
 	assert_line "Total runs: 2"
 }
+
+@test "paths with a leading dash, spaces and non-ASCII: run, list and resume" {
+	study "s f.json" '{"name": "p", "runs": 2, "fixed": {"grid_size": 6, "num_type_a": 10, "num_type_b": 10}}'
+	out="-dash dir/ünï"
+	run --separate-stderr simstudy "s f.json" --output-dir "$out" --no-report
+	assert_success
+	local dirs=("./$out"/studies/p_*)
+	[ "${#dirs[@]}" -eq 1 ] && [ -f "${dirs[0]}/manifest.jsonl" ]
+	run simstudy --list --output-dir "$out"
+	assert_success
+	assert_line --regexp '^p_[0-9_]+  1/1 cells  \(complete\)$'
+	rm "${dirs[0]}"/experiments/*/runs/run_1.jsonl
+	run --separate-stderr simstudy --resume "${dirs[0]#./}" --no-report
+	assert_success
+	assert_line "Cells: 1 of 1 complete"
+}
