@@ -19,6 +19,8 @@
 #include <jansson.h>
 
 #include "io/atomicfile.h"
+#include "io/csvw.h"
+#include "io/path.h"
 #include "sim/runset.h"
 #include "stats/effect.h"
 #include "stats/quantile.h"
@@ -266,37 +268,7 @@ xstrdup(const char *s)
 	return p;
 }
 
-static char *
-path_join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = malloc(la + lb + 2);
 
-	if (p == NULL)
-		return NULL;
-	memcpy(p, a, la);
-	p[la] = '/';
-	memcpy(p + la + 1, b, lb + 1);
-	return p;
-}
-
-static char *
-basename_of(const char *dir)
-{
-	size_t len = strlen(dir), start;
-	char *p;
-
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	start = len;
-	while (start > 0 && dir[start - 1] != '/')
-		start--;
-	if ((p = malloc(len - start + 1)) == NULL)
-		return NULL;
-	memcpy(p, dir + start, len - start);
-	p[len - start] = '\0';
-	return p;
-}
 
 static int
 cmp_str(const void *a, const void *b)
@@ -631,7 +603,7 @@ from_dirs(struct study *s, int n, char **dirs)
 		runset_init(&e->rs, PROG);
 		e->rs.skip_steps = 1;
 		e->dir = xstrdup(dirs[i]);
-		e->name = basename_of(dirs[i]);
+		e->name = path_last(dirs[i], NULL);
 		if (e->dir == NULL || e->name == NULL)
 			return oom();
 	}
@@ -880,30 +852,13 @@ num(FILE *f, double x)
 		fputs(x > 0 ? "inf" : "-inf", f);
 }
 
-static void
-csv_text(FILE *f, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 static void
 write_comparison_csv(FILE *f, const struct study *s, const struct options *o)
 {
 	fputs("experiment,", f);
 	for (size_t k = 0; k < s->nparam; k++) {
-		csv_text(f, s->param[k]);
+		csv_put_text(f, s->param[k]);
 		fputc(',', f);
 	}
 	fputs("metric,n,mean,sd,ci_lo,ci_hi,median,q1,q3,iqr\n", f);
@@ -913,10 +868,10 @@ write_comparison_csv(FILE *f, const struct study *s, const struct options *o)
 		for (int mi = 0; mi < o->nmetric; mi++) {
 			int m = o->metric[mi];
 
-			csv_text(f, e->name);
+			csv_put_text(f, e->name);
 			fputc(',', f);
 			for (size_t k = 0; k < s->nparam; k++) {
-				csv_text(f, e->varied ? e->varied[k] : NULL);
+				csv_put_text(f, e->varied ? e->varied[k] : NULL);
 				fputc(',', f);
 			}
 			fprintf(f, "%s,%zu,", metric_name(m), e->n[m]);
@@ -952,9 +907,9 @@ test_row(FILE *f, int m, const char *kind, const char *test, const char *a,
 	const char *note = r->undefined, *prefix = "undefined";
 
 	fprintf(f, "%s,%s,%s,", metric_name(m), kind, test);
-	csv_text(f, a);
+	csv_put_text(f, a);
 	fputc(',', f);
-	csv_text(f, b);
+	csv_put_text(f, b);
 	fprintf(f, ",%zu,", n);
 	if (b != NULL)
 		fprintf(f, "%zu", nb);
@@ -990,7 +945,7 @@ test_row(FILE *f, int m, const char *kind, const char *test, const char *a,
 		char buf[200];
 
 		snprintf(buf, sizeof(buf), "%s: %s", prefix, note);
-		csv_text(f, buf);
+		csv_put_text(f, buf);
 	}
 	fputc('\n', f);
 }
@@ -1053,7 +1008,7 @@ write_ranking_csv(FILE *f, const struct study *s,
 			fprintf(f, "%s,", metric_name(mr->m));
 			num(f, mr->rank[i]);
 			fputc(',', f);
-			csv_text(f, e->name);
+			csv_put_text(f, e->name);
 			fprintf(f, ",%zu,", e->n[mr->m]);
 			num(f, e->st[mr->m].mean);
 			fputc(',', f);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "io/atomicfile.h"
+#include "io/path.h"
 #include "plot/batch.h"
 #include "plot/distribution.h"
 #include "plot/grid.h"
@@ -611,13 +612,12 @@ read_plan(const char *dir, struct cell **cells, size_t *n)
 		c = &(*cells)[*n];
 		memset(c, 0, sizeof(*c));
 		c->name = strdup(name);
-		c->experiment = malloc(strlen(dir) + strlen(exp) + 2);
+		c->experiment = path_join(dir, exp);
 		if (c->name == NULL || c->experiment == NULL) {
 			free(c->name);
 			free(c->experiment);
 			goto oom;
 		}
-		sprintf(c->experiment, "%s/%s", dir, exp);
 		(*n)++;
 		json_decref(j);
 		continue;

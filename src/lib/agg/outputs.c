@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "agg/outputs.h"
+#include "io/csvw.h"
 #include "io/iostatus.h"
 #include "io/jsonw.h"
 
@@ -254,24 +255,6 @@ csv_number(FILE *f, double v, struct numcache *cache)
 		fwrite(b, 1, format_number(v, b, sizeof(b), cache), f);
 }
 
-/* RFC 4180: quoted, with quotes doubled, when it holds , " CR or LF. */
-static void
-csv_text(FILE *f, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	putc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			putc('"', f);
-		putc(*s, f);
-	}
-	putc('"', f);
-}
 
 static const char *
 stop_reason(const struct run *r)
@@ -289,7 +272,7 @@ static void
 put_run_row(FILE *f, const struct run *r, const struct report *rep)
 {
 	fprintf(f, "%lld,", r->id);
-	csv_text(f, r->scenario);
+	csv_put_text(f, r->scenario);
 	fputs(r->converged ? ",True," : ",False,", f);
 	csv_number(f, r->converged ? r->convergence_step : NAN, rep->cache);
 	for (int i = 0; i < N_METRICS; i++) {
@@ -305,15 +288,15 @@ put_run_row(FILE *f, const struct run *r, const struct report *rep)
 	putc(',', f);
 	csv_number(f, r->n_steps, rep->cache);
 	putc(',', f);
-	csv_text(f, stop_reason(r));
+	csv_put_text(f, stop_reason(r));
 	putc(',', f);
-	csv_text(f, r->has_end ? r->status : "incomplete");
+	csv_put_text(f, r->has_end ? r->status : "incomplete");
 	putc(',', f);
-	csv_text(f, rep->experiment);
+	csv_put_text(f, rep->experiment);
 	putc(',', f);
-	csv_text(f, r->agent);
+	csv_put_text(f, r->agent);
 	putc(',', f);
-	csv_text(f, r->llm_model);
+	csv_put_text(f, r->llm_model);
 	putc(',', f);
 	csv_number(f, r->llm_calls, rep->cache);
 	putc(',', f);

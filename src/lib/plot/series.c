@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "io/path.h"
 #include "plot/series.h"
 #include "sim/params.h"
 
@@ -19,26 +20,6 @@ oom(const char *prog)
 	return EX_OSERR;
 }
 
-/* The last component of path, without a trailing slash or .jsonl. */
-static char *
-label_of(const char *path)
-{
-	size_t len = strlen(path), start;
-	char *l;
-
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	start = len;
-	while (start > 0 && path[start - 1] != '/')
-		start--;
-	if (len - start > 6 && memcmp(path + len - 6, ".jsonl", 6) == 0)
-		len -= 6;
-	if ((l = malloc(len - start + 1)) == NULL)
-		return NULL;
-	memcpy(l, path + start, len - start);
-	l[len - start] = '\0';
-	return l;
-}
 
 static int
 read_experiment(struct plot_series *s, const char *prog, const char *dir)
@@ -98,7 +79,7 @@ plot_series_load(struct plot_series *s, const char *prog, const char *path,
 	runset_init(&s->set, prog);
 	s->set.keep_grids = keep_grids;
 	if ((s->label = strcmp(path, "-") == 0 ? strdup("stdin") :
-	    label_of(path)) == NULL ||
+	    path_last(path, ".jsonl")) == NULL ||
 	    (s->path = strdup(path)) == NULL)
 		return oom(prog);
 	if (strcmp(path, "-") != 0 && stat(path, &st) != 0) {

@@ -1,0 +1,10 @@
+/* Writing CSV fields (RFC 4180). */
+#ifndef CSVW_H
+#define CSVW_H
+
+#include <stdio.h>
+
+/* s as one field: quoted, quotes doubled, when it holds , " CR or LF; NULL writes nothing. */
+void csv_put_text(FILE *f, const char *s);
+
+#endif
