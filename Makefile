@@ -149,7 +149,8 @@ install: all
 	install -m 644 configs/studies/*.json $(DESTDIR)$(DATADIR)/studies
 	install -m 644 configs/studies/tables/*.table $(DESTDIR)$(DATADIR)/studies/tables
 	install -m 644 bin/llm_runner-remote.bash bin/llm_runner-slurm.bash \
-		bin/llm_runner-endpoints.bash $(DESTDIR)$(BINDIR)
+		bin/llm_runner-endpoints.bash bin/simtools-report.bash \
+		$(DESTDIR)$(BINDIR)
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 	install -d $(DESTDIR)$(DATADIR)/replications
@@ -158,10 +159,11 @@ install: all
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
 		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner \
-		$(DESTDIR)$(BINDIR)/simstudy
+		$(DESTDIR)$(BINDIR)/simstudy \
 		$(DESTDIR)$(BINDIR)/llm_runner-remote.bash \
 		$(DESTDIR)$(BINDIR)/llm_runner-slurm.bash \
-		$(DESTDIR)$(BINDIR)/llm_runner-endpoints.bash
+		$(DESTDIR)$(BINDIR)/llm_runner-endpoints.bash \
+		$(DESTDIR)$(BINDIR)/simtools-report.bash
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -7,7 +7,8 @@ setup() {
 
 @test "shell scripts are shellcheck-clean" {
 	run shellcheck "$ROOT"/scripts/* "$ROOT"/.ci/run "$ROOT"/bin/llm_runner \
-	    "$ROOT"/bin/llm_runner-*.bash "$ROOT"/tests/support/sshd-hosts \
+	    "$ROOT"/bin/llm_runner-*.bash "$ROOT"/bin/simtools-report.bash \
+	    "$ROOT"/tests/support/sshd-hosts \
 	    "$ROOT"/tests/support/slurm-cluster \
 	    "$ROOT"/tests/bats/helper.bash
 	assert_success
