@@ -50,8 +50,10 @@ LIB_OBJ     = $(LIB_SRC:src/lib/%.c=build/lib/%.o)
 LIB_SAN_OBJ = $(LIB_SRC:src/lib/%.c=build/san/lib/%.o)
 LIB_A       = build/libsim.a
 
-# an archive: each program links only the objects it needs
+# an archive: each program links only the objects it needs (made anew,
+# so that an object of a file moved or removed does not stay in it)
 $(LIB_A): $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 bin/%: src/%.c $(LIB_A) $(LIB_HDR)

@@ -3,7 +3,6 @@
  * run_summary.csv and metrics_history.csv, and print a short summary.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -17,11 +16,11 @@
 #include <jansson.h>
 
 #include "agg/outputs.h"
-#include "agg/report.h"
+#include "agg/summary.h"
 #include "io/iostatus.h"
-#include "sim/cli.h"
-#include "sim/params.h"
-#include "sim/runset.h"
+#include "cli/cli.h"
+#include "param/number.h"
+#include "runfile/runset.h"
 #include "stats/stats.h"
 
 #define PROG "simagg"
@@ -71,9 +70,39 @@ usage(FILE *f)
 static int
 usage_error(const char *what, const char *arg)
 {
-	fprintf(stderr, PROG ": %s%s%s; see " PROG " --help\n", what,
-	    arg ? " " : "", arg ? arg : "");
-	return EX_USAGE;
+	return cli_usage_error(PROG, what, arg);
+}
+
+static int
+take_option(void *options, int c, char *arg)
+{
+	struct options *o = options;
+	long v;
+
+	switch (c) {
+	case OPT_OUTPUT_DIR:
+		if (*arg == '\0')
+			return usage_error("--output-dir wants a directory, not "
+			    "an empty string", NULL);
+		o->dir = arg;
+		return 0;
+	case OPT_NO_FILES:
+		o->files = 0;
+		return 0;
+	case OPT_EXPERIMENT:
+		o->experiment = arg;
+		return 0;
+	case OPT_ALLOW_MIXED:
+		o->allow_mixed = 1;
+		return 0;
+	case OPT_MAX_LINE_BYTES:
+		if (parse_long_range(arg, 1024, 1L << 40, &v) != 0)
+			return usage_error("--max-line-bytes wants a whole number "
+			    "from 1024 to 1099511627776, not", arg);
+		o->max_line_bytes = (size_t)v;
+		return 0;
+	}
+	return usage_error("unhandled option", NULL);
 }
 
 /* Returns -1 when --help or --version was served, else an exit code. */
@@ -91,52 +120,9 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, longindex = -1;
+	struct cli c = { PROG, opts, usage, take_option, o, 0 };
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hV", opts, &longindex)) != -1) {
-		if (cli_exact_name(PROG, opts, longindex, argc, argv) != 0)
-			return EX_USAGE;
-		longindex = -1;
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf(PROG " " SIM_VERSION "\n");
-			return -1;
-		case OPT_OUTPUT_DIR:
-			if (*optarg == '\0')
-				return usage_error("--output-dir wants a "
-				    "directory, not an empty string", NULL);
-			o->dir = optarg;
-			break;
-		case OPT_NO_FILES:
-			o->files = 0;
-			break;
-		case OPT_EXPERIMENT:
-			o->experiment = optarg;
-			break;
-		case OPT_ALLOW_MIXED:
-			o->allow_mixed = 1;
-			break;
-		case OPT_MAX_LINE_BYTES: {
-			long v;
-
-			if (parse_long_range(optarg, 1024, 1L << 40, &v) != 0)
-				return usage_error("--max-line-bytes wants a "
-				    "whole number from 1024 to 1099511627776, "
-				    "not", optarg);
-			o->max_line_bytes = (size_t)v;
-			break;
-		}
-		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
-		default:
-			return usage_error("unknown option", argv[optind - 1]);
-		}
-	}
-	return 0;
+	return cli_read(&c, argc, argv, 1);
 }
 
 static void

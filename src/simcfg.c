@@ -13,10 +13,12 @@
 
 #include "io/atomicfile.h"
 #include "io/iostatus.h"
-#include "sim/cli.h"
+#include "cli/cli.h"
+#include "config/flags.h"
 #include "io/jsonw.h"
-#include "sim/params.h"
-#include "sim/params_json.h"
+#include "config/params.h"
+#include "param/number.h"
+#include "config/params_json.h"
 #include "llm/scenario.h"
 
 #define PROG "simcfg"
@@ -136,32 +138,30 @@ check_slots(const struct sim_params *p)
 {
 	long v;
 
-	if (p->llm_slots[0] == '\0' || strcmp(p->llm_slots, "auto") == 0 ||
-	    parse_long_range(p->llm_slots, 1, 4096, &v) == 0)
+	if (p->llm.llm_slots[0] == '\0' || strcmp(p->llm.llm_slots, "auto") == 0 ||
+	    parse_long_range(p->llm.llm_slots, 1, 4096, &v) == 0)
 		return 0;
 	return cli_usage_error(PROG, "--llm-slots must be a number from 1 to "
-	    "4096 or auto, not", p->llm_slots);
+	    "4096 or auto, not", p->llm.llm_slots);
 }
 
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
-	struct cli cli;
+	struct flags f;
 	int rc;
 
-	if ((rc = cli_init(&cli, PROG, own_options,
-	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
-		return rc;
-	rc = cli_read(&cli, argc, argv, usage, take_option, o);
+	rc = flags_read(&f, PROG, own_options, sizeof(own_options) /
+	    sizeof(own_options[0]), usage, take_option, o, argc, argv);
 	if (rc == 0 && optind < argc)
 		rc = cli_usage_error(PROG, "unexpected argument", argv[optind]);
 	if (rc == 0 && o->runs == 0)
 		rc = cli_usage_error(PROG, "--runs is required", NULL);
 	if (rc == 0)
-		rc = cli_apply(&cli, &o->params);
+		rc = flags_apply(&f, &o->params);
 	if (rc == 0)
 		rc = check_slots(&o->params);
-	cli_free(&cli);
+	flags_free(&f);
 	return rc;
 }
 
@@ -192,15 +192,6 @@ put_scenario(struct jw *w, const struct scenario *s)
 	jw_object_end(w);
 }
 
-/* A table agent checks its table against the scenario: resume needs it. */
-static int
-table_needs(const struct sim_params *p, const struct param_spec *s)
-{
-	return p->agent == AGENT_TABLE &&
-	    (s->offset == offsetof(struct sim_params, scenario) ||
-	    s->offset == offsetof(struct sim_params, scenario_file));
-}
-
 static void
 put_config(struct jw *w, const struct options *o, const struct scenario *s)
 {
@@ -216,10 +207,7 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 	else
 		jw_null(w);
 	jw_kv_int(w, "n_runs", o->runs);
-	for (size_t i = 0; i < param_count; i++)
-		if (!param_specs[i].llm_only || p->agent == AGENT_LLM ||
-		    table_needs(p, &param_specs[i]))
-			params_put_json(w, p, &param_specs[i]);
+	params_put_config(w, p);
 	if (s != NULL)
 		put_scenario(w, s);
 	jw_kv_bool(w, "step_lines", !o->no_steps);
@@ -268,7 +256,7 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc == -1 ? (fclose(stdout) == 0 ? 0 : EX_IOERR) : rc;
 	llm = o.params.agent == AGENT_LLM;
-	if (llm && scenario_for(o.params.scenario, o.params.scenario_file, &s,
+	if (llm && scenario_for(o.params.llm.scenario, o.params.llm.scenario_file, &s,
 	    err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return EX_CONFIG;

@@ -7,7 +7,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,10 +17,11 @@
 
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "io/atomicfile.h"
 #include "io/csvw.h"
 #include "io/path.h"
-#include "sim/runset.h"
+#include "runfile/runset.h"
 #include "stats/effect.h"
 #include "stats/quantile.h"
 #include "stats/rank.h"
@@ -181,6 +181,39 @@ parse_metrics(const char *list, struct options *o)
 }
 
 static int
+take_option(void *options, int c, char *arg)
+{
+	struct options *o = options;
+	char *end;
+
+	switch (c) {
+	case 's':
+		o->study = arg;
+		return 0;
+	case 'm':
+		return parse_metrics(arg, o);
+	case 'o':
+		if (*arg == '\0') {
+			fail("--output-dir: empty directory name");
+			return EX_USAGE;
+		}
+		o->outdir = arg;
+		return 0;
+	case 'a':
+		errno = 0;
+		o->alpha = strtod(arg, &end);
+		if (*arg == '\0' || *end != '\0' || errno != 0 ||
+		    !(o->alpha > 0 && o->alpha < 1)) {
+			fail("--alpha: '%s' is not a number between 0 and 1 "
+			    "(e.g. 0.05)", arg);
+			return EX_USAGE;
+		}
+		return 0;
+	}
+	return cli_usage_error(PROG, "unhandled option", NULL);
+}
+
+static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -192,57 +225,14 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, rc;
+	struct cli c = { PROG, longopts, usage, take_option, o, 1 };
+	int rc;
 
 	o->nmetric = N_METRIC;
 	for (int m = 0; m < N_METRIC; m++)
 		o->metric[m] = m;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			o->study = optarg;
-			break;
-		case 'm':
-			if ((rc = parse_metrics(optarg, o)) != 0)
-				return rc;
-			break;
-		case 'o':
-			if (*optarg == '\0') {
-				fail("--output-dir: empty directory name");
-				return EX_USAGE;
-			}
-			o->outdir = optarg;
-			break;
-		case 'a': {
-			char *end;
-
-			errno = 0;
-			o->alpha = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    !(o->alpha > 0 && o->alpha < 1)) {
-				fail("--alpha: '%s' is not a number between 0 and 1 "
-				    "(e.g. 0.05)", optarg);
-				return EX_USAGE;
-			}
-			break;
-		}
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf(PROG " %s\n", SIM_VERSION);
-			return -1;
-		default:
-			if (optopt != 0)
-				fail("option '%s' needs a value (see --help)",
-				    argv[optind - 1]);
-			else
-				fail("unknown option '%s' (see --help)",
-				    argv[optind - 1]);
-			return EX_USAGE;
-		}
-	}
+	if ((rc = cli_read(&c, argc, argv, 1)) != 0)
+		return rc;
 	if (o->study != NULL && optind < argc) {
 		fail("give either --study DIR or experiment directories, not both");
 		return EX_USAGE;

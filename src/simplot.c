@@ -4,20 +4,20 @@
  * writing the figure, its data file and its gnuplot script side by side.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/cli.h"
+#include "param/number.h"
 #include "plot/animation.h"
 #include "plot/batch.h"
 #include "plot/distribution.h"
 #include "plot/grid.h"
 #include "plot/series.h"
 #include "plot/trajectory.h"
-#include "sim/params.h"
 
 #define PROG "simplot"
 
@@ -96,14 +96,13 @@ static const struct option long_options[] = {
 static int
 usage_error(const char *what, const char *arg)
 {
-	fprintf(stderr, PROG ": %s%s%s; see " PROG " --help\n", what,
-	    arg ? " " : "", arg ? arg : "");
-	return EX_USAGE;
+	return cli_usage_error(PROG, what, arg);
 }
 
 static int
-take(struct options *o, int c, const char *arg)
+take(void *options, int c, char *arg)
 {
+	struct options *o = options;
 	long v;
 
 	switch (c) {
@@ -162,7 +161,8 @@ take(struct options *o, int c, const char *arg)
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
-	int c, rc = 0, k;
+	struct cli c = { PROG, long_options, usage, take, o, 0 };
+	int rc, k;
 
 	if (argc < 2)
 		return usage_error("missing KIND (grid, trajectory, "
@@ -184,24 +184,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->kind = (enum kind)k;
 	if ((o->labels = calloc((size_t)argc, sizeof(char *))) == NULL)
 		return EX_OSERR;
-	opterr = 0;
-	optind = 2;
-	while (rc == 0 &&
-	    (c = getopt_long(argc, argv, ":hV", long_options, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			rc = -1;
-		} else if (c == 'V') {
-			printf(PROG " %s\n", SIM_VERSION);
-			rc = -1;
-		} else if (c == ':') {
-			rc = usage_error("missing value for", argv[optind - 1]);
-		} else if (c == '?') {
-			rc = usage_error("unknown option", argv[optind - 1]);
-		} else {
-			rc = take(o, c, optarg);
-		}
-	}
+	rc = cli_read(&c, argc, argv, 2);
 	if (rc != 0)
 		return rc;
 	if (optind >= argc)

@@ -18,14 +18,16 @@
 
 #include "io/atomicfile.h"
 #include "io/iostatus.h"
-#include "sim/cli.h"
+#include "cli/cli.h"
+#include "config/flags.h"
 #include "io/lines.h"
 #include "io/jsonw.h"
 #include "llm/llm.h"
-#include "sim/params.h"
-#include "sim/rng.h"
+#include "config/params.h"
+#include "param/number.h"
+#include "model/rng.h"
 #include "llm/scenario.h"
-#include "llm/table.h"
+#include "table/table.h"
 
 #define PROG "simprobe"
 #define METHOD_AUTO (-1)
@@ -218,18 +220,16 @@ check_options(struct options *o, int argc, char **argv)
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
-	struct cli cli;
+	struct flags f;
 	int rc;
 
-	if ((rc = cli_init(&cli, PROG, own_options,
-	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
-		return rc;
-	rc = cli_read(&cli, argc, argv, usage, take_option, o);
+	rc = flags_read(&f, PROG, own_options, sizeof(own_options) /
+	    sizeof(own_options[0]), usage, take_option, o, argc, argv);
 	if (rc == 0)
-		rc = cli_apply(&cli, &o->params);
+		rc = flags_apply(&f, &o->params);
 	if (rc == 0)
 		rc = check_options(o, argc, argv);
-	cli_free(&cli);
+	flags_free(&f);
 	return rc;
 }
 
@@ -596,9 +596,9 @@ new_client(const struct sim_params *p, int logprobs)
 	struct llm_client *c;
 	char err[512], *key;
 
-	llm_config_from(&cfg, p);
+	llm_config_from(&cfg, &p->llm);
 	cfg.logprobs = logprobs;
-	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
+	if (llm_read_key(p->llm.llm_api_key_file, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return NULL;
 	}
@@ -628,12 +628,12 @@ fill_header(struct probe *pr)
 	h->type_b = strdup(s->type_b);
 	snprintf(h->prompt_hash, sizeof(h->prompt_hash), "%016" PRIx64,
 	    fnv1a64(s->prompt_template));
-	h->model = strdup(p->llm_model);
-	h->url = strdup(params_llm_url(p));
-	h->api = p->llm_api;
-	h->temperature = p->temperature;
-	h->max_tokens = p->max_tokens;
-	h->seed = p->seed;
+	h->model = strdup(p->llm.llm_model);
+	h->url = strdup(llm_params_url(&p->llm));
+	h->api = p->llm.llm_api;
+	h->temperature = p->llm.temperature;
+	h->max_tokens = p->llm.max_tokens;
+	h->seed = p->model.seed;
 	h->key = pr->o->key;
 	h->entries = pr->selected;
 	h->fallbacks = 0;
@@ -659,7 +659,7 @@ probe_init(struct probe *pr, const struct options *o)
 	memset(pr, 0, sizeof(*pr));
 	pr->o = o;
 	pr->start = pr->reported = seconds();
-	if (scenario_for(p->scenario, p->scenario_file, &pr->scenario,
+	if (scenario_for(p->llm.scenario, p->llm.scenario_file, &pr->scenario,
 	    pr->err, sizeof(pr->err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", pr->err);
 		return EX_CONFIG;
@@ -818,7 +818,7 @@ progress(struct probe *pr, int last)
 static uint32_t
 probe_seed(const struct probe *pr, int group, long j, int sample)
 {
-	return (uint32_t)(rng_key(pr->o->params.seed, (uint64_t)j,
+	return (uint32_t)(rng_key(pr->o->params.model.seed, (uint64_t)j,
 	    (uint64_t)sample, (uint64_t)group, RNG_PROBE) & 0x7fffffff);
 }
 

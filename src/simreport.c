@@ -4,7 +4,6 @@
  * fetched from the network, readable printed.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "io/atomicfile.h"
 #include "io/path.h"
 #include "plot/batch.h"
@@ -60,6 +60,17 @@ usage(FILE *f)
 }
 
 static int
+take_option(void *options, int c, char *arg)
+{
+	struct options *o = options;
+
+	if (c != 'o')
+		return cli_usage_error(PROG, "unhandled option", NULL);
+	o->output = arg;
+	return 0;
+}
+
+static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
@@ -68,35 +79,14 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	struct cli c = { PROG, opts, usage, take_option, o, 0 };
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf(PROG " %s\n", SIM_VERSION);
-			return -1;
-		case ':':
-			fprintf(stderr, PROG ": missing value for %s; see "
-			    PROG " --help\n", argv[optind - 1]);
-			return EX_USAGE;
-		default:
-			fprintf(stderr, PROG ": unknown option %s; see "
-			    PROG " --help\n", argv[optind - 1]);
-			return EX_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, PROG ": give an experiment or study directory; "
-		    "see " PROG " --help\n");
-		return EX_USAGE;
-	}
+	if ((rc = cli_read(&c, argc, argv, 1)) != 0)
+		return rc;
+	if (optind >= argc)
+		return cli_usage_error(PROG, "give an experiment or study "
+		    "directory", NULL);
 	if (argc - optind > 1) {
 		fprintf(stderr, PROG ": one directory at a time, not also %s; "
 		    "see " PROG " --help\n", argv[optind + 1]);

@@ -13,19 +13,20 @@
 
 #include "io/atomicfile.h"
 #include "io/iostatus.h"
-#include "sim/cli.h"
+#include "cli/cli.h"
+#include "config/flags.h"
 #include "io/jsonw.h"
 #include "llm/cache_check.h"
 #include "llm/llm.h"
 #include "llm/llm_agent.h"
-#include "sim/metrics.h"
-#include "sim/model_metrics.h"
-#include "sim/params_json.h"
-#include "sim/params.h"
-#include "sim/runids.h"
+#include "model/metrics.h"
+#include "model/model_metrics.h"
+#include "config/params_json.h"
+#include "config/params.h"
+#include "config/runids.h"
 #include "llm/scenario.h"
-#include "llm/table.h"
-#include "sim/world.h"
+#include "table/table.h"
+#include "model/world.h"
 
 #define PROG "simrun"
 
@@ -241,14 +242,9 @@ take_option(void *options, int c, char *arg)
 /* Several servers are a file's job: a second --llm-url would silently
  * replace the first. */
 static int
-one_llm_url(const struct cli *cli)
+one_llm_url(const struct flags *f)
 {
-	int url = CLI_OPT_PARAM + (int)(param_by_flag("llm-url") - param_specs);
-	int seen = 0;
-
-	for (int i = 0; i < cli->n; i++)
-		seen += cli->opt[i] == url;
-	if (seen > 1)
+	if (flags_count(f, "llm-url") > 1)
 		return usage_error("--llm-url given more than once: list several "
 		    "servers in a file, one 'URL [SLOTS] [KEY-FILE]' a line, "
 		    "and give --llm-endpoints FILE", NULL);
@@ -259,22 +255,20 @@ one_llm_url(const struct cli *cli)
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
-	struct cli cli;
+	struct flags f;
 	int rc;
 
-	if ((rc = cli_init(&cli, PROG, own_options,
-	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
-		return rc;
-	rc = cli_read(&cli, argc, argv, usage, take_option, o);
+	rc = flags_read(&f, PROG, own_options, sizeof(own_options) /
+	    sizeof(own_options[0]), usage, take_option, o, argc, argv);
 	if (rc == 0 && optind < argc)
 		rc = usage_error("unexpected argument", argv[optind]);
 	if (rc == 0)
-		rc = one_llm_url(&cli);
+		rc = one_llm_url(&f);
 	if (rc == 0 && o->ids.count == 0 && !o->check_llm)
 		rc = usage_error("--run-id is required, e.g. --run-id 0-9", NULL);
 	if (rc == 0)
-		rc = cli_apply(&cli, &o->params);
-	cli_free(&cli);
+		rc = flags_apply(&f, &o->params);
+	flags_free(&f);
 	return rc;
 }
 
@@ -307,14 +301,7 @@ put_metrics_object(struct jw *w, const char *key, const struct metrics *m)
 static void
 put_run_shape(struct runner *r)
 {
-	static const char *const named[] = { "seed", "grid_size",
-		"num_type_a", "num_type_b", "agent", "similarity_threshold",
-		"no_move_threshold", "max_steps", "scenario", "llm_model",
-		"llm_url", "llm_api", "temperature", "max_tokens",
-		"llm_server", "think", "top_p", "llm_endpoints",
-		"llm_concurrency", "llm_slots", "llm_cache", "table", NULL };
-
-	params_put_shaping(&r->line, r->params, named);
+	params_put_shaping(&r->line, r->params);
 	jw_kv_bool(&r->line, "no_steps", !r->step_lines);
 	if (r->llm != NULL)
 		jw_kv_bool(&r->line, "decision_log",
@@ -328,7 +315,7 @@ server_label(const struct runner *r)
 	const struct endpoints *eps = r->llm != NULL ? r->llm->endpoints : NULL;
 
 	if (eps == NULL || eps->n == 0)
-		return llm_server_label(params_llm_server(r->params));
+		return llm_server_label(llm_params_server(&r->params->llm));
 	for (int i = 1; i < eps->n; i++)
 		if (eps->e[i].cfg.server != eps->e[0].cfg.server)
 			return "mixed";
@@ -345,14 +332,14 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 	jw_kv_string(w, "event", "start");
 	jw_kv_int(w, "run_id", run_id);
 	jw_key(w, "seed");
-	jw_uint(w, p->seed);
-	jw_kv_int(w, "grid_size", p->grid_size);
-	jw_kv_int(w, "num_type_a", p->num_type_a);
-	jw_kv_int(w, "num_type_b", p->num_type_b);
+	jw_uint(w, p->model.seed);
+	jw_kv_int(w, "grid_size", p->model.grid_size);
+	jw_kv_int(w, "num_type_a", p->model.num_type_a);
+	jw_kv_int(w, "num_type_b", p->model.num_type_b);
 	jw_kv_string(w, "agent", agent_kind_name(p->agent));
-	jw_kv_double(w, "similarity_threshold", p->similarity_threshold);
-	jw_kv_int(w, "no_move_threshold", p->no_move_threshold);
-	jw_kv_int(w, "max_steps", p->max_steps);
+	jw_kv_double(w, "similarity_threshold", p->model.similarity_threshold);
+	jw_kv_int(w, "no_move_threshold", p->model.no_move_threshold);
+	jw_kv_int(w, "max_steps", p->model.max_steps);
 	jw_kv_string(w, "version", SIM_VERSION);
 	if (r->host != NULL)
 		jw_kv_string(w, "host", r->host);
@@ -360,21 +347,21 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 		jw_kv_string(w, "scenario", r->scenario.name);
 		jw_kv_string(w, "type_a", r->scenario.type_a);
 		jw_kv_string(w, "type_b", r->scenario.type_b);
-		jw_kv_string(w, "llm_model", p->llm_model);
-		jw_kv_string(w, "llm_url", params_llm_url(p));
-		jw_kv_string(w, "llm_api", llm_api_name(p->llm_api));
-		if (p->temperature == PARAM_WORD_VALUE)
+		jw_kv_string(w, "llm_model", p->llm.llm_model);
+		jw_kv_string(w, "llm_url", llm_params_url(&p->llm));
+		jw_kv_string(w, "llm_api", llm_api_names[p->llm.llm_api]);
+		if (p->llm.temperature == PARAM_WORD_VALUE)
 			jw_kv_string(w, "temperature", "default");
 		else
-			jw_kv_double(w, "temperature", p->temperature);
-		jw_kv_int(w, "max_tokens", p->max_tokens);
+			jw_kv_double(w, "temperature", p->llm.temperature);
+		jw_kv_int(w, "max_tokens", p->llm.max_tokens);
 		jw_kv_string(w, "llm_server", server_label(r));
-		jw_kv_string(w, "think", think_names[p->think]);
-		if (p->top_p == PARAM_WORD_VALUE)
+		jw_kv_string(w, "think", think_names[p->llm.think]);
+		if (p->llm.top_p == PARAM_WORD_VALUE)
 			jw_kv_string(w, "top_p", "default");
 		else
-			jw_kv_double(w, "top_p", p->top_p);
-		jw_kv_int(w, "llm_concurrency", p->llm_concurrency);
+			jw_kv_double(w, "top_p", p->llm.top_p);
+		jw_kv_int(w, "llm_concurrency", p->llm.llm_concurrency);
 		jw_kv_int(w, "llm_slots", slots_count(r->llm->slots));
 		if (r->llm->endpoints != NULL) {
 			jw_key(w, "llm_endpoints");
@@ -384,7 +371,7 @@ print_start(struct runner *r, long run_id, const struct metrics *initial)
 			jw_array_end(w);
 		}
 		if (r->llm->cache != NULL)
-			jw_kv_string(w, "llm_cache", p->llm_cache);
+			jw_kv_string(w, "llm_cache", p->llm.llm_cache);
 	}
 	if (r->table != NULL) {
 		const struct table_header *t = table_info(r->table);
@@ -438,7 +425,7 @@ print_step(struct runner *r, long run_id, int step,
 		put_metrics(w, m);
 	if (r->llm != NULL)
 		put_llm_stats(w, r->llm, &r->llm->step);
-	if (r->params->frames) {
+	if (r->params->model.frames) {
 		world_grid_string(r->world, r->grid);
 		jw_kv_string(w, "grid", r->grid);
 	}
@@ -493,14 +480,14 @@ check_parse_failures(struct runner *r, struct run_outcome *o)
 	if (r->llm == NULL || o->failed)
 		return;
 	share = parse_failure_share(r, o);
-	if (share <= r->params->max_parse_failure_share)
+	if (share <= r->params->llm.max_parse_failure_share)
 		return;
 	o->parse_failed = 1;
 	o->converged = 0;
 	snprintf(o->parse_reason, sizeof(o->parse_reason), "%ld of %ld "
 	    "replies were not MOVE or STAY (share %.4g, above "
 	    "--max-parse-failure-share %g)", r->llm->run.parse_failures,
-	    o->decisions, share, r->params->max_parse_failure_share);
+	    o->decisions, share, r->params->llm.max_parse_failure_share);
 }
 
 static int
@@ -557,7 +544,7 @@ print_end(struct runner *r, long run_id, const struct run_outcome *o)
 	}
 	if (o->has_final)
 		put_metrics_object(w, "metrics", &o->final);
-	if (r->params->model_metrics)
+	if (r->params->model.model_metrics)
 		put_model_metrics(w, &o->model);
 	world_grid_string(r->world, r->grid);
 	jw_kv_string(w, "grid", r->grid);
@@ -616,7 +603,7 @@ mostly_empty(struct runner *r, const struct step_counts *counts)
 	    "of the step were empty: most likely a thinking model whose "
 	    "answer did not fit in --max-tokens %d; give --think off with "
 	    "the right --llm-server (now %s), or raise --max-tokens",
-	    s->empty_replies, counts->decisions, r->params->max_tokens,
+	    s->empty_replies, counts->decisions, r->params->llm.max_tokens,
 	    server_label(r));
 	return 1;
 }
@@ -629,16 +616,16 @@ static int
 play_run(struct runner *r, long run_id)
 {
 	const struct sim_params *p = r->params;
-	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
-	struct convergence conv = { p->no_move_threshold, 0 };
-	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 },
+	struct step_key key = { p->model.seed, (uint64_t)run_id, 0 };
+	struct convergence conv = { p->model.no_move_threshold, 0 };
+	struct run_outcome out = { 0, 0, 0, 0, p->model.max_steps - 1, 0, 0, { 0 },
 	    { 0, 0, 0, 0 }, 0, 0, "" };
 	struct step_counts counts;
 	struct metrics m = { 0 };
-	int every = p->metrics == METRICS_EVERY;
+	int every = p->model.metrics == METRICS_EVERY;
 
-	world_place(r->world, p->seed, (uint64_t)run_id);
-	out.has_final = p->metrics != METRICS_NONE;
+	world_place(r->world, p->model.seed, (uint64_t)run_id);
+	out.has_final = p->model.metrics != METRICS_NONE;
 	if (out.has_final)
 		metrics_compute(r->metrics, r->world->cell, &m);
 	out.final = m;
@@ -654,7 +641,7 @@ play_run(struct runner *r, long run_id)
 	}
 	if (print_start(r, run_id, out.has_final ? &m : NULL) != 0)
 		return EX_IOERR;
-	for (key.step = 0; key.step < p->max_steps; key.step++) {
+	for (key.step = 0; key.step < p->model.max_steps; key.step++) {
 		out.step = key.step;
 		if (world_step(r->world, &r->decider, &key, &counts) != 0)
 			return failed_run(r, run_id, &out);
@@ -678,9 +665,9 @@ play_run(struct runner *r, long run_id)
 			break;
 		}
 	}
-	if (p->metrics == METRICS_END)
+	if (p->model.metrics == METRICS_END)
 		metrics_compute(r->metrics, r->world->cell, &out.final);
-	if (p->model_metrics &&
+	if (p->model.model_metrics &&
 	    model_metrics_compute(r->world, &out.model) != 0) {
 		fprintf(stderr, PROG ": out of memory for the model metrics\n");
 		return EX_OSERR;
@@ -699,7 +686,7 @@ load_scenario(const struct sim_params *p, struct scenario *s)
 {
 	char err[1024];
 
-	if (scenario_for(p->scenario, p->scenario_file, s, err,
+	if (scenario_for(p->llm.scenario, p->llm.scenario_file, s, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return EX_CONFIG;
@@ -716,29 +703,29 @@ static int
 check_cache(const struct sim_params *p)
 {
 	char detail[512], moved[4200];
-	int bad = cache_check(p->llm_cache, detail, sizeof(detail));
+	int bad = cache_check(p->llm.llm_cache, detail, sizeof(detail));
 
 	if (bad == 0)
 		return 0;
 	if (bad < 0) {
 		fprintf(stderr, PROG ": cannot check the decision cache %s: "
-		    "%s; choose another --llm-cache\n", p->llm_cache, detail);
+		    "%s; choose another --llm-cache\n", p->llm.llm_cache, detail);
 		return -1;
 	}
-	if (!p->llm_cache_reset) {
+	if (!p->llm.llm_cache_reset) {
 		fprintf(stderr, PROG ": the decision cache %s is corrupted "
 		    "(%s); give --llm-cache-reset yes to move it aside (it is "
 		    "kept) and start a new one, or choose another "
-		    "--llm-cache\n", p->llm_cache, detail);
+		    "--llm-cache\n", p->llm.llm_cache, detail);
 		return -1;
 	}
-	if (cache_move_aside(p->llm_cache, moved, sizeof(moved)) != 0) {
+	if (cache_move_aside(p->llm.llm_cache, moved, sizeof(moved)) != 0) {
 		fprintf(stderr, PROG ": cannot move the corrupted decision "
-		    "cache %s aside: %s\n", p->llm_cache, strerror(errno));
+		    "cache %s aside: %s\n", p->llm.llm_cache, strerror(errno));
 		return -1;
 	}
 	fprintf(stderr, PROG ": warning: the decision cache %s was corrupted "
-	    "(%s); moved to %s, starting a new one\n", p->llm_cache, detail,
+	    "(%s); moved to %s, starting a new one\n", p->llm.llm_cache, detail,
 	    moved);
 	return 0;
 }
@@ -751,12 +738,12 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 	char err[512], *key;
 	int nslots;
 
-	llm_config_from(&cfg, p);
-	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
+	llm_config_from(&cfg, &p->llm);
+	if (llm_read_key(p->llm.llm_api_key_file, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return EX_CONFIG;
 	}
-	if (slots_parse(p->llm_slots, cfg.url, key, p->llm_model, &nslots, err,
+	if (slots_parse(p->llm.llm_slots, cfg.url, key, p->llm.llm_model, &nslots, err,
 	    sizeof(err)) != 0 || (nslots > 0 && (a->slots = slots_open(cfg.url,
 	    nslots, err, sizeof(err))) == NULL)) {
 		fprintf(stderr, PROG ": %s\n", err);
@@ -764,20 +751,20 @@ new_clients(const struct sim_params *p, struct llm_agent *a)
 		return EX_CONFIG;
 	}
 	a->cfg = cfg;
-	if (*p->llm_cache != '\0' && check_cache(p) != 0) {
+	if (*p->llm.llm_cache != '\0' && check_cache(p) != 0) {
 		llm_forget_key(key);
 		return EX_CONFIG;
 	}
-	if (*p->llm_cache != '\0' && (a->cache = cache_open(p->llm_cache, err,
+	if (*p->llm.llm_cache != '\0' && (a->cache = cache_open(p->llm.llm_cache, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, PROG ": %s\n", err);
 		llm_forget_key(key);
 		return EX_CONFIG;
 	}
 	cfg.api_key = key;
-	a->concurrency = p->llm_concurrency;
-	if (*p->llm_endpoints != '\0' && (a->endpoints = endpoints_open(
-	    p->llm_endpoints, &cfg, err, sizeof(err))) == NULL) {
+	a->concurrency = p->llm.llm_concurrency;
+	if (*p->llm.llm_endpoints != '\0' && (a->endpoints = endpoints_open(
+	    p->llm.llm_endpoints, &cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, PROG ": %s\n", err);
 		llm_forget_key(key);
 		return EX_CONFIG;
@@ -806,15 +793,15 @@ llm_init(struct runner *r, const struct options *o)
 	if ((rc = new_clients(&o->params, r->llm)) != 0)
 		return rc;
 	r->llm->scenario = &r->scenario;
-	r->llm->max_steps = o->params.max_steps;
+	r->llm->max_steps = o->params.model.max_steps;
 	r->llm->decision_log = o->decision_log ? r->out : NULL;
 	r->decider.decide = llm_agent_decide;
 	r->decider.ctx = r->llm;
 	if (r->llm->pool != NULL) {
 		r->decider.lookahead = llm_agent_lookahead;
 		r->llm->next_order_step = -1;
-		r->llm->next_order = malloc(((size_t)o->params.num_type_a +
-		    (size_t)o->params.num_type_b + 1) * sizeof(int));
+		r->llm->next_order = malloc(((size_t)o->params.model.num_type_a +
+		    (size_t)o->params.model.num_type_b + 1) * sizeof(int));
 		if (r->llm->next_order == NULL)
 			return EX_OSERR;
 	}
@@ -839,7 +826,7 @@ table_init(struct runner *r, const struct sim_params *p)
 		return EX_CONFIG;
 	}
 	/* a 1x1 or 2x2 grid shows contexts no table of contexts has */
-	if (table_info(r->table)->key == TABLE_KEY_CONTEXT && p->grid_size < 3)
+	if (table_info(r->table)->key == TABLE_KEY_CONTEXT && p->model.grid_size < 3)
 		return usage_error("a table of contexts needs --grid-size 3 or "
 		    "more", NULL);
 	r->decider.decide = table_decide;
@@ -852,7 +839,7 @@ world_set_params(struct world *w, const struct sim_params *p)
 {
 	struct model m;
 
-	model_from_params(&m, p);
+	model_from_params(&m, &p->model);
 	return world_set_model(w, &m);
 }
 
@@ -868,15 +855,15 @@ runner_init(struct runner *r, const struct options *o)
 	r->output_dir = o->output_dir;
 	r->host = o->host;
 	r->decider.decide = mechanical_decide;
-	r->decider.ctx = (void *)&p->similarity_threshold;
+	r->decider.ctx = (void *)&p->model.similarity_threshold;
 	jw_init(&r->line);
-	r->world = world_new(p->grid_size, p->num_type_a, p->num_type_b);
-	r->metrics = metrics_work_new(p->grid_size);
-	r->grid = malloc((size_t)p->grid_size * (size_t)p->grid_size + 1);
+	r->world = world_new(p->model.grid_size, p->model.num_type_a, p->model.num_type_b);
+	r->metrics = metrics_work_new(p->model.grid_size);
+	r->grid = malloc((size_t)p->model.grid_size * (size_t)p->model.grid_size + 1);
 	if (!r->world || !r->metrics || !r->grid ||
 	    world_set_params(r->world, p) != 0) {
 		fprintf(stderr, PROG ": out of memory for a %dx%d grid\n",
-		    p->grid_size, p->grid_size);
+		    p->model.grid_size, p->model.grid_size);
 		return EX_OSERR;
 	}
 	if (p->agent == AGENT_TABLE && !o->check_llm)
@@ -1012,12 +999,12 @@ check_client(struct runner *r, struct llm_client *client, const char *at,
 		return EX_UNAVAILABLE;
 	}
 	*answered = 1;
-	if (!same_model(p->llm_model, reply->model)) {
+	if (!same_model(p->llm.llm_model, reply->model)) {
 		fprintf(stderr, PROG ": LLM check failed%s: the server answered "
 		    "with model %s, not %s (llama-server and LM Studio serve "
 		    "what they have loaded, whatever the name asked for); give "
 		    "--llm-model %s or load %s\n", at, reply->model,
-		    p->llm_model, reply->model, p->llm_model);
+		    p->llm.llm_model, reply->model, p->llm.llm_model);
 		return EX_UNAVAILABLE;
 	}
 	if (reply->answer == LLM_UNPARSED) {
@@ -1046,7 +1033,7 @@ check_endpoints(struct runner *r)
 	int bad = 0, rc, answered;
 
 	printf("Checking %d LLM endpoints...\nModel: %s\nServer: %s\n",
-	    eps->n, r->params->llm_model, server_label(r));
+	    eps->n, r->params->llm.llm_model, server_label(r));
 	for (int i = 0; i < eps->n; i++) {
 		snprintf(at, sizeof(at), " for endpoint %d (%s)", i + 1,
 		    eps->e[i].url);
@@ -1077,8 +1064,8 @@ check_llm(struct runner *r)
 	if (r->llm->endpoints != NULL)
 		return check_endpoints(r);
 	printf("Checking LLM connection...\nURL: %s\nModel: %s\nServer: %s\n",
-	    params_llm_url(p), p->llm_model,
-	    llm_server_label(params_llm_server(p)));
+	    llm_params_url(&p->llm), p->llm.llm_model,
+	    llm_server_label(llm_params_server(&p->llm)));
 	rc = check_client(r, r->llm->client, "", &reply, &answered);
 	if (!answered)
 		return rc;

@@ -19,12 +19,13 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/cli.h"
 #include "io/jsonw.h"
 #include "llm/scenario.h"
-#include "llm/table.h"
-#include "sim/config.h"
-#include "sim/params.h"
-#include "sim/params_json.h"
+#include "table/table.h"
+#include "config/file.h"
+#include "config/params.h"
+#include "config/params_json.h"
 
 #define PROG "simstudy"
 #define MAX_CELLS 10000
@@ -92,15 +93,6 @@ value_text(const json_t *v, char *buf, size_t len)
 	if (strlen(buf) + 1 >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
 	free(s);
-}
-
-static const struct param_spec *
-param_by_key(const char *key)
-{
-	for (size_t i = 0; i < param_count; i++)
-		if (strcmp(param_specs[i].key, key) == 0)
-			return &param_specs[i];
-	return NULL;
 }
 
 static int
@@ -492,7 +484,7 @@ read_seed_and_density(struct study *st)
 		params_defaults(&p);
 		(void)config_set_value(&p, param_by_key("seed"), v);
 		st->has_seed = 1;
-		st->seed = p.seed;
+		st->seed = p.model.seed;
 	}
 	v = json_object_get(st->root, "density");
 	if (v == NULL)
@@ -559,24 +551,24 @@ cell_params(const struct study *st, const struct cell *c,
 		json_object_foreach(st->fixed, key, val)
 			(void)set_value(st, p, param_by_key(key), val);
 	if (st->has_seed)
-		p->seed = st->seed;
+		p->model.seed = st->seed;
 	for (size_t i = 0; i < st->n_vary; i++)
 		(void)set_value(st, p, st->vary[i].spec,
 		    json_array_get(st->vary[i].values,
 		    combo_index(st, c->combo, i)));
 	if (st->density > 0)
-		density_counts(st->density, p->grid_size, &p->num_type_a,
-		    &p->num_type_b);
+		density_counts(st->density, p->model.grid_size, &p->model.num_type_a,
+		    &p->model.num_type_b);
 	p->agent = c->agent == AG_MECHANICAL ? AGENT_MECHANICAL :
 	    c->agent == AG_LLM ? AGENT_LLM : AGENT_TABLE;
 	if (c->scenario >= 0)
-		snprintf(p->scenario, sizeof(p->scenario), "%s",
+		snprintf(p->llm.scenario, sizeof(p->llm.scenario), "%s",
 		    st->scenarios[c->scenario]);
 	if (c->agent == AG_TABLE) {
 		snprintf(p->table, sizeof(p->table), "%s",
 		    st->tables[c->scenario]);
 		if (st->table_key[c->scenario] == TABLE_KEY_CONTEXT &&
-		    p->grid_size < 3)
+		    p->model.grid_size < 3)
 			return fail(st, EX_USAGE, "cell %s: the table of "
 			    "scenario %s is a table of contexts, which needs "
 			    "grid_size 3 or more", c->name,
@@ -618,7 +610,7 @@ make_name(const struct study *st, struct cell *c, long index)
 		size_t need;
 		char *grown;
 
-		params_text(&p, st->vary[i].spec, value, sizeof(value));
+		param_text(&p, st->vary[i].spec, value, sizeof(value));
 		need = len + strlen(st->vary[i].spec->key) + strlen(value) + 3;
 		if (need > cap) {
 			if ((grown = realloc(name, need * 2)) == NULL) {
@@ -701,16 +693,6 @@ unique_dirnames(struct cell *cells, long n)
 	return rc;
 }
 
-/* The keys a cell's config.json holds (simcfg's rule). */
-static int
-cell_has_key(const struct sim_params *p, const struct param_spec *s)
-{
-	return !s->llm_only || p->agent == AGENT_LLM ||
-	    (p->agent == AGENT_TABLE &&
-	    (s->offset == offsetof(struct sim_params, scenario) ||
-	    s->offset == offsetof(struct sim_params, scenario_file)));
-}
-
 static int
 put_cell(struct jw *w, const struct study *st, const struct cell *c,
     long index, const struct sim_params *p)
@@ -735,14 +717,12 @@ put_cell(struct jw *w, const struct study *st, const struct cell *c,
 		(void)set_value(st, &v, st->vary[i].spec,
 		    json_array_get(st->vary[i].values,
 		    combo_index(st, c->combo, i)));
-		params_put_json(w, &v, st->vary[i].spec);
+		param_put_json(w, &v, st->vary[i].spec);
 	}
 	jw_object_end(w);
 	jw_key(w, "params");
 	jw_object_begin(w);
-	for (i = 0; i < param_count; i++)
-		if (cell_has_key(p, &param_specs[i]))
-			params_put_json(w, p, &param_specs[i]);
+	params_put_config(w, p);
 	jw_object_end(w);
 	snprintf(text, sizeof(text), "experiments/%s", c->dirname);
 	jw_kv_string(w, "experiment", text);
@@ -757,27 +737,7 @@ put_cell(struct jw *w, const struct study *st, const struct cell *c,
 	jw_kv_int(w, "combination", c->combo);
 	/* the runner's flags for this cell, values exactly as checked */
 	jw_key(w, "runner_args");
-	jw_array_begin(w);
-	for (i = 0; i < param_count; i++) {
-		const struct param_spec *s = &param_specs[i];
-		const char *field = (const char *)p + s->offset;
-		char flag[64];
-
-		if (!cell_has_key(p, s) || (s->type == PARAM_STRING &&
-		    *field == '\0' && s->offset !=
-		    offsetof(struct sim_params, llm_url)))
-			continue;
-		/* a switch is given or not; it takes no value */
-		if (s->type == PARAM_BOOL && !*(const int *)(const void *)field)
-			continue;
-		snprintf(flag, sizeof(flag), "--%s", s->flag);
-		jw_string(w, flag);
-		if (s->type == PARAM_BOOL)
-			continue;
-		params_text(p, s, text, sizeof(text));
-		jw_string(w, text);
-	}
-	jw_array_end(w);
+	params_put_flags(w, p);
 	jw_object_end(w);
 	return w->failed ? -1 : 0;
 }
@@ -904,25 +864,43 @@ study_free(struct study *st)
 	json_decref(st->root);
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: simstudy_plan STUDY.json\n\nChecks a study file "
+	    "and prints its plan (plan.jsonl) on stdout; bin/simstudy runs "
+	    "it.\n");
+}
+
+static int
+take_option(void *arg, int c, char *value)
+{
+	(void)arg;
+	(void)c;
+	(void)value;
+	return EX_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c = { "simstudy_plan", opts, usage, take_option, NULL, 0 };
 	struct study st;
 	int rc;
 
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: simstudy_plan STUDY.json\n\nChecks a study file "
-		    "and prints its plan (plan.jsonl) on stdout; bin/simstudy "
-		    "runs it.\n");
-		return fclose(stdout) == 0 ? 0 : EX_IOERR;
-	}
-	if (argc != 2 || argv[1][0] == '-') {
+	if ((rc = cli_read(&c, argc, argv, 1)) != 0)
+		return rc == -1 ? (fclose(stdout) == 0 ? 0 : EX_IOERR) : rc;
+	if (argc - optind != 1 || argv[optind][0] == '-') {
 		fprintf(stderr, "usage: simstudy_plan STUDY.json\n");
 		return EX_USAGE;
 	}
 	memset(&st, 0, sizeof(st));
-	st.file = argv[1];
+	st.file = argv[optind];
 	rc = read_study(&st);
 	if (rc == 0)
 		rc = plan(&st);

@@ -3,8 +3,8 @@
  * (agg/report: summary, runs of mixed parameters grouped).
  */
 #include "fuzz.h"
-#include "agg/report.h"
-#include "sim/runset.h"
+#include "agg/summary.h"
+#include "runfile/runset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* Files that appear under their name only once completely written. */
-#ifndef ATOMICFILE_H
-#define ATOMICFILE_H
+#ifndef SIM_IO_ATOMICFILE_H
+#define SIM_IO_ATOMICFILE_H
 
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /* A small JSON Lines writer: build one line in memory, then write it. */
-#ifndef JSONW_H
-#define JSONW_H
+#ifndef SIM_IO_JSONW_H
+#define SIM_IO_JSONW_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "llm/llm_agent.h"
-#include "sim/rng.h"
+#include "model/rng.h"
 
 void
 llm_stats_add(struct llm_stats *total, const struct llm_stats *part)

@@ -1,6 +1,6 @@
 /* The LLM agent kind: asks a chat model MOVE or STAY for each decision. */
-#ifndef LLM_AGENT_H
-#define LLM_AGENT_H
+#ifndef SIM_LLM_LLM_AGENT_H
+#define SIM_LLM_LLM_AGENT_H
 
 #include <stdio.h>
 
@@ -10,7 +10,7 @@
 #include "llm/llm.h"
 #include "llm/prefetch.h"
 #include "llm/scenario.h"
-#include "sim/world.h"
+#include "model/world.h"
 
 struct llm_agent {
 	struct llm_client *client;

@@ -11,7 +11,7 @@
 
 #include "io/path.h"
 #include "plot/series.h"
-#include "sim/params.h"
+#include "config/params.h"
 
 static int
 oom(const char *prog)
@@ -180,6 +180,8 @@ plot_series_vary_labels(struct plot_series *s, size_t n)
 	json_t **cfg = calloc(n + 1, sizeof(*cfg));
 	char **label = calloc(n + 1, sizeof(*label)), path[4200];
 	int rc = 0, usable = n > 1 && cfg != NULL && label != NULL;
+	size_t nparams;
+	const struct param_spec *params = params_table(&nparams);
 
 	for (size_t i = 0; usable && i < n; i++) {
 		snprintf(path, sizeof(path), "%s/config.json", s[i].path);
@@ -187,8 +189,8 @@ plot_series_vary_labels(struct plot_series *s, size_t n)
 		    (cfg[i] = json_load_file(path, 0, NULL)) != NULL &&
 		    json_is_object(cfg[i]);
 	}
-	for (size_t k = 0; usable && k < param_count && rc == 0; k++) {
-		const char *key = param_specs[k].key;
+	for (size_t k = 0; usable && k < nparams && rc == 0; k++) {
+		const char *key = params[k].key;
 		int same = 1;
 
 		/* frames change the output, not the runs */

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "sim/runset.h"
+#include "runfile/runset.h"
 
 const char *const run_metric_names[RUN_N_METRICS] = {
 	"clusters", "switch_rate", "distance", "mix_deviation", "share",

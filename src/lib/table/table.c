@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/metrics.h"
-#include "sim/params.h"
-#include "sim/rng.h"
+#include "model/metrics.h"
+#include "llm/params.h"
+#include "model/rng.h"
 #include "io/lines.h"
-#include "llm/table.h"
+#include "table/table.h"
 
 struct decision_table {
 	struct table_header h;

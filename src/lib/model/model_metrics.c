@@ -2,7 +2,7 @@
  * the cluster-size segregation coefficient. */
 #include <stdlib.h>
 
-#include "sim/model_metrics.h"
+#include "model/model_metrics.h"
 
 static int
 find_root(int *parent, int i)

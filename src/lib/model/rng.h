@@ -1,6 +1,6 @@
 /* Keyed random streams: every draw is a pure function of its key. */
-#ifndef RNG_H
-#define RNG_H
+#ifndef SIM_MODEL_RNG_H
+#define SIM_MODEL_RNG_H
 
 #include <stdint.h>
 

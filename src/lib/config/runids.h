@@ -1,6 +1,6 @@
 /* Run id lists: "N", "N-M", or a comma list of those. */
-#ifndef RUNIDS_H
-#define RUNIDS_H
+#ifndef SIM_CONFIG_RUNIDS_H
+#define SIM_CONFIG_RUNIDS_H
 
 #define RUNID_MAX 2147483647L
 

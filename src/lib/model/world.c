@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/metrics.h"
-#include "sim/rng.h"
-#include "sim/world.h"
+#include "model/metrics.h"
+#include "model/rng.h"
+#include "model/world.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -34,7 +34,7 @@ model_default(struct model *m)
 }
 
 void
-model_from_params(struct model *m, const struct sim_params *p)
+model_from_params(struct model *m, const struct model_params *p)
 {
 	model_default(m);
 	m->radius = p->radius;

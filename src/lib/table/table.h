@@ -11,15 +11,15 @@
  * shows an interior context with its S first, then its O, then E, in
  * row-major order (2 same of 5 occupied: S S O / O X O / E E E).
  */
-#ifndef TABLE_H
-#define TABLE_H
+#ifndef SIM_TABLE_TABLE_H
+#define SIM_TABLE_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "io/jsonw.h"
 #include "llm/scenario.h"
-#include "sim/world.h"
+#include "model/world.h"
 
 #define TABLE_VERSION 1
 #define TABLE_CODES 65536          /* 4^8 */

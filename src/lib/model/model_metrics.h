@@ -4,10 +4,10 @@
  * literature").  The seven predecessor metrics (sim/metrics.h) keep their
  * fixed bounded 3x3 definitions.
  */
-#ifndef MODEL_METRICS_H
-#define MODEL_METRICS_H
+#ifndef SIM_MODEL_MODEL_METRICS_H
+#define SIM_MODEL_MODEL_METRICS_H
 
-#include "sim/world.h"
+#include "model/world.h"
 
 struct model_metrics {
 	/* mean over agents of alike / occupied neighbours, 0 when none

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/metrics.h"
+#include "model/metrics.h"
 
 #define EMPTY (-1)
 

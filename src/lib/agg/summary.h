@@ -4,12 +4,12 @@
  * min and max of each number), and runs of different parameters grouped
  * by those parameters (--allow-mixed) or refused.
  */
-#ifndef REPORT_H
-#define REPORT_H
+#ifndef SIM_AGG_SUMMARY_H
+#define SIM_AGG_SUMMARY_H
 
 #include <stddef.h>
 
-#include "sim/runset.h"
+#include "runfile/runset.h"
 #include "stats/stats.h"
 
 struct summary {

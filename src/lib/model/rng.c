@@ -3,7 +3,7 @@
  * 64-bit value; xoshiro256** expands it into a stream.  A run's draws
  * therefore depend on nothing but its key: not on process, order or host.
  */
-#include "sim/rng.h"
+#include "model/rng.h"
 
 __extension__ typedef unsigned __int128 u128;
 

@@ -1,17 +1,14 @@
 /* The grid, its agents, and one sweep of the model. */
-#ifndef WORLD_H
-#define WORLD_H
+#ifndef SIM_MODEL_WORLD_H
+#define SIM_MODEL_WORLD_H
 
 #include <stdint.h>
 
-#include "sim/params.h"
+#include "model/params.h"
 
 #define CELL_EMPTY ((int8_t)-1)
 #define RADIUS_MAX 10
 #define NEIGHBOURS_MAX ((2 * RADIUS_MAX + 1) * (2 * RADIUS_MAX + 1) - 1)
-
-enum move_rule { MOVE_RANDOM, MOVE_SATISFYING, MOVE_NEAREST };
-enum boundary { BOUNDARY_BOUNDED, BOUNDARY_TORUS };
 
 /*
  * The rule an agent follows, where a mover goes, and how a step runs.
@@ -86,7 +83,7 @@ struct step_counts {
 struct world *world_new(int size, int num_type_a, int num_type_b);
 void world_free(struct world *w);
 void model_default(struct model *m);
-void model_from_params(struct model *m, const struct sim_params *p);
+void model_from_params(struct model *m, const struct model_params *p);
 /*
  * The model for the next runs (before world_place or world_reindex: the
  * counts depend on the radius and boundary); -1 when memory is short.

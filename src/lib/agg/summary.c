@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "agg/report.h"
+#include "agg/summary.h"
 
 #define N_METRICS RUN_N_METRICS
 

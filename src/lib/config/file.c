@@ -1,4 +1,4 @@
-/* Reading simulation parameters from a JSON config file (see config.h). */
+/* Reading simulation parameters from a JSON config file (see file.h). */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sim/config.h"
+#include "config/file.h"
 
 static int
 json_type_fits(const struct param_spec *s, const json_t *v)
@@ -147,6 +147,8 @@ config_load(const char *path, struct sim_params *p, char *err, size_t errlen)
 	json_t *root;
 	size_t len = 0;
 	char *text = read_text(path, &len, err, errlen);
+	size_t n;
+	const struct param_spec *t = params_table(&n);
 	int rc = 0;
 
 	if (text == NULL)
@@ -167,8 +169,8 @@ config_load(const char *path, struct sim_params *p, char *err, size_t errlen)
 		    path);
 		rc = -1;
 	}
-	for (size_t i = 0; rc == 0 && i < param_count; i++)
-		rc = apply_key(path, root, &param_specs[i], p, err, errlen);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = apply_key(path, root, &t[i], p, err, errlen);
 	json_decref(root);
 	return rc;
 }

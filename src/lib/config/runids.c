@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "sim/runids.h"
+#include "config/runids.h"
 
 static const char *
 parse_id(const char *s, long *out)

@@ -4,8 +4,8 @@
  * come, with one message line naming the file and line of anything wrong.
  * simagg aggregates what it reads; other programs draw or compare it.
  */
-#ifndef RUNSET_H
-#define RUNSET_H
+#ifndef SIM_RUNFILE_RUNSET_H
+#define SIM_RUNFILE_RUNSET_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* The predecessor's seven segregation metrics, each O(G^2). */
-#ifndef METRICS_H
-#define METRICS_H
+#ifndef SIM_MODEL_METRICS_H
+#define SIM_MODEL_METRICS_H
 
 #include <stdint.h>
 
