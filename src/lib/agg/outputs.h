@@ -11,10 +11,10 @@
 #include "agg/summary.h"
 
 /* Into dir (made if missing); 0, 73 (cannot create), 74 or 71. */
-int outputs_write(struct report *rep, const char *dir);
+int outputs_write(struct aggregate *rep, const char *dir);
 
 /* A group's differing parameters as "key=value key=value". */
-void outputs_group_text(FILE *f, const struct report *rep,
+void outputs_group_text(FILE *f, const struct aggregate *rep,
     const struct group *g);
 
 #endif

@@ -8,23 +8,18 @@
 #include <jansson.h>
 
 #include "agg/summary.h"
+#include "io/msg.h"
 
-#define N_METRICS RUN_N_METRICS
+#define OOM_HINT "; aggregate fewer runs at once"
 
-static int
-oom(const char *prog)
-{
-	fprintf(stderr, "%s: out of memory; aggregate fewer runs at once\n",
-	    prog);
-	return EX_OSERR;
-}
+#define N_METRICS METRICS_N
 
-static int group_runs(struct report *rep, double *x);
-static void free_groups(struct report *rep);
+static int group_runs(struct aggregate *rep, double *x);
+static void free_groups(struct aggregate *rep);
 
 /* x has room for one value per run. */
 static void
-summarize(const struct report *rep, double *x, struct summary *s)
+summarize(const struct aggregate *rep, double *x, struct summary *s)
 {
 	struct run *const *runs = rep->runs;
 	size_t n = rep->nruns;
@@ -104,7 +99,7 @@ add_differing_keys(const char *x, const char *y, char ***keys, size_t *n)
 }
 
 static void
-free_groups(struct report *rep)
+free_groups(struct aggregate *rep)
 {
 	for (size_t g = 0; g < rep->ngroups; g++)
 		free(rep->groups[g].runs);
@@ -119,7 +114,7 @@ free_groups(struct report *rep)
 
 /* The group of runs of r's parameters, made when new; NULL: memory. */
 static struct group *
-group_of(struct report *rep, const struct run *r)
+group_of(struct aggregate *rep, const struct run *r)
 {
 	struct group *g;
 
@@ -149,7 +144,7 @@ group_of(struct report *rep, const struct run *r)
  * with it the summary is given per group of runs of one setting too.
  */
 static int
-group_runs(struct report *rep, double *x)
+group_runs(struct aggregate *rep, double *x)
 {
 	size_t i, j, nkeys = 0;
 	char key[256], vi[128], vj[128];
@@ -171,15 +166,15 @@ group_runs(struct report *rep, double *x)
 		struct group *g = group_of(rep, rep->runs[i]);
 
 		if (g == NULL)
-			return oom(rep->prog);
+			return msg_oom(rep->prog, OOM_HINT);
 		g->runs[g->nruns++] = rep->runs[i];
 	}
 	for (size_t g = 1; g < rep->ngroups; g++)
 		if (add_differing_keys(rep->groups[0].runs[0]->params,
 		    rep->groups[g].runs[0]->params, &rep->keys, &nkeys) != 0)
-			return oom(rep->prog);
+			return msg_oom(rep->prog, OOM_HINT);
 	for (size_t g = 0; g < rep->ngroups; g++) {
-		struct report sub = *rep;
+		struct aggregate sub = *rep;
 
 		sub.runs = rep->groups[g].runs;
 		sub.nruns = rep->groups[g].nruns;
@@ -193,9 +188,9 @@ group_runs(struct report *rep, double *x)
  * the summary.  The report points into agg, which must outlive it.
  */
 int
-report_make(struct runset *a, struct report *rep)
+aggregate_make(struct runset *a, struct aggregate *rep)
 {
-	struct report set = *rep;
+	struct aggregate set = *rep;
 	double *x;
 	int rc;
 
@@ -207,7 +202,7 @@ report_make(struct runset *a, struct report *rep)
 		return rc;
 	if ((x = calloc(rep->nruns, sizeof(*x))) == NULL) {
 		free(rep->runs);
-		return oom(rep->prog);
+		return msg_oom(rep->prog, OOM_HINT);
 	}
 	rep->steps = a->steps;
 	rep->nsteps = a->nsteps;
@@ -222,7 +217,7 @@ report_make(struct runset *a, struct report *rep)
 }
 
 void
-report_free(struct report *rep)
+aggregate_free(struct aggregate *rep)
 {
 	free_groups(rep);
 	free(rep->runs);

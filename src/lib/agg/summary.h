@@ -1,5 +1,5 @@
 /*
- * An aggregate of runs read by sim/runset: simagg's summary statistics
+ * An aggregate of runs read by runfile/runset: simagg's summary statistics
  * (runs, ok, converged, failed, incomplete, and mean, sd, 95% interval,
  * min and max of each number), and runs of different parameters grouped
  * by those parameters (--allow-mixed) or refused.
@@ -15,7 +15,7 @@
 struct summary {
 	size_t runs, ok, converged, failed, incomplete;
 	struct stats convergence_step, n_steps, llm_calls, llm_time;
-	struct stats final[RUN_N_METRICS], initial[RUN_N_METRICS];
+	struct stats final[METRICS_N], initial[METRICS_N];
 	double parse_failures, retries;
 };
 
@@ -28,12 +28,12 @@ struct group {
 
 struct numcache;
 
-struct report {
-	/* set by the caller before report_make */
+struct aggregate {
+	/* set by the caller before aggregate_make */
 	const char *prog;          /* for messages */
 	const char *experiment;    /* NULL: none given */
 	int allow_mixed;           /* group runs of other settings, not refuse */
-	/* made by report_make */
+	/* made by aggregate_make */
 	struct run **runs;         /* by run id */
 	size_t nruns;
 	const struct step_row *steps;   /* by run id, then step */
@@ -52,7 +52,7 @@ struct report {
  * allow_mixed (one line on stderr names the key), or 71.  The report
  * points into a, which must outlive it.
  */
-int report_make(struct runset *a, struct report *rep);
-void report_free(struct report *rep);
+int aggregate_make(struct runset *a, struct aggregate *rep);
+void aggregate_free(struct aggregate *rep);
 
 #endif

@@ -1,8 +1,10 @@
 /* The one command-line layer of every program (see cli.h). */
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "cli/cli.h"
+#include "io/msg.h"
 
 /*
  * getopt_long takes any unambiguous prefix of a long option (--grid=5 for
@@ -58,17 +60,36 @@ bad_option(const struct cli *c, int missing, const char *word)
 	return EX_USAGE;
 }
 
+/* The program's options, then --help and --version (malloc'd), or NULL. */
+static struct option *
+all_options(const struct option *own)
+{
+	size_t n = 0;
+	struct option *all;
+
+	while (own[n].name != NULL)
+		n++;
+	if ((all = calloc(n + 3, sizeof(*all))) == NULL)
+		return NULL;
+	memcpy(all, own, n * sizeof(*own));
+	all[n] = (struct option){ "help", no_argument, NULL, 'h' };
+	all[n + 1] = (struct option){ "version", no_argument, NULL, 'V' };
+	return all;
+}
+
 int
 cli_read(const struct cli *c, int argc, char **argv, int first)
 {
+	struct option *opts = all_options(c->options);
 	int opt, rc = 0, longindex = -1;
 
+	if (opts == NULL)
+		return msg_oom(c->prog, NULL);
 	opterr = 0;
 	optind = first;
-	while (rc == 0 && (opt = getopt_long(argc, argv, ":hV", c->options,
+	while (rc == 0 && (opt = getopt_long(argc, argv, ":hV", opts,
 	    &longindex)) != -1) {
-		if ((rc = exact_name(c->prog, c->options, longindex, argc,
-		    argv)) != 0)
+		if ((rc = exact_name(c->prog, opts, longindex, argc, argv)) != 0)
 			break;
 		longindex = -1;
 		if (opt == 'h') {
@@ -83,6 +104,10 @@ cli_read(const struct cli *c, int argc, char **argv, int first)
 			rc = c->take(c->arg, opt, optarg);
 		}
 	}
+	free(opts);
+	if (rc == 0 && c->operands >= 0 && argc - optind > c->operands)
+		rc = cli_usage_error(c->prog, "unexpected argument",
+		    argv[optind + c->operands]);
 	return rc;
 }
 

@@ -11,10 +11,16 @@
 #include <getopt.h>
 #include <stdio.h>
 
+/* Entries of a program's own option table (getopt_long's struct option),
+ * which ends with CLI_END. */
+#define CLI_VALUE(name, code) { name, required_argument, NULL, code }
+#define CLI_SWITCH(name, code) { name, no_argument, NULL, code }
+#define CLI_END { NULL, 0, NULL, 0 }
+
 struct cli {
 	const char *prog;
-	const struct option *options;  /* NULL-ended; "help" is 'h' and
-	                                  "version" 'V' */
+	const struct option *options;  /* the program's own, NULL-ended;
+	                                  --help and --version are added */
 	void (*usage)(FILE *f);
 	/* one of the program's options: 0, -1 when it has answered (the
 	 * program then exits 0), or an exit status after its message */
@@ -22,6 +28,9 @@ struct cli {
 	void *arg;
 	/* simcompare's wording: unknown option '--x' (see --help) */
 	int quoted;
+	/* the most operands taken ("unexpected argument" past them); -1:
+	 * any, the program checks them */
+	int operands;
 };
 
 /*

@@ -11,14 +11,18 @@
 #define OPT_FIXED_STEPS 998   /* --fixed-steps: --no-move-threshold 0 */
 #define OPT_PARAM 1000        /* OPT_PARAM + i is params_table()[i] */
 
+static void flags_free(struct flags *f);
+
 static int
 flags_init(struct flags *f, const char *prog, const struct option *own,
-    size_t nown, int argc)
+    int argc)
 {
-	size_t n;
+	size_t n, nown = 0;
 	const struct param_spec *t = params_table(&n);
 	struct option *o;
 
+	while (own[nown].name != NULL)
+		nown++;
 	memset(f, 0, sizeof(*f));
 	f->prog = prog;
 	f->options = o = calloc(nown + n + 3, sizeof(*o));
@@ -41,7 +45,7 @@ flags_init(struct flags *f, const char *prog, const struct option *own,
 	return 0;
 }
 
-void
+static void
 flags_free(struct flags *f)
 {
 	free(f->options);
@@ -50,6 +54,17 @@ flags_free(struct flags *f)
 	f->options = NULL;
 	f->opt = NULL;
 	f->arg = NULL;
+}
+
+/* 1 when opt is one of them (kept in rf), else 0. */
+static int
+take_run_file(struct run_file_flags *rf, int opt)
+{
+	if (opt == FLAGS_OPT_NO_STEPS)
+		rf->no_steps = 1;
+	else if (opt == FLAGS_OPT_DECISION_LOG)
+		rf->decision_log = 1;
+	return opt == FLAGS_OPT_NO_STEPS || opt == FLAGS_OPT_DECISION_LOG;
 }
 
 /* --config and parameters are kept for later; the rest is the program's. */
@@ -65,6 +80,8 @@ take(void *arg, int opt, char *value)
 		f->config = value;
 		return 0;
 	}
+	if (take_run_file(&f->file, opt))
+		return 0;
 	if (opt == OPT_FIXED_STEPS) {
 		opt = OPT_PARAM + (int)(param_by_flag("no-move-threshold") - t);
 		value = zero;
@@ -76,20 +93,20 @@ take(void *arg, int opt, char *value)
 	return 0;
 }
 
-int
-flags_read(struct flags *f, const char *prog, const struct option *own,
-    size_t nown, void (*usage)(FILE *), int (*own_take)(void *arg, int opt,
-    char *value), void *arg, int argc, char **argv)
+static int
+flags_read(struct flags *f, const struct cli *c, int argc, char **argv)
 {
-	struct cli c = { prog, NULL, usage, take, f, 0 };
+	struct cli all = *c;
 	int rc;
 
-	if ((rc = flags_init(f, prog, own, nown, argc)) != 0)
+	if ((rc = flags_init(f, c->prog, c->options, argc)) != 0)
 		return rc;
-	f->take = own_take;
-	f->take_arg = arg;
-	c.options = f->options;
-	return cli_read(&c, argc, argv, 1);
+	f->take = c->take;
+	f->take_arg = c->arg;
+	all.options = f->options;
+	all.take = take;
+	all.arg = f;
+	return cli_read(&all, argc, argv, 1);
 }
 
 static const struct param_spec *
@@ -110,7 +127,8 @@ flags_count(const struct flags *f, const char *flag)
 	return seen;
 }
 
-int
+/* Reads the config file, then applies the flags; 0 or an exit status. */
+static int
 flags_apply(const struct flags *f, struct sim_params *p)
 {
 	char msg[512];
@@ -140,4 +158,22 @@ flags_apply(const struct flags *f, struct sim_params *p)
 		return EX_USAGE;
 	}
 	return 0;
+}
+
+int
+flags_parse(const struct cli *c, int argc, char **argv,
+    int (*given)(void *arg, const struct flags *f), struct sim_params *p,
+    struct run_file_flags *file)
+{
+	struct flags f;
+	int rc = flags_read(&f, c, argc, argv);
+
+	if (rc == 0 && file != NULL)
+		*file = f.file;
+	if (rc == 0 && given != NULL)
+		rc = given(c->arg, &f);
+	if (rc == 0)
+		rc = flags_apply(&f, p);
+	flags_free(&f);
+	return rc;
 }

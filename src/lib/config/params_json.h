@@ -25,7 +25,7 @@ void params_put_flags(struct jw *w, const struct sim_params *p);
 void params_put_shaping(struct jw *w, const struct sim_params *p);
 
 /* The parameters that make a run what it is (param_spec.shape), in their
- * order, as a JSON array of keys (simcfg --run-shaping). */
+ * order, as a JSON array of keys (simcfg --shaping-keys). */
 void params_put_shape_keys(struct jw *w);
 
 #endif

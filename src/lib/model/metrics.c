@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "model/metrics.h"
+#include "model/unionfind.h"
 
 #define EMPTY (-1)
 
@@ -20,6 +21,24 @@ struct switch_table {
 	int8_t pairs[81];
 	int8_t switches[81];
 };
+
+const char *const metrics_names[METRICS_N] = {
+	"clusters", "switch_rate", "distance", "mix_deviation", "share",
+	"ghetto_rate", "dissimilarity_index",
+};
+const int metrics_whole[METRICS_N] = { 1, 0, 0, 0, 0, 1, 0 };
+
+void
+metrics_values(const struct metrics *m, double v[METRICS_N])
+{
+	v[0] = m->clusters;
+	v[1] = m->switch_rate;
+	v[2] = m->distance;
+	v[3] = m->mix_deviation;
+	v[4] = m->share;
+	v[5] = m->ghetto_rate;
+	v[6] = m->dissimilarity_index;
+}
 
 struct metrics_work {
 	int size;
@@ -81,16 +100,6 @@ frame_grid(struct metrics_work *mw, const int8_t *cell)
 		    (size_t)mw->size);
 }
 
-static int
-find_root(int *parent, int i)
-{
-	while (parent[i] != i) {
-		parent[i] = parent[parent[i]];
-		i = parent[i];
-	}
-	return i;
-}
-
 /*
  * 4-connected components of same-type cells, summed over the types: one
  * row-major pass joins each cell to its left and upper twins; every join
@@ -110,9 +119,9 @@ count_clusters(struct metrics_work *mw)
 			parent[i] = i;
 			clusters++;
 			if (f[i - 1] == f[i]) {
-				parent[i] = find_root(parent, i - 1);
+				parent[i] = uf_root(parent, i - 1);
 				if (f[i - w] == f[i]) {
-					int up = find_root(parent, i - w);
+					int up = uf_root(parent, i - w);
 
 					if (up != parent[i]) {
 						parent[up] = parent[i];
@@ -121,7 +130,7 @@ count_clusters(struct metrics_work *mw)
 				}
 				clusters--;
 			} else if (f[i - w] == f[i]) {
-				parent[i] = find_root(parent, i - w);
+				parent[i] = uf_root(parent, i - w);
 				clusters--;
 			}
 		}

@@ -4,6 +4,11 @@
 
 #include <stdint.h>
 
+/* The metrics in the order simrun prints them, and which are counts. */
+#define METRICS_N 7
+extern const char *const metrics_names[METRICS_N];
+extern const int metrics_whole[METRICS_N];
+
 struct metrics {
 	int clusters;
 	double switch_rate;
@@ -13,6 +18,9 @@ struct metrics {
 	int ghetto_rate;
 	double dissimilarity_index;
 };
+
+/* m's values in metrics_names' order (counts as doubles). */
+void metrics_values(const struct metrics *m, double v[METRICS_N]);
 
 /* Scratch space for one grid size, so a step allocates nothing. */
 struct metrics_work;

@@ -3,22 +3,13 @@
 #include <stdlib.h>
 
 #include "model/model_metrics.h"
-
-static int
-find_root(int *parent, int i)
-{
-	while (parent[i] != i) {
-		parent[i] = parent[parent[i]];
-		i = parent[i];
-	}
-	return i;
-}
+#include "model/unionfind.h"
 
 static void
 join(int *parent, int a, int b)
 {
-	a = find_root(parent, a);
-	b = find_root(parent, b);
+	a = uf_root(parent, a);
+	b = uf_root(parent, b);
 	if (a != b)
 		parent[a < b ? b : a] = a < b ? a : b;
 }
@@ -70,7 +61,7 @@ model_metrics_compute(const struct world *w, struct model_metrics *m)
 	}
 	join_clusters(w, parent);
 	for (int a = 0; a < w->nagents; a++)
-		size[find_root(parent, w->pos[a])]++;
+		size[uf_root(parent, w->pos[a])]++;
 	for (int i = 0; i < w->ncells; i++)
 		squares += (double)size[i] * size[i];
 	m->like_share_mean = w->nagents > 0 ? mean / w->nagents : 0;

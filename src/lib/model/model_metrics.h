@@ -1,7 +1,7 @@
 /*
  * Metrics over the model's own neighbourhood (its radius and boundary),
  * for comparison with published figures (README "Replicating the
- * literature").  The seven predecessor metrics (sim/metrics.h) keep their
+ * literature").  The seven predecessor metrics (model/metrics.h) keep their
  * fixed bounded 3x3 definitions.
  */
 #ifndef SIM_MODEL_MODEL_METRICS_H

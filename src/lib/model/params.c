@@ -13,7 +13,7 @@
 const char *const move_rule_names[] = { "random", "satisfying",
 	"nearest-satisfying", NULL };
 const char *const boundary_names[] = { "bounded", "torus", NULL };
-const char *const metrics_names[] = { "every", "end", "none", NULL };
+const char *const metrics_when_names[] = { "every", "end", "none", NULL };
 const char *const movers_names[] = { "unhappy", "anyone", NULL };
 const char *const isolated_names[] = { "move", "stay", NULL };
 const char *const update_names[] = { "sequential", "synchronous", NULL };
@@ -61,7 +61,7 @@ const struct param_spec model_param_specs[] = {
 	    .offset = FIELD(boundary), .names = boundary_names,
 	    .expect = "bounded or torus" },
 	{ .key = "metrics", .flag = "metrics", .type = PARAM_ENUM,
-	    .offset = FIELD(metrics), .names = metrics_names,
+	    .offset = FIELD(metrics), .names = metrics_when_names,
 	    .expect = "every, end or none" },
 	{ .key = "movers", .flag = "movers", .type = PARAM_ENUM,
 	    .offset = FIELD(movers), .names = movers_names,

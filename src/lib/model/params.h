@@ -25,7 +25,7 @@ enum threshold_arithmetic { THRESHOLD_EXACT, THRESHOLD_PREDECESSOR };
 /* by the enums above, NULL-ended */
 extern const char *const move_rule_names[];
 extern const char *const boundary_names[];
-extern const char *const metrics_names[];
+extern const char *const metrics_when_names[];
 extern const char *const movers_names[];
 extern const char *const isolated_names[];
 extern const char *const update_names[];

@@ -9,7 +9,7 @@ enum rng_purpose {
 	RNG_PLACEMENT = 1,
 	RNG_ORDER = 2,       /* the order agents decide in, per step */
 	RNG_DESTINATION = 3, /* where a mover goes, per step and agent */
-	RNG_REQUEST_SEED = 4, /* the seed sent with an LLM request */
+	RNG_REQUEST_SEED = 4, /* the seed an agent sends with a request */
 	RNG_TABLE = 5,        /* a table-driven agent's draw against P(MOVE) */
 	RNG_PROBE = 6         /* simprobe's sample seeds */
 };

@@ -41,21 +41,36 @@ number_text_ok(const char *s, int fraction)
 	return *p == '\0';
 }
 
+/*
+ * The number s in the one grammar (a fraction allowed or not), converted
+ * as a double or a whole number; -1 when it is not one or does not fit.
+ * strtol would skip leading blanks and take a '+' or 0x, hence the check
+ * of the text first.
+ */
+static int
+convert(const char *s, int fraction, double *d, long long *l)
+{
+	char *end;
+
+	if (!number_text_ok(s, fraction))
+		return -1;
+	errno = 0;
+	if (fraction)
+		*d = strtod(s, &end);
+	else
+		*l = strtoll(s, &end, 10);
+	return *end == '\0' && errno == 0 ? 0 : -1;
+}
+
 /* A whole decimal number in [lo, hi] and nothing else. */
 int
 parse_long_range(const char *s, long lo, long hi, long *out)
 {
-	char *end;
-	long v;
+	long long v;
 
-	/* strtol would skip leading blanks and take a '+' or 0x */
-	if (!number_text_ok(s, 0))
+	if (convert(s, 0, NULL, &v) != 0 || v < lo || v > hi)
 		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || errno != 0 || v < lo || v > hi)
-		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 
@@ -78,15 +93,9 @@ parse_u64(const char *s, uint64_t *out)
 int
 parse_double_range(const char *s, double lo, double hi, double *out)
 {
-	char *end;
 	double v;
 
-	if (!number_text_ok(s, 1))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < lo || v > hi)
+	if (convert(s, 1, &v, NULL) != 0 || !isfinite(v) || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;

@@ -37,7 +37,7 @@ struct param_spec {
 	/*
 	 * > 0: the parameter makes a run what it is.  A run's start line
 	 * names it first, in this order, and a resumed experiment's run files
-	 * must agree with config.json on it (simcfg --run-shaping lists them).
+	 * must agree with config.json on it (simcfg --shaping-keys lists them).
 	 */
 	int shape;
 	/* the start line writes it in its agent kind's part (a value as the

@@ -10,15 +10,9 @@
 #include <jansson.h>
 
 #include "io/path.h"
+#include "io/msg.h"
 #include "plot/series.h"
 #include "config/params.h"
-
-static int
-oom(const char *prog)
-{
-	fprintf(stderr, "%s: out of memory\n", prog);
-	return EX_OSERR;
-}
 
 
 static int
@@ -31,7 +25,7 @@ read_experiment(struct plot_series *s, const char *prog, const char *dir)
 	snprintf(pattern, sizeof(pattern), "%s/runs/run_*.jsonl", dir);
 	grc = glob(pattern, 0, NULL, &g);
 	if (grc == GLOB_NOSPACE)
-		return oom(prog);
+		return msg_oom(prog, NULL);
 	if (grc != 0) {
 		fprintf(stderr, "%s: %s has no finished run (no "
 		    "runs/run_*.jsonl); run or resume the experiment first\n",
@@ -81,7 +75,7 @@ plot_series_load(struct plot_series *s, const char *prog, const char *path,
 	if ((s->label = strcmp(path, "-") == 0 ? strdup("stdin") :
 	    path_last(path, ".jsonl")) == NULL ||
 	    (s->path = strdup(path)) == NULL)
-		return oom(prog);
+		return msg_oom(prog, NULL);
 	if (strcmp(path, "-") != 0 && stat(path, &st) != 0) {
 		fprintf(stderr, "%s: cannot open %s: %s; check the path\n",
 		    prog, path, strerror(errno));
@@ -110,7 +104,7 @@ plot_series_load(struct plot_series *s, const char *prog, const char *path,
 		    "Lines\n", prog, path);
 		return EX_DATAERR;
 	}
-	return index_steps(s) == 0 ? 0 : oom(prog);
+	return index_steps(s) == 0 ? 0 : msg_oom(prog, NULL);
 }
 
 void
@@ -128,8 +122,8 @@ plot_series_free(struct plot_series *s)
 int
 plot_metric_index(const char *name)
 {
-	for (int m = 0; m < RUN_N_METRICS; m++)
-		if (strcmp(run_metric_names[m], name) == 0)
+	for (int m = 0; m < METRICS_N; m++)
+		if (strcmp(metrics_names[m], name) == 0)
 			return m;
 	return -1;
 }

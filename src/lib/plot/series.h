@@ -1,6 +1,6 @@
 /*
  * What the figures draw: a series is the runs of one experiment directory
- * (its runs/run_*.jsonl) or of one JSON Lines file, read with sim/runset,
+ * (its runs/run_*.jsonl) or of one JSON Lines file, read with runfile/runset,
  * sorted by run id, with each run's step rows found.
  */
 #ifndef SIM_PLOT_SERIES_H

@@ -12,19 +12,10 @@
 #include <jansson.h>
 
 #include "runfile/runset.h"
+#include "io/msg.h"
 
-const char *const run_metric_names[RUN_N_METRICS] = {
-	"clusters", "switch_rate", "distance", "mix_deviation", "share",
-	"ghetto_rate", "dissimilarity_index",
-};
+#define OOM_HINT " reading runs; read fewer at once or allow more memory"
 
-static int
-oom(const char *prog)
-{
-	fprintf(stderr, "%s: out of memory reading runs; read fewer at once or allow more memory\n",
-	    prog);
-	return EX_OSERR;
-}
 
 void
 runset_init(struct runset *a, const char *prog)
@@ -125,7 +116,7 @@ new_run(struct runset *a, long long id, size_t *idx)
 	r = &p[a->nruns];
 	memset(r, 0, sizeof(*r));
 	r->id = id;
-	for (int m = 0; m < RUN_N_METRICS; m++)
+	for (int m = 0; m < METRICS_N; m++)
 		r->initial[m] = r->final[m] = NAN;
 	r->convergence_step = r->final_step = r->n_steps = NAN;
 	r->llm_calls = r->llm_time = r->parse_failures = r->retries = NAN;
@@ -159,14 +150,14 @@ run_for(struct runset *a, long long id, int start, const struct runset_where *at
 		return 0;
 	}
 	if ((a->nslots + 1) * 2 > a->slot_cap && rehash(a) != 0)
-		return oom(at->prog);
+		return msg_oom(at->prog, OOM_HINT);
 	s = slot_of(a, id);
 	if (*s != 0 && !(start && a->runs[*s - 1].has_start)) {
 		*idx = a->last = *s - 1;
 		return 0;
 	}
 	if (new_run(a, id, idx) != 0)
-		return oom(at->prog);
+		return msg_oom(at->prog, OOM_HINT);
 	if (*s != 0) {
 		a->runs[*s - 1].replaced = 1;
 		note_duplicate(a, id, at);
@@ -220,7 +211,7 @@ get_string(json_t *o, const char *key, char **out, const struct runset_where *at
 		return data_error(at, "\"%s\" is %s, not a string", key,
 		    json_kind(v));
 	if ((*out = strdup(json_string_value(v))) == NULL)
-		return oom(at->prog);
+		return msg_oom(at->prog, OOM_HINT);
 	return 0;
 }
 
@@ -229,8 +220,8 @@ get_metrics(json_t *o, double *m, const struct runset_where *at)
 {
 	int rc = 0;
 
-	for (int i = 0; i < RUN_N_METRICS && rc == 0; i++)
-		rc = get_number(o, run_metric_names[i], &m[i], at);
+	for (int i = 0; i < METRICS_N && rc == 0; i++)
+		rc = get_number(o, metrics_names[i], &m[i], at);
 	return rc;
 }
 
@@ -241,7 +232,7 @@ get_metrics_object(json_t *o, const char *key, double *m,
 	json_t *v = json_object_get(o, key);
 
 	if (v == NULL || json_is_null(v)) {
-		for (int i = 0; i < RUN_N_METRICS; i++)
+		for (int i = 0; i < METRICS_N; i++)
 			m[i] = NAN;
 		return 0;
 	}
@@ -273,12 +264,12 @@ take_params(json_t *o, char **out, const struct runset_where *at)
 	free(*out);
 	*out = NULL;
 	if (p == NULL)
-		return oom(at->prog);
+		return msg_oom(at->prog, OOM_HINT);
 	for (int i = 0; not_shaping[i] != NULL; i++)
 		json_object_del(p, not_shaping[i]);
 	*out = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(p);
-	return *out == NULL ? oom(at->prog) : 0;
+	return *out == NULL ? msg_oom(at->prog, OOM_HINT) : 0;
 }
 
 static int
@@ -318,7 +309,7 @@ new_step_row(struct runset *a, long long id, long long step,
 		return rc;
 	p = grow(a->steps, &a->steps_cap, a->nsteps, sizeof(*p));
 	if (p == NULL)
-		return oom(at->prog);
+		return msg_oom(at->prog, OOM_HINT);
 	a->steps = p;
 	*row = &p[a->nsteps];
 	(*row)->run_id = id;
@@ -402,9 +393,9 @@ step_field(struct step_row *r, const char *key, size_t len)
 		return &r->moves;
 	if (len == 9 && memcmp(key, "decisions", 9) == 0)
 		return &r->decisions;
-	for (int m = 0; m < RUN_N_METRICS; m++)
-		if (strlen(run_metric_names[m]) == len &&
-		    memcmp(key, run_metric_names[m], len) == 0)
+	for (int m = 0; m < METRICS_N; m++)
+		if (strlen(metrics_names[m]) == len &&
+		    memcmp(key, metrics_names[m], len) == 0)
 			return &r->m[m];
 	return NULL;
 }
@@ -428,7 +419,7 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	if (strncmp(buf, head, sizeof(head) - 1) != 0)
 		return -1;
 	tmp.moves = tmp.decisions = NAN;
-	for (int m = 0; m < RUN_N_METRICS; m++)
+	for (int m = 0; m < METRICS_N; m++)
 		tmp.m[m] = NAN;
 	while (*p == ',') {
 		const char *key, *close, *end;
@@ -476,7 +467,7 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	if (grid != NULL && (a->keep_grids & RUNSET_GRIDS_FRAMES)) {
 		if ((tmp.grid = strndup(grid, grid_len)) == NULL) {
 			a->nsteps--;
-			return oom(at->prog);
+			return msg_oom(at->prog, OOM_HINT);
 		}
 	}
 	*row = tmp;
@@ -653,7 +644,7 @@ runset_read_stream(struct runset *a, FILE *f, const char *name)
 		rc = take_line(a, line, len, &at);
 	}
 	if (rc == 0 && got == -1 && errno == ENOMEM)
-		rc = oom(a->prog);
+		rc = msg_oom(a->prog, OOM_HINT);
 	else if (rc == 0 && got == -1) {
 		at.line++;
 		rc = data_error(&at, "a line longer than %zu bytes, the cap "
@@ -769,7 +760,7 @@ runset_sort(struct runset *a, struct run ***runs, size_t *nruns)
 	if (a->nruns == 0)
 		return 0;
 	if ((r = calloc(a->nruns, sizeof(*r))) == NULL)
-		return oom(at.prog);
+		return msg_oom(at.prog, OOM_HINT);
 	for (size_t i = 0; i < a->nruns; i++)
 		if (!a->runs[i].replaced)
 			r[n++] = &a->runs[i];

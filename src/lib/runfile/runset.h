@@ -10,10 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define RUN_N_METRICS 7
-
-/* The seven metrics, in the order simrun prints them. */
-extern const char *const run_metric_names[RUN_N_METRICS];
+#include "model/metrics.h"   /* the metrics' names: METRICS_N, metrics_names */
 
 /* Where a line came from, for messages. */
 struct runset_where {
@@ -29,7 +26,7 @@ struct run {
 	int replaced;              /* a later start line of its id won */
 	int converged;
 	char *agent, *scenario, *llm_model, *status, *stop_reason;
-	double initial[RUN_N_METRICS], final[RUN_N_METRICS];
+	double initial[METRICS_N], final[METRICS_N];
 	double convergence_step, final_step, n_steps;
 	double llm_calls, llm_time, parse_failures, retries;
 	char *grid_initial, *grid_final;   /* with keep_grids, else NULL */
@@ -42,7 +39,7 @@ struct run {
 struct step_row {
 	long long run_id, step;
 	size_t run, seq;           /* index in runs[], place in the input */
-	double moves, decisions, m[RUN_N_METRICS];
+	double moves, decisions, m[METRICS_N];
 	char *grid;                /* simrun --frames, with keep_grids */
 };
 

@@ -26,6 +26,9 @@ struct decision_table {
 static const char digit_char[] = "SOE#";
 static const char *const key_names[] = { "context", "composition", NULL };
 static const char *const method_names[] = { "logprobs", "samples", NULL };
+/* An entry's estimate and its counts, in the order a line has them. */
+static const char *const estimate_keys[] = { "p_move", "lo", "hi" };
+static const char *const count_keys[] = { "n", "moves", "unparsed" };
 
 /* Neighbours 0..7 are the cells around the centre, row-major. */
 #define TOP    0x07
@@ -532,12 +535,10 @@ table_entry_put(struct jw *w, int key, const struct table_entry *e)
 		jw_kv_int(w, "same", same);
 		jw_kv_int(w, "occupied", occupied);
 	}
-	jw_kv_double(w, "p_move", e->p_move);
-	jw_kv_double(w, "lo", e->lo);
-	jw_kv_double(w, "hi", e->hi);
-	jw_kv_int(w, "n", e->n);
-	jw_kv_int(w, "moves", e->moves);
-	jw_kv_int(w, "unparsed", e->unparsed);
+	jw_kv_doubles(w, estimate_keys, (const double[]){ e->p_move, e->lo,
+	    e->hi }, 3);
+	jw_kv_ints(w, count_keys, (const long long[]){ e->n, e->moves,
+	    e->unparsed }, 3);
 	if (e->method >= 0)
 		jw_kv_string(w, "method", method_names[e->method]);
 	jw_object_end(w);
@@ -780,4 +781,32 @@ table_decide(void *table, const struct world *w, int agent,
 	*move = rng_uniform(&r) < table_p_move(t, world_agent_type(w, agent),
 	    slot);
 	return 0;
+}
+
+/* The first field two headers of one table disagree on, or NULL. */
+const char *
+table_header_differs(const struct table_header *a, const struct table_header *b)
+{
+	if (strcmp(a->scenario, b->scenario) != 0)
+		return "scenario";
+	if (strcmp(a->type_a, b->type_a) != 0 ||
+	    strcmp(a->type_b, b->type_b) != 0)
+		return "type_a/type_b";
+	if (strcmp(a->prompt_hash, b->prompt_hash) != 0)
+		return "prompt_template_fnv1a64";
+	if (strcmp(a->model, b->model) != 0)
+		return "model";
+	if (strcmp(a->url, b->url) != 0 || a->api != b->api)
+		return "url/api";
+	if (a->temperature != b->temperature)
+		return "temperature";
+	if (a->max_tokens != b->max_tokens)
+		return "max_tokens";
+	if (a->method != b->method || a->samples != b->samples)
+		return "method/samples";
+	if (a->seed != b->seed)
+		return "seed";
+	if (a->key != b->key)
+		return "key";
+	return NULL;
 }

@@ -89,6 +89,9 @@ int table_header_read(const char *line, struct table_header *h, char *err,
     size_t errlen);
 void table_header_put(struct jw *w, const struct table_header *h);
 void table_header_free(struct table_header *h);
+/* The first field two headers of one table disagree on, or NULL. */
+const char *table_header_differs(const struct table_header *a,
+    const struct table_header *b);
 int table_entry_read(const char *line, int key, struct table_entry *e,
     char *err, size_t errlen);
 void table_entry_put(struct jw *w, int key, const struct table_entry *e);
