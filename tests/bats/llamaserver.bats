@@ -364,7 +364,7 @@ max_in_slots() {
 
 # --- the support scripts ----------------------------------------------------------------------
 
-@test "tiny-gguf: the same seed writes the same bytes, another seed other weights; cached by name" {
+@test "tiny-gguf: the same seed writes the same bytes, another seed other weights; two writers at once, one file" {
 	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
 	run --separate-stderr "$ROOT/tests/support/tiny-gguf" --decider
 	assert_success
@@ -372,9 +372,12 @@ max_in_slots() {
 	cmp "$output" "$DECIDER"
 	size=$(stat -c %s "$output")
 	[ "$size" -gt 8000000 ] && [ "$size" -lt 10000000 ]
-	run --separate-stderr "$ROOT/tests/support/tiny-gguf" --decider --seed 2
-	assert_success
-	! cmp -s "$output" "$DECIDER"
+	# two writers at once: one writes, the other waits and finds it
+	"$ROOT/tests/support/tiny-gguf" --decider --seed 2 > one 2> /dev/null &
+	"$ROOT/tests/support/tiny-gguf" --decider --seed 2 > two 2> /dev/null
+	wait $!
+	cmp one two
+	! cmp -s "$(cat one)" "$DECIDER"
 	run "$ROOT/tests/support/tiny-gguf" --template llama4
 	assert_equal "$status" 64
 	run ls -A "$XDG_CACHE_HOME/simtools/tiny-gguf"

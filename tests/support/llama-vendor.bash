@@ -2,12 +2,12 @@
 # tests/support/tiny-gguf share (sourced, not run): where the vendor
 # snapshot of llama.cpp is, its checked sha256, and the cache directory.
 #
-# The snapshot is llama.cpp-server-src.tar.xz (see the vendor README): it is
-# looked for in $SIMTOOLS_LLAMA_VENDOR (a directory) if that is set, else in
-# shared/vendor/ beside the checkout or one level further up (/work/main and /work/wt/NAME
-# both find /work/shared/vendor).  The cache is
-# ${XDG_CACHE_HOME:-$HOME/.cache}/simtools; every entry in it is keyed by
-# the first 12 hex digits of the tarball's sha256.
+# The snapshot is llama.cpp-server-src.tar.xz (see the vendor README): it
+# is looked for in $SIMTOOLS_LLAMA_VENDOR (a directory) if that is set,
+# else in shared/vendor/ beside the checkout or one level further up
+# (/work/main and /work/wt/NAME both find /work/shared/vendor).  The cache
+# is ${XDG_CACHE_HOME:-$HOME/.cache}/simtools; every entry in it is keyed
+# by the first 12 hex digits of the tarball's sha256.
 # shellcheck shell=bash
 
 LLAMA_TARBALL_NAME=llama.cpp-server-src.tar.xz
