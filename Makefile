@@ -147,7 +147,7 @@ bench: all build/fakellm build/abmbench
 demo: all
 	scripts/demo
 
-# The README's example pictures, from a fixed seed, into docs/images/.
+# The example pictures of the README and docs/, from a fixed seed, into docs/images/.
 docs-images: all
 	scripts/docs-images
 

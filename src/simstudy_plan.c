@@ -857,7 +857,7 @@ read_study(struct study *st)
 	}
 	if (!json_is_object(st->root))
 		return fail(st, EX_CONFIG, "a study file is one JSON object "
-		    "(see the README's \"Studies\")");
+		    "(see simtools-formats(5), STUDY FILES)");
 	json_object_foreach(st->root, key, v)
 		if (!is_key(key, top_keys))
 			return fail(st, EX_CONFIG, "unknown key \"%s\"; a study "

@@ -196,3 +196,15 @@ lint() {
 	run env MANWIDTH=80 man -l "$MAN/man1/baseline_runner.1"
 	assert_output --partial 'llm_runner, baseline_runner'
 }
+
+@test "README.md is at most 12 KB, and its and docs/' links lead somewhere" {
+	local size f link broken=()
+	size=$(stat -c %s "$ROOT/README.md")
+	[ "$size" -le 12288 ] || fail "README.md is $size bytes, more than 12 KB: move the detail to man/ or docs/"
+	for f in "$ROOT/README.md" "$ROOT"/docs/*.md; do
+		while read -r link; do
+			[ -e "$(dirname "$f")/$link" ] || broken+=("${f#"$ROOT"/}: $link")
+		done < <(grep -oE '\]\([^)#:]+\)' "$f" | sed -E 's/^\]\(//; s/\)$//')
+	done
+	[ "${#broken[@]}" -eq 0 ] || fail "links to nothing: ${broken[*]}"
+}

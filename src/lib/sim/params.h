@@ -70,7 +70,7 @@ struct sim_params {
 	char llm_cache[1024];      /* decision cache file, "" for none */
 	char llm_endpoints[1024];  /* several servers: a file, "" for none */
 	char table[1024];          /* decision table for --agent table */
-	/* the model's variants (README "More of the model space") */
+	/* the model's variants (simtools(7) MODEL VARIANTS) */
 	int radius;                /* Chebyshev radius of the neighbourhood */
 	int min_similar;           /* >= 0: a count of alike; -1: the share */
 	int move_rule;             /* enum move_rule (sim/world.h) */
