@@ -57,6 +57,8 @@ prefetch_alloc(int k, char *err, size_t errlen)
 		prefetch_free(p);
 		return NULL;
 	}
+	for (int i = 0; i < k; i++)
+		p->slots[i].server_slot = -1;    /* none held */
 	return p;
 }
 
