@@ -80,6 +80,9 @@ build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SAN_OBJ)
 	$(SAN_CC) $(WARN) $(SANFLAGS) $(CPPFLAGS) -o $@ $< \
 		$(LIB_SAN_OBJ) $(LDLIBS)
 
+# test_llmparts asks the tests' fake server, which it starts itself.
+build/unit/test_llmparts build/san/test_llmparts: build/fakellm
+
 # The tests' stand-in for an LLM server (loopback only).
 build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
 	@mkdir -p $(@D)
