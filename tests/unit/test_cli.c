@@ -289,6 +289,31 @@ set(struct sim_params *p, const char *flag, const char *text)
 	}
 }
 
+/* The start line's other shaping keys for p, as an object (to free). */
+static char *
+shaping_text(const struct sim_params *p)
+{
+	struct jw w;
+	char *text;
+
+	jw_init(&w);
+	jw_object_begin(&w);
+	params_put_shaping(&w, p);
+	jw_object_end(&w);
+	if ((text = strdup(text_of(&w))) == NULL)
+		exit(2);
+	jw_free(&w);
+	return text;
+}
+
+/* Flag, value, flag, value, ..., NULL. */
+static void
+set_all(struct sim_params *p, const char *const *pairs)
+{
+	for (; pairs[0] != NULL; pairs += 2)
+		set(p, pairs[0], pairs[1]);
+}
+
 static void
 params_json(void)
 {
@@ -303,20 +328,15 @@ params_json(void)
 	params_defaults(&p);
 	CHECK(round_trip(&p, diff, sizeof(diff)), "defaults: params -> JSON "
 	    "-> params equal %s", diff);
-	set(&p, "grid-size", "17");
-	set(&p, "num-type-a", "40");
-	set(&p, "similarity-threshold", "0.1");
-	set(&p, "no-move-threshold", "3");
-	set(&p, "seed", "4294967295");
-	set(&p, "max-steps", "123");
+	set_all(&p, (const char *const[]){ "grid-size", "17", "num-type-a",
+	    "40", "similarity-threshold", "0.1", "no-move-threshold", "3",
+	    "seed", "4294967295", "max-steps", "123", NULL });
 	CHECK(round_trip(&p, diff, sizeof(diff)), "a changed model, the "
 	    "large seed %s", diff);
-	set(&p, "agent", "llm");
-	set(&p, "llm-model", "qwen \"3\" 0.6b");
-	set(&p, "llm-url", "http://127.0.0.1:1/v1/chat/completions");
-	set(&p, "temperature", "0.7");
-	set(&p, "max-tokens", "9");
-	set(&p, "llm-api", "ollama");
+	set_all(&p, (const char *const[]){ "agent", "llm", "llm-model",
+	    "qwen \"3\" 0.6b", "llm-url",
+	    "http://127.0.0.1:1/v1/chat/completions", "temperature", "0.7",
+	    "max-tokens", "9", "llm-api", "ollama", NULL });
 	CHECK(round_trip(&p, diff, sizeof(diff)),
 	    "an LLM agent, a quote in a text %s", diff);
 	set(&p, "temperature", "default");
@@ -365,14 +385,7 @@ params_json(void)
 
 	/* what the start line adds: no shape or agent_block key, no key
 	 * file, LLM keys only for an LLM agent, no empty text */
-	jw_init(&w);
-	jw_object_begin(&w);
-	params_put_shaping(&w, &p);
-	jw_object_end(&w);
-	text = strdup(text_of(&w));
-	jw_free(&w);
-	if (text == NULL)
-		exit(2);
+	text = shaping_text(&p);
 	CHECK(strstr(text, "\"radius\":") != NULL &&
 	    strstr(text, "\"move_rule\":") != NULL,
 	    "the model's other parameters are there");
@@ -386,14 +399,7 @@ params_json(void)
 	p.agent = AGENT_LLM;
 	snprintf(p.llm.llm_api_key_file, sizeof(p.llm.llm_api_key_file),
 	    "/secret/key");
-	jw_init(&w);
-	jw_object_begin(&w);
-	params_put_shaping(&w, &p);
-	jw_object_end(&w);
-	text = strdup(text_of(&w));
-	jw_free(&w);
-	if (text == NULL)
-		exit(2);
+	text = shaping_text(&p);
 	CHECK(strstr(text, "\"llm_retries\"") != NULL,
 	    "an LLM agent's retries shape its runs");
 	CHECK(strstr(text, "/secret/key") == NULL &&
