@@ -141,6 +141,10 @@ demo: all
 docs-images: all
 	scripts/docs-images
 
+# the bash files the runners source (installed next to them, not executable)
+BIN_PARTS = bin/simtools-common.bash bin/llm_runner-remote.bash \
+	bin/llm_runner-slurm.bash bin/llm_runner-endpoints.bash
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
@@ -148,21 +152,17 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/studies/tables
 	install -m 644 configs/studies/*.json $(DESTDIR)$(DATADIR)/studies
 	install -m 644 configs/studies/tables/*.table $(DESTDIR)$(DATADIR)/studies/tables
-	install -m 644 bin/llm_runner-remote.bash bin/llm_runner-slurm.bash \
-		bin/llm_runner-endpoints.bash bin/simtools-report.bash \
-		$(DESTDIR)$(BINDIR)
+	install -m 644 $(BIN_PARTS) $(DESTDIR)$(BINDIR)
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 	install -d $(DESTDIR)$(DATADIR)/replications
 	install -m 644 configs/replications/*.json $(DESTDIR)$(DATADIR)/replications
 
+# (also simtools-report.bash, which simtools-common.bash replaced)
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
 		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner \
-		$(DESTDIR)$(BINDIR)/simstudy \
-		$(DESTDIR)$(BINDIR)/llm_runner-remote.bash \
-		$(DESTDIR)$(BINDIR)/llm_runner-slurm.bash \
-		$(DESTDIR)$(BINDIR)/llm_runner-endpoints.bash \
+		$(DESTDIR)$(BINDIR)/simstudy $(BIN_PARTS:bin/%=$(DESTDIR)$(BINDIR)/%) \
 		$(DESTDIR)$(BINDIR)/simtools-report.bash
 	rm -rf $(DESTDIR)$(DATADIR)
 

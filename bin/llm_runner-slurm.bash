@@ -65,7 +65,7 @@ slurm_batch_size() {
 	if [ -n "$batch_size" ]; then
 		size=$batch_size
 	else
-		size=$(default_batch "$n" "${processes:-$(nproc)}")
+		size=$(default_batch "$n" "${processes:-$(nproc)}" 250)
 	fi
 	echo $((size > min ? size : min))
 }

@@ -245,7 +245,6 @@ ids_of() {
 		sleep 0.05
 	done
 	pgrep -s "$pid" -f -- "simrun --config" > /dev/null
-	pgrep -s "$pid" -f -- "parallel --plain" > /dev/null
 	kill -KILL "$pid"
 	# bounded: the jobs have 10 s to go
 	for _ in $(seq 100); do
@@ -446,4 +445,32 @@ kill_fakellm() {
 	[ "$(ls "$dir"/runs/run_*.jsonl | wc -l)" -lt 8 ]
 	run --separate-stderr llm_runner --resume "$dir" --llm-outage-wait nonsense
 	assert_equal "$status" 64
+}
+
+# --- 9. a full disk ---------------------------------------------------------------
+
+@test "a full disk: exit 74 and one line to free space and resume; the resume then completes it" {
+	mkdir -p full
+	if ! mount -t tmpfs -o size=128k tmpfs full 2>/dev/null; then
+		skip "mounting a small tmpfs needs root (CAP_SYS_ADMIN)"
+	fi
+	start_fakellm
+	run --separate-stderr llm_runner --runs 20 "${SMALL[@]}" --llm-url "$URL" --output-dir full
+	status_full=$status
+	stderr_full=$stderr
+	dir=$(latest_in full)
+	# free space: the file system grows
+	mount -o remount,size=8m full
+	run --separate-stderr llm_runner --resume "$dir"
+	status_resume=$status
+	run ids_of "$dir"
+	ids=$output
+	umount full
+	[ "$status_full" -eq 74 ] || fail "exit $status_full: $stderr_full"
+	run grep -c "free space, then complete it with: llm_runner --resume $dir\$" <<< "$stderr_full"
+	assert_output 1
+	run grep -c 'No space left on device' <<< "$stderr_full"
+	[ "$output" -ge 1 ] && [ "$output" -le 3 ]
+	assert_equal "$status_resume" 0
+	assert_equal "$ids" "$(for i in $(seq 0 19); do echo "$i ok"; done)"
 }

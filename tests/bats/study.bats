@@ -387,7 +387,7 @@ bad_study() {
 }
 
 @test "simstudy is shellcheck-clean, installs with its studies, and runs the quick one there" {
-	run shellcheck "$ROOT/bin/simstudy" "$ROOT/bin/simtools-report.bash"
+	run shellcheck "$ROOT/bin/simstudy" "$ROOT/bin/simtools-common.bash"
 	assert_success
 	run make -s -C "$ROOT" install DESTDIR="$T/root" PREFIX=/opt/sim
 	assert_success
