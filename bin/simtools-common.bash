@@ -96,20 +96,33 @@ parallel_init() {
 # 74 (EX_IOERR: writing failed, a full disk) sets jobs_io and halts the
 # same way, whatever HALT says: more jobs would only fail the same way.
 # jobs_interrupt (from a trap) ends it: no job starts any more, the running
-# ones get SIGTERM.  Returns 1 when a job failed.
+# ones get SIGTERM, and SIGKILL if they are still there 5 s later.
+# Returns 1 when a job failed.
 #
-# Each job is a small sh that runs CMD and writes "SEQ STATUS" to a fifo
-# this function reads (bash's own wait -n loses jobs that end together);
-# with setpriv both die with their parent (PR_SET_PDEATHSIG), so that a
-# kill -9 of the caller takes every job with it.
-jobs_pid=()       # SEQ -> pid of the running jobs
+# Each job is a small sh, in a process group of its own (bash's set -m
+# makes it when it forks, so it exists before the job's pid is known), that
+# runs CMD and writes "SEQ STATUS" to a fifo this function reads (bash's
+# own wait -n loses jobs that end together).  A signal is sent to the
+# whole group, so it reaches whatever the job has started by then, at any
+# point of its start (a process forked but not yet guarded) and below it
+# (simstudy's packed cells run simrun from a bash).  The sh gets SIGTERM
+# when its parent dies (setpriv's PR_SET_PDEATHSIG) and passes it to its
+# group, so that a kill -9 of the caller takes every job with it; a parent
+# that died before the guard was set is seen in $PPID.
+jobs_pid=()       # SEQ -> pid (and process group) of the running jobs
 jobs_fifo=        # a fifo of the caller's for run_here (else one of its own)
 jobs_stop=
 jobs_guard=(setpriv --pdeathsig TERM)
 command -v setpriv > /dev/null || jobs_guard=()
+# the job's sh: $0 its number, $1 the pid it must be a child of
+# shellcheck disable=SC2016 # sh expands these
+jobs_sh='[ "$PPID" = "$1" ] || exit 143; shift
+trap "trap - TERM; kill -TERM 0" TERM
+"$@" & wait $! 2> /dev/null; echo "$0 $?" >&3'
 
 run_here() {
 	local dir=$1 procs=$2 halt=$3 log=$4 line base=$jobs_next n status more=1 fifo nfd
+	local parent=$BASHPID
 	shift 4
 	jobs_start=() jobs_what=() jobs_pid=() jobs_stop=$jobs_interrupted jobs_failed='' jobs_io=''
 	fifo=${jobs_fifo:-${TMPDIR:-/tmp}/simtools-jobs.$BASHPID.$RANDOM$RANDOM}
@@ -126,11 +139,14 @@ run_here() {
 			n=$((++jobs_next))
 			jobs_start[n]=$EPOCHREALTIME
 			jobs_what[n]=$line
-			# shellcheck disable=SC2016 # sh expands these
-			(cd -- "$dir" && exec ${jobs_guard[@]+"${jobs_guard[@]}"} sh -c \
-				'"$@"; echo "$0 $?" >&3' "$n" ${jobs_guard[@]+"${jobs_guard[@]}"} \
-				"$@" "$line") < /dev/null 3>&"$nfd" &
+			set -m
+			(cd -- "$dir" && exec ${jobs_guard[@]+"${jobs_guard[@]}"} sh -c "$jobs_sh" \
+				"$n" "$parent" "$@" "$line") < /dev/null 3>&"$nfd" &
+			set +m
+			test_signal job-forked
 			jobs_pid[n]=$!
+			# a signal that came before the pid was known
+			[ -z "$jobs_interrupted" ] || jobs_kill TERM "$!"
 		done
 		[ "${#jobs_pid[@]}" -gt 0 ] || break
 		if read -r -t 0.5 -u "$nfd" n status && [ -n "${jobs_pid[n]:-}" ]; then
@@ -145,9 +161,23 @@ run_here() {
 			wait "${jobs_pid[n]}" 2>/dev/null || status=$?
 			job_ended "$log" "$halt" "$n" $((n - base)) "$status" "$@"
 		done
+		# bounded: what a SIGTERM did not end within 5 s gets SIGKILL
+		if [ -n "$jobs_interrupted" ] && [ "${#jobs_pid[@]}" -gt 0 ] &&
+			[ "$EPOCHSECONDS" -ge "$jobs_kill_at" ]; then
+			jobs_kill KILL "${jobs_pid[@]}"
+		fi
 	done
 	exec {nfd}>&-
 	[ -z "$jobs_failed" ]
+}
+
+# jobs_kill SIGNAL PID...: run_here's jobs, each with its process group.
+jobs_kill() {
+	local sig=$1 pid
+	shift
+	for pid in "$@"; do
+		kill "-$sig" -- "-$pid" 2>/dev/null || true
+	done
 }
 
 # job_ended LOG HALT N SEQ STATUS CMD...: run_here's book-keeping of job N,
@@ -168,13 +198,48 @@ job_ended() {
 	[[ $halt != soon* && $status -ne 74 ]] || jobs_stop=1
 }
 
-# jobs_interrupt: run_here starts no more jobs, now or in a later call,
-# and ends the running ones.
+# jobs_interrupt: (from the caller's trap) run_here starts no more jobs,
+# now or in a later call, and ends the running ones; run_child's child
+# gets SIGTERM.  Whatever is started after this is ended as it starts.
 jobs_interrupted=
+jobs_kill_at=
+jobs_child=
 jobs_interrupt() {
 	jobs_interrupted=1
 	jobs_stop=1
-	[ "${#jobs_pid[@]}" -eq 0 ] || kill -TERM "${jobs_pid[@]}" 2>/dev/null || true
+	jobs_kill_at=$((EPOCHSECONDS + 5))
+	[ "${#jobs_pid[@]}" -eq 0 ] || jobs_kill TERM "${jobs_pid[@]}"
+	[ -z "$jobs_child" ] || kill -TERM "$jobs_child" 2>/dev/null || true
+}
+
+# run_child DIR CMD...: runs CMD in DIR as the one child of the moment and
+# waits for it, whatever signals come meanwhile (a trap runs at once, not
+# after CMD); jobs_interrupt sends it SIGTERM, also when the signal came
+# before its pid was known.  It dies with this shell (PR_SET_PDEATHSIG).
+# Returns CMD's status.  stdin is /dev/null.
+run_child() {
+	local dir=$1 status=0
+	shift
+	(cd -- "$dir" && exec ${jobs_guard[@]+"${jobs_guard[@]}"} "$@") < /dev/null &
+	test_signal child-forked
+	jobs_child=$!
+	[ -z "$jobs_interrupted" ] || kill -TERM "$jobs_child" 2>/dev/null || true
+	# bounded: each wait ends when the child does or a signal comes
+	while kill -0 "$jobs_child" 2>/dev/null; do
+		wait "$jobs_child" 2>/dev/null || true
+	done
+	wait "$jobs_child" 2>/dev/null || status=$?
+	jobs_child=
+	return "$status"
+}
+
+# test_signal POINT: for the tests only, a signal at a chosen point of a
+# start, where a real one could come by chance: with
+# SIMTOOLS_TEST_SIGNAL=POINT:SIG (start, job-forked, child-forked) this
+# process sends itself SIG there.
+test_signal() {
+	[[ ${SIMTOOLS_TEST_SIGNAL:-} == "$1":* ]] || return 0
+	kill "-${SIMTOOLS_TEST_SIGNAL#*:}" "$BASHPID"
 }
 
 # joblog_line LOG SEQ START STATUS WORD...: one line of GNU parallel's joblog.
