@@ -27,8 +27,10 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRC  = $(wildcard src/lib/*/*.c)
 LIB_HDR  = $(wildcard src/lib/*/*.h)
-PROGRAMS = simrun simcfg simagg simprobe simcompare simplot simreport \
-	simstudy_plan
+# simrun_llm: simrun with the LLM client, which simrun execs for LLM agents
+# (src/simrun_llm.c is src/simrun.c built with SIMRUN_LLM)
+PROGRAMS = simrun simrun_llm simcfg simagg simprobe simcompare simplot \
+	simreport simstudy_plan
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
@@ -70,6 +72,8 @@ $(LIB_A): $(LIB_OBJ)
 bin/%: src/%.c $(LIB_A) $(LIB_HDR)
 	@mkdir -p bin
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+bin/simrun_llm build/san/bin/simrun_llm: src/simrun.c
 
 build/unit/%: tests/unit/%.c tests/unit/check.h $(LIB_A)
 	@mkdir -p $(@D)
@@ -169,6 +173,10 @@ demo: all
 docs-images: all
 	scripts/docs-images
 
+# the bash files the runners source (installed next to them, not executable)
+BIN_PARTS = bin/simtools-common.bash bin/llm_runner-remote.bash \
+	bin/llm_runner-slurm.bash bin/llm_runner-endpoints.bash
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 $(PROGRAMS:%=bin/%) bin/llm_runner $(DESTDIR)$(BINDIR)
@@ -176,9 +184,7 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/studies/tables
 	install -m 644 configs/studies/*.json $(DESTDIR)$(DATADIR)/studies
 	install -m 644 configs/studies/tables/*.table $(DESTDIR)$(DATADIR)/studies/tables
-	install -m 644 bin/llm_runner-remote.bash bin/llm_runner-slurm.bash \
-		bin/llm_runner-endpoints.bash bin/simtools-report.bash \
-		$(DESTDIR)$(BINDIR)
+	install -m 644 $(BIN_PARTS) $(DESTDIR)$(BINDIR)
 	ln -sf llm_runner $(DESTDIR)$(BINDIR)/baseline_runner
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 	install -d $(DESTDIR)$(DATADIR)/replications
@@ -193,13 +199,11 @@ install: all
 	install -m 644 completion/simtools.bash $(DESTDIR)$(BASHCOMPDIR)/simrun
 	for c in $(COMPLETED); do ln -sf simrun $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 
+# (also simtools-report.bash, which simtools-common.bash replaced)
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
 		$(DESTDIR)$(BINDIR)/llm_runner $(DESTDIR)$(BINDIR)/baseline_runner \
-		$(DESTDIR)$(BINDIR)/simstudy \
-		$(DESTDIR)$(BINDIR)/llm_runner-remote.bash \
-		$(DESTDIR)$(BINDIR)/llm_runner-slurm.bash \
-		$(DESTDIR)$(BINDIR)/llm_runner-endpoints.bash \
+		$(DESTDIR)$(BINDIR)/simstudy $(BIN_PARTS:bin/%=$(DESTDIR)$(BINDIR)/%) \
 		$(DESTDIR)$(BINDIR)/simtools-report.bash
 	rm -rf $(DESTDIR)$(DATADIR)
 	rm -f $(MAN1:%=$(DESTDIR)$(MANDIR)/man1/%.1) \

@@ -96,7 +96,8 @@ remote_workdir() {
 }
 
 remote_parallel() {
-	env -u PARALLEL PARALLEL_HOME="${remote_home:?}" parallel --plain --will-cite "$@"
+	parallel_init
+	"${sim_parallel[@]}" "$@"
 }
 
 # Before anything is created: every host answers, and has this simrun (at
@@ -104,14 +105,15 @@ remote_parallel() {
 remote_check_hosts() {
 	local target=$1 login host out cmd wd=.simtools-work/check-$$-$RANDOM
 	local args=() bad=0
-	remote_home=$(mktemp -d)
+	simtools_version
+	parallel_init
 	if [ -z "$remote_transfer" ]; then
 		mkdir -p "$target"
 		target=$(cd "$target" && pwd)
 	fi
 	cmd="$simrun --version"
 	if [ -n "$remote_ship" ]; then
-		args=(--workdir "$wd" --basefile "$here/./simrun" --cleanup)
+		args=(--workdir "$wd" --basefile "$here/./simrun" --basefile "$here/./simrun_llm" --cleanup)
 		cmd="./simrun --version"
 	fi
 	[ -z "$remote_transfer$remote_ship" ] || cmd="$cmd && { command -v rsync >/dev/null || echo 'no rsync'; }"
@@ -142,7 +144,6 @@ remote_check_hosts() {
 			bad=1
 		fi
 	done
-	rm -rf "$remote_home"
 	[ "$bad" -eq 0 ] || die 69 "some hosts cannot run the experiment (see above). Nothing was started."
 }
 
@@ -190,7 +191,8 @@ remote_job() {
 		job+=(--sshlogin "$login")
 	done
 	if [ -n "$remote_ship" ]; then
-		job+=(--workdir "$wd" --basefile "$here/./simrun")
+		# simrun execs simrun_llm, next to it, for LLM agents
+		job+=(--workdir "$wd" --basefile "$here/./simrun" --basefile "$here/./simrun_llm")
 		simrun_path=./simrun
 	fi
 	# ':' (this machine) records this machine's name
@@ -207,8 +209,14 @@ remote_job() {
 		cmd+=" --output-dir ret/{#}"
 		job+=(--return "ret/{#}" --cleanup)
 	else
-		cmd+="exec $(printf '%q' "$simrun_path") --config $(printf '%q' "$abs/config.json")"
-		cmd+=" --output-dir $(printf '%q' "$abs/runs")"
+		# in the experiment, as here: config.json names its files (the
+		# frozen scenario.json) relative to it; a shipped simrun is in the
+		# work dir, where the job starts
+		local exe
+		exe=$(printf '%q' "$simrun_path")
+		# shellcheck disable=SC2016 # expanded on the host
+		[ -z "$remote_ship" ] || { cmd+='s=$PWD/simrun && '; exe='"$s"'; }
+		cmd+="cd $(printf '%q' "$abs") && exec $exe --config config.json --output-dir runs"
 	fi
 	# shellcheck disable=SC2016 # expanded on the host
 	cmd+=' --host "$h"'
@@ -219,11 +227,8 @@ remote_job() {
 	remote_cwd=$abs
 }
 
-# remote_run_jobs DIR PROCS TODO SIZE LABEL: run_jobs on the hosts; runs
-# that did not come back (a host died between finishing a run and returning
-# it, or before) are run again on the hosts still up, at most --retries rounds.
-remote_run_jobs() {
-	local dir=$1 procs=$2 todo=$3 size=$4 label=$5 round=1 missing id n
+# remote_announce: the hosts and how they are used, once before the runs.
+remote_announce() {
 	local hosts=() login host
 	for login in "${remote_logins[@]}"; do
 		host=$(login_host "$login")
@@ -231,12 +236,20 @@ remote_run_jobs() {
 		hosts+=("$host")
 	done
 	echo "Hosts: ${hosts[*]} ($([ -n "$remote_transfer" ] && echo "files transferred and returned" || echo "shared file system"), simrun $([ -n "$remote_ship" ] && echo shipped || echo installed))"
-	missing=$(mktemp)
+}
+
+# remote_run_jobs DIR PROCS TODO SIZE LABEL: run_jobs on the hosts; runs
+# that did not come back (a host died between finishing a run and returning
+# it, or before) are run again on the hosts still up, at most --retries
+# rounds.  A round of the LLM queue that stopped at a failed run (--halt
+# soon) returns at once: run_queue probes the server and decides.
+remote_run_jobs() {
+	local dir=$1 procs=$2 todo=$3 size=$4 label=$5 round=1 missing=$work/missing id n
 	while :; do
 		run_jobs "$dir" "$procs" "$todo" "$size" "$label"
 		remote_gather "$dir"
 		[ -z "$interrupted" ] || break
-		: > "$missing"
+		[ "$halt" = never ] || [ "$jobs_rc" -eq 0 ] || break
 		while read -r id; do
 			[ -e "$dir/runs/run_$id.jsonl" ] || echo "$id"
 		done < "$todo" > "$missing"
@@ -248,8 +261,6 @@ remote_run_jobs() {
 		echo "$n runs did not come back from the hosts; running them again (round $round of ${remote_retries:-3})" >&2
 		cp "$missing" "$todo"
 	done
-	rm -f "$missing"
-	remote_collect "$dir"
 }
 
 # After the jobs: returned run files go into runs/ (a rename each, so a run
@@ -258,9 +269,8 @@ remote_collect() {
 	local dir=$1
 	remote_gather "$dir"
 	[ -n "$remote_transfer" ] || [ -n "$remote_ship" ] || return 0
-	remote_home=$(mktemp -d)
+	parallel_init
 	remote_cleanup_hosts "$dir" 2>/dev/null || true
-	rm -rf "$remote_home"
 }
 
 # Also at the start: what a killed runner had received but not yet moved.

@@ -23,6 +23,7 @@ slurm=            # 1: --slurm
 slurm_wait=       # 1: --wait
 slurm_opts=()     # --slurm-opt, split into words
 slurm_ids=        # the job ids of this submission, "ARRAY,AGG"
+slurm_dir=        # its experiment
 
 slurm_option() {
 	local flag=$1 value=${2:-} words=()
@@ -65,7 +66,7 @@ slurm_batch_size() {
 	if [ -n "$batch_size" ]; then
 		size=$batch_size
 	else
-		size=$(default_batch "$n" "${processes:-$(nproc)}")
+		size=$(default_batch "$n" "${processes:-$(nproc)}" 250)
 	fi
 	echo $((size > min ? size : min))
 }
@@ -83,6 +84,7 @@ slurm_sbatch() {
 # slurm_submit DIR TODO N: the array job and the aggregation job.
 slurm_submit() {
 	local dir=$1 todo=$2 n=$3 abs sub size tasks array agg throttle=
+	slurm_dir=$dir
 	abs=$(cd "$dir" && pwd)
 	sub=$abs/slurm/$(date +%Y%m%d_%H%M%S)-$$
 	mkdir -p "$sub/logs" || die 73 "cannot create $sub"
@@ -130,7 +132,8 @@ slurm_states() {
 	squeue -h -j "$1" -t all -o '%T' 2>/dev/null | sort | uniq -c | awk '{ printf "%s%s:%d", (NR > 1 ? "," : ""), $2, $1 }'
 }
 
-# Ctrl-C while waiting: the jobs are Slurm's; say how to find them.
+# Ctrl-C while waiting (or submitting): the jobs are Slurm's; say how to
+# find them.
 slurm_stop_waiting() {
 	echo "Stopped waiting; the jobs go on in Slurm: squeue -j $slurm_ids; then $prog --resume $slurm_dir" >&2
 	exit "$1"
@@ -141,10 +144,10 @@ slurm_stop_waiting() {
 slurm_wait_jobs() {
 	local dir=$1 total=$2 array=${slurm_ids%,*} agg=${slurm_ids#*,} states agg_state
 	local start=$SECONDS ndone last="" line misses=0 out
-	slurm_dir=$dir
-	trap 'slurm_stop_waiting 130' INT
-	trap 'slurm_stop_waiting 143' TERM
+	# bounded: a signal is seen within one poll (the runner's trap sets
+	# interrupted)
 	while :; do
+		[ -z "$interrupted" ] || slurm_stop_waiting "$interrupted"
 		if ! out=$(squeue -h -j "$agg" -t all -o '%T' 2>&1) && [[ $out != *'Invalid job id'* ]]; then
 			misses=$((misses + 1))
 			[ "$misses" -lt 30 ] || die 69 "squeue no longer answers ($out); follow job $agg with squeue, then $prog --resume $dir"
@@ -166,5 +169,4 @@ slurm_wait_jobs() {
 		esac
 		sleep 2
 	done
-	trap - INT TERM
 }

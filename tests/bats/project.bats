@@ -7,7 +7,7 @@ setup() {
 
 @test "shell scripts are shellcheck-clean" {
 	run shellcheck "$ROOT"/scripts/* "$ROOT"/.ci/run "$ROOT"/bin/llm_runner \
-	    "$ROOT"/bin/llm_runner-*.bash "$ROOT"/bin/simtools-report.bash \
+	    "$ROOT"/bin/llm_runner-*.bash "$ROOT"/bin/simtools-common.bash \
 	    "$ROOT"/tests/support/sshd-hosts \
 	    "$ROOT"/tests/support/slurm-cluster \
 	    "$ROOT"/tests/support/llama-vendor.bash \
@@ -30,6 +30,36 @@ setup() {
 	    --num-type-a 40 --num-type-b 40
 	assert_success
 	assert_line "Total runs: 3"
+}
+
+@test "installed: the runners and simstudy share one sourced module; uninstall removes every file" {
+	local root=$BATS_TEST_TMPDIR/root bin=$BATS_TEST_TMPDIR/root/opt/sim/bin
+	run make -s -C "$ROOT" install DESTDIR="$root" PREFIX=/opt/sim
+	assert_success
+	# the sourced parts: beside the runners, read-only, not commands
+	for f in simtools-common.bash llm_runner-remote.bash llm_runner-slurm.bash \
+	    llm_runner-endpoints.bash; do
+		run stat -c %a "$bin/$f"
+		assert_output 644
+	done
+	cd "$BATS_TEST_TMPDIR"
+	# one --processes rule, from the module: a number too long for bash is
+	# a large request (capped at the cores), in the runner and in simstudy
+	run --separate-stderr "$bin/baseline_runner" --runs 2 --processes 123456789012 \
+	    --grid-size 10 --num-type-a 40 --num-type-b 40 --output-dir inst
+	assert_success
+	assert_regex "$stderr" "Warning: Requested 123456789012 processes but only [0-9]+ CPU cores available"
+	run --separate-stderr "$bin/simstudy" "$root/opt/sim/share/simtools/studies/quick.json" \
+	    --processes 123456789012 --dry-run
+	assert_success
+	assert_regex "$stderr" "Warning: Requested 123456789012 processes but only [0-9]+ CPU cores available"
+	run --separate-stderr "$bin/simstudy" --processes
+	assert_failure 64
+	assert_equal "$stderr" "simstudy: missing value for --processes; see simstudy --help"
+	run make -s -C "$ROOT" uninstall DESTDIR="$root" PREFIX=/opt/sim
+	assert_success
+	run find "$root" ! -type d
+	assert_output ""
 }
 
 @test "run-tests counts TAP results into the closing line and fails on a failure" {

@@ -152,6 +152,13 @@ exp_in() {
 	same_runs "$(exp_in local)" "$(exp_in remote)"
 	run bash -c "head -qn 1 $(exp_in remote)/runs/*.jsonl | jq -r .host | sort -u"
 	assert_output h3
+	# LLM agents: simrun execs simrun_llm, shipped next to it
+	start_fakellm
+	run --separate-stderr llm_runner --runs 2 "${SMALL[@]}" --llm-url "$URL" \
+		--output-dir remote-llm --sshlogin "ssh -F $SSHD_DIR/ssh_config h3" --ship-simrun
+	assert_success
+	run bash -c "tail -qn 1 $(exp_in remote-llm)/runs/*.jsonl | jq -r .status | sort | uniq -c"
+	assert_output --regexp '^ +2 ok$'
 }
 
 @test "a host with another simrun version is named, and nothing is created" {
@@ -203,4 +210,63 @@ exp_in() {
 	same_runs "$(exp_in local)" "$dir"
 	run jq -c '.hosts | length' "$dir/config.json"
 	assert_output 2
+}
+
+@test "an LLM server outage on ssh hosts: the runner waits and probes, then goes on when it is back" {
+	start_fakellm --latency-ms 2
+	local port=${BASE##*:} runner status=0
+	llm_runner --runs 6 --processes 1 "${SMALL[@]}" --llm-url "$URL" --llm-retries 0 \
+		--llm-outage-wait 60s --sshloginfile "$SLF" > out 2> err &
+	runner=$!
+	for _ in $(seq 600); do
+		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
+		sleep 0.05
+	done
+	stop_fakellms
+	for _ in $(seq 600); do
+		grep -q 'waiting .* of 01:00 (--llm-outage-wait)' err && break
+		sleep 0.1
+	done
+	run grep -c 'LLM server unreachable: waiting' err
+	[ "$output" -ge 1 ] || { cat out err; false; }
+	start_fakellm --latency-ms 2 --port "$port"
+	wait "$runner" || status=$?
+	[ "$status" -eq 0 ] || { cat out err; false; }
+	run grep -c '^Total runs: 6$' out
+	assert_output 1
+	run grep -c 'LLM server back' err
+	assert_output 1
+	run bash -c "jq -r 'select(.event == \"end\") | \"\(.run_id) \(.status)\"' $(exp_in .)/runs/run_*.jsonl | sort -n"
+	assert_output "$(printf '%s ok\n' 0 1 2 3 4 5)"
+}
+
+@test "GNU parallel's home is the runner's own, kept between calls; the user's ~/.parallel changes nothing" {
+	local home=$BATS_TEST_TMPDIR/home host cache before after
+	host=$(hostname)
+	# a hostile ~/.parallel: options, a cached line length that fits no
+	# command, and a cached function (parallel evaluates it as Perl)
+	mkdir -p "$home/.parallel/tmp/sshlogin/$host"
+	echo '--dry-run --tag' > "$home/.parallel/config"
+	echo 10 > "$home/.parallel/tmp/sshlogin/$host/linelen"
+	echo "open(my \$f, '>', '$BATS_TEST_TMPDIR/evaluated'); *open3_setpgrp = \\&open3_setpgrp_internal" \
+		> "$home/.parallel/tmp/sshlogin/$host/setpgrp_func"
+	cache=$home/.cache/simtools/parallel
+	HOME=$home XDG_CACHE_HOME='' run --separate-stderr baseline_runner --runs 6 "${SMALL[@]}" \
+		--sshloginfile "$SLF" --output-dir one
+	assert_success
+	assert_line "Total runs: 6"
+	# the first call probed once and kept what it found, in a private home
+	assert_file_exists "$cache/tmp/sshlogin/$host/linelen"
+	run stat -c %a "$cache"
+	assert_output 700
+	before=$(stat -c '%i %Y' "$cache/tmp/sshlogin/$host/linelen")
+	sleep 1.1
+	HOME=$home XDG_CACHE_HOME='' run --separate-stderr baseline_runner --runs 6 "${SMALL[@]}" \
+		--sshloginfile "$SLF" --output-dir two
+	assert_success
+	# the second found it there: nothing probed or written again
+	after=$(stat -c '%i %Y' "$cache/tmp/sshlogin/$host/linelen")
+	assert_equal "$after" "$before"
+	same_runs "$(exp_in one)" "$(exp_in two)"
+	assert_not_exist "$BATS_TEST_TMPDIR/evaluated"
 }

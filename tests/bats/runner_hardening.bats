@@ -18,6 +18,8 @@ setup() {
 teardown() {
 	stop_fakellms
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
+	# what a failed test left in the session it started
+	[ -z "${SESSION:-}" ] || pkill -KILL -s "$SESSION" || true
 }
 
 # the newest experiment under DIR (default .)
@@ -245,7 +247,6 @@ ids_of() {
 		sleep 0.05
 	done
 	pgrep -s "$pid" -f -- "simrun --config" > /dev/null
-	pgrep -s "$pid" -f -- "parallel --plain" > /dev/null
 	kill -KILL "$pid"
 	# bounded: the jobs have 10 s to go
 	for _ in $(seq 100); do
@@ -256,6 +257,83 @@ ids_of() {
 	assert_failure
 	# and nothing holds the experiment any more
 	flock -n "$(latest_in)/.lock" true
+}
+
+# --- 7b. SIGINT and SIGTERM at any point: bounded, 130/143, nothing left running ---
+
+# runs of a few seconds each
+BIG=(--grid-size 1000 --num-type-a 450000 --num-type-b 450000 --max-steps 50)
+
+# wait_session SID PATTERN: until a process of session SID matches PATTERN (15 s)
+wait_session() {
+	for _ in $(seq 300); do
+		pgrep -s "$1" -f -- "$2" > /dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ended_session SID: the runner's session is empty within 10 s
+ended_session() {
+	for _ in $(seq 100); do
+		pgrep -s "$1" > /dev/null || return 0
+		sleep 0.1
+	done
+	pgrep -s "$1" -a >&2
+	return 1
+}
+
+# how CMD ended: "exit N", or "signal N" when a signal killed it (a shell
+# would say 128+N for both)
+how_it_ended() {
+	python3 -c 'import subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+print("signal %d" % -r if r < 0 else "exit %d" % r)' "$@"
+}
+
+@test "a signal in the runner's start: exit 130/143 (not killed), one line, nothing created" {
+	local sig code
+	for sig in INT:130 TERM:143; do
+		code=${sig#*:}
+		SIMTOOLS_TEST_SIGNAL=start:${sig%:*} run --separate-stderr \
+			how_it_ended baseline_runner --runs 2 "${SMALL[@]}"
+		assert_output "exit $code"
+		assert_equal "$stderr" "baseline_runner: interrupted. Nothing was created."
+		[ ! -e experiments ]
+	done
+}
+
+@test "a signal after a job was started but before its pid was known ends that job: no run plays on" {
+	# the signal comes right after the fork, before run_here records the pid
+	SIMTOOLS_TEST_SIGNAL=job-forked:TERM setsid baseline_runner --runs 4 --processes 1 \
+		"${BIG[@]}" > out 2> err &
+	pid=$! SESSION=$!
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	ended_session "$pid"
+	run grep -c '^Interrupted: finished runs are kept. Resume with: baseline_runner --resume experiments/' err
+	assert_output 1
+	# the batch (runs 0-1, several seconds) was stopped at its start
+	dir=$(latest_in)
+	[ -z "$(ls "$dir/runs")" ]
+	run baseline_runner --list-experiments
+	assert_output --regexp "  0/4  \(incomplete"
+}
+
+@test "SIGTERM during the LLM check ends the check at once: 143, nothing created, no simrun left" {
+	start_fakellm --latency-ms 60000
+	setsid llm_runner --runs 2 "${SMALL[@]}" --llm-url "$URL" > out 2> err &
+	pid=$! SESSION=$!
+	wait_session "$pid" "simrun --check-llm"
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	ended_session "$pid"
+	run cat err
+	assert_output "llm_runner: interrupted. Nothing was created."
+	[ ! -e experiments ]
 }
 
 @test "resume refuses to start while the experiment is being run (a lock the kernel frees)" {
@@ -446,4 +524,32 @@ kill_fakellm() {
 	[ "$(ls "$dir"/runs/run_*.jsonl | wc -l)" -lt 8 ]
 	run --separate-stderr llm_runner --resume "$dir" --llm-outage-wait nonsense
 	assert_equal "$status" 64
+}
+
+# --- 9. a full disk ---------------------------------------------------------------
+
+@test "a full disk: exit 74 and one line to free space and resume; the resume then completes it" {
+	mkdir -p full
+	if ! mount -t tmpfs -o size=128k tmpfs full 2>/dev/null; then
+		skip "mounting a small tmpfs needs root (CAP_SYS_ADMIN)"
+	fi
+	start_fakellm
+	run --separate-stderr llm_runner --runs 20 "${SMALL[@]}" --llm-url "$URL" --output-dir full
+	status_full=$status
+	stderr_full=$stderr
+	dir=$(latest_in full)
+	# free space: the file system grows
+	mount -o remount,size=8m full
+	run --separate-stderr llm_runner --resume "$dir"
+	status_resume=$status
+	run ids_of "$dir"
+	ids=$output
+	umount full
+	[ "$status_full" -eq 74 ] || fail "exit $status_full: $stderr_full"
+	run grep -c "free space, then complete it with: llm_runner --resume $dir\$" <<< "$stderr_full"
+	assert_output 1
+	run grep -c 'No space left on device' <<< "$stderr_full"
+	[ "$output" -ge 1 ] && [ "$output" -le 3 ]
+	assert_equal "$status_resume" 0
+	assert_equal "$ids" "$(for i in $(seq 0 19); do echo "$i ok"; done)"
 }

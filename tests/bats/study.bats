@@ -13,6 +13,8 @@ teardown() {
 	if [ -f "$T/study.pid" ]; then
 		kill -KILL -- -"$(cat "$T/study.pid")" 2>/dev/null || true
 	fi
+	# what a failed test left in the session it started
+	[ -z "${SESSION:-}" ] || pkill -KILL -s "$SESSION" || true
 }
 
 # study FILE JSON: writes a study file
@@ -293,6 +295,53 @@ llm_baseline_llm_model=c experiments/llm_baseline_llm_model=c c'
 	assert_line "Cells: 6 of 6 complete"
 }
 
+# ended_session SID: the session is empty within 10 s
+ended_session() {
+	for _ in $(seq 100); do
+		pgrep -s "$1" > /dev/null || return 0
+		sleep 0.1
+	done
+	pgrep -s "$1" -a >&2
+	return 1
+}
+
+BIG='{"grid_size": 1000, "num_type_a": 450000, "num_type_b": 450000, "max_steps": 50}'
+
+@test "SIGTERM while a packed cell's simrun plays: no simrun outlives the study" {
+	study s.json "{\"name\": \"big\", \"runs\": 20, \"agents\": [\"mechanical\"], \"fixed\": $BIG}"
+	# its own session, so that only its processes are counted
+	setsid simstudy s.json --processes 1 > out 2> err &
+	pid=$! SESSION=$!
+	for _ in $(seq 300); do
+		pgrep -s "$pid" -f -- "simrun --config" > /dev/null && break
+		sleep 0.05
+	done
+	pgrep -s "$pid" -f -- "simrun --config" > /dev/null
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	ended_session "$pid"
+	run cat err
+	assert_line "Interrupted: finished runs are kept. Resume with: simstudy --resume $(study_dir)"
+}
+
+@test "a signal before the pid of a cell's runner is known still ends it: 143, no run plays on" {
+	study s.json "{\"name\": \"big\", \"runs\": 4, \"agents\": [\"mechanical\"], \"fixed\": $BIG}"
+	SIMSTUDY_PACK=0 SIMTOOLS_TEST_SIGNAL=child-forked:TERM setsid simstudy s.json \
+		--processes 1 > out 2> err &
+	pid=$! SESSION=$!
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	ended_session "$pid"
+	dir=$(study_dir)
+	run find "$dir" -name 'run_*.jsonl'
+	assert_output ""
+	run cat out
+	assert_line "Runs: 0 ok, 0 failed, 4 missing"
+}
+
 @test "resume finishes a cell whose runs were lost, and leaves complete ones alone" {
 	study s.json '{"name": "lost", "runs": 5, "vary": {"seed": [1, 2]},
 	  "fixed": {"grid_size": 8, "num_type_a": 20, "num_type_b": 20}}'
@@ -387,7 +436,7 @@ bad_study() {
 }
 
 @test "simstudy is shellcheck-clean, installs with its studies, and runs the quick one there" {
-	run shellcheck "$ROOT/bin/simstudy" "$ROOT/bin/simtools-report.bash"
+	run shellcheck "$ROOT/bin/simstudy" "$ROOT/bin/simtools-common.bash"
 	assert_success
 	run make -s -C "$ROOT" install DESTDIR="$T/root" PREFIX=/opt/sim
 	assert_success
