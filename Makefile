@@ -25,7 +25,8 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test unit unit-san bats bench install uninstall \
-	clean check-clang docs-images fuzz fuzz-build fuzz-regress bin-san
+	clean check-clang docs-images fuzz fuzz-build fuzz-regress bin-san \
+	llama-server
 
 .SECONDARY:
 
@@ -73,6 +74,17 @@ build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SAN_OBJ)
 build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< -ljansson -lpthread -lm
+
+# The tests' real LLM server (tests/bats/llamaserver.bats): llama-server
+# built from the vendor snapshot into ~/.cache/simtools once (10-15 minutes
+# on 2 cores the first time, a checksum after), and its tiny random models.
+# Without a snapshot or a llama-server on PATH it says so and those tests skip.
+llama-server: | $(DEPS_OK)
+	@tests/support/llama-server-build --if-available
+	@for m in '' --decider '--template qwen3 --decider' \
+	    '--template deepseek-r1'; do \
+		tests/support/tiny-gguf --if-available $$m || exit; \
+	done
 
 # The ABM frameworks' Schelling benchmark, timed in one process (make bench).
 build/abmbench: tests/support/abmbench.c $(LIB_A)
@@ -129,7 +141,8 @@ fuzz: $(FUZZ)
 fuzz-regress: $(FUZZ)
 	scripts/fuzz replay $(FUZZ)
 
-test: all unit unit-san bin-san check-clang build/fakellm fuzz-build
+test: all unit unit-san bin-san check-clang build/fakellm fuzz-build \
+	llama-server
 	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats -- $(SAN_BATS) \
 		-- $(FUZZ)
 
