@@ -243,13 +243,13 @@ open_agent(struct agents *ag, struct runner *r, const struct options *o)
 
 	if (p->agent == AGENT_TABLE && !o->check_llm) {
 		if ((rc = table_agent_open(&ag->table, p->table, p->llm.scenario,
-		    p->llm.scenario_file, p->model.grid_size, err,
-		    sizeof(err))) != 0)
+		    p->llm.scenario_file, p->model.grid_size,
+		    p->llm.max_parse_failure_share, err, sizeof(err))) != 0)
 			return rc == EX_USAGE ? cli_usage_error(PROG, err, NULL) :
 			    msg_fail(PROG, rc, "%s", err);
 		table_agent_hooks(&ag->table, &hooks);
 	} else if (p->agent == AGENT_LLM || o->check_llm) {
-		rc = llm_agent_open(&ag->llm, &p->llm, p->model.max_steps,
+		rc = llm_agent_open(&ag->llm, PROG, &p->llm, p->model.max_steps,
 		    p->model.num_type_a + p->model.num_type_b,
 		    o->file.decision_log ? stdout : NULL, err, sizeof(err), note,
 		    sizeof(note));

@@ -7,6 +7,7 @@
  * server's delay first; no new early request goes out meanwhile.
  */
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -246,6 +247,7 @@ finish(struct prefetch *p, struct slot *s, int curl_code)
 {
 	long status = 0, delay;
 	int slot = s->server_slot, wanted = s->state == SLOT_BUSY;
+	char why[512];
 
 	curl_easy_getinfo(llm_handle(s->client), CURLINFO_RESPONSE_CODE,
 	    &status);
@@ -258,6 +260,12 @@ finish(struct prefetch *p, struct slot *s, int curl_code)
 	}
 	if (status == 429 || status == 503) {
 		delay = llm_header_delay_ms(s->client);
+		/* a new wait is said; one beyond --max-server-wait is not
+		 * waited: the request asked again (llm_ask) gives up on it */
+		if (delay > 0 && (delay > LONG_MAX / 2 ||
+		    now_ms() + delay > p->not_before) &&
+		    llm_wait_allowed(s->client, delay, why, sizeof(why)) != 0)
+			delay = -1;
 		if (delay > 0 && now_ms() + delay > p->not_before)
 			p->not_before = now_ms() + delay;
 		if (wanted)
@@ -385,6 +393,10 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	}
 	/* counted as the one call a sequential run makes for this decision */
 	stats->calls++;
+	stats->input_tokens += reply->input_tokens;
+	stats->output_tokens += reply->output_tokens;
+	stats->reasoning_tokens += reply->reasoning_tokens;
+	stats->answers_from_reasoning += reply->from_reasoning;
 	if (p->eps != NULL) {
 		p->eps->e[s->endpoint].calls++;
 		endpoints_ok(p->eps, s->endpoint);
