@@ -191,6 +191,8 @@ struct http_req {
     const char *api_key_hdr; /* x-api-key (Anthropic) */
     size_t api_key_hdr_len;
     int has_version;  /* anthropic-version was sent */
+    char host[128];   /* the Host header, or the authority of an absolute
+                         target (a request sent through a proxy) */
     const char *body;
     size_t body_len;
     size_t total_len; /* header + body bytes to consume */
@@ -1001,7 +1003,10 @@ static int parse_header(const char *line, size_t n, struct http_req *r, int *con
         r->api_key_hdr_len = vlen;
     } else if (header_is(line, nlen, "anthropic-version"))
         r->has_version = vlen > 0;
-    else if (header_is(line, nlen, "expect"))
+    else if (header_is(line, nlen, "host")) {
+        if (!r->host[0])
+            snprintf(r->host, sizeof r->host, "%.*s", (int)vlen, v);
+    } else if (header_is(line, nlen, "expect"))
         r->expect_continue = has_token(v, vlen, "100-continue");
     else if (header_is(line, nlen, "connection")) {
         *conn_close |= has_token(v, vlen, "close");
@@ -1022,6 +1027,17 @@ static int parse_request_line(const char *line, size_t n, struct http_req *r)
         return bad(r, 400, "malformed request line");
     size_t mlen = (size_t)(sp1 - line), tlen = (size_t)(sp2 - target);
     size_t vlen = n - (size_t)(sp2 + 1 - line);
+    /* absolute-form (RFC 9112 3.2.2), as a client sends it to an HTTP
+     * proxy: the authority is the host asked for, the rest the path */
+    if (tlen > 7 && strncmp(target, "http://", 7) == 0) {
+        const char *auth = target + 7, *slash = memchr(auth, '/', tlen - 7);
+        size_t alen = slash ? (size_t)(slash - auth) : tlen - 7;
+        snprintf(r->host, sizeof r->host, "%.*s", (int)alen, auth);
+        if (!slash)
+            return bad(r, 400, "absolute target without a path");
+        tlen -= (size_t)(slash - target);
+        target = slash;
+    }
     if (mlen == 0 || mlen >= sizeof r->method)
         return bad(r, 400, "unsupported method");
     size_t plen = strcspn(target, "? ");
@@ -1817,6 +1833,8 @@ static void log_chat(struct server *s, const struct conn *c, const struct http_r
             json_object_set_new(j, "thinks", json_true());
         if (ch->think_tokens > 0)
             json_object_set_new(j, "reasoning_tokens", json_integer(ch->think_tokens));
+        if (hr->host[0])
+            json_object_set_new(j, "host", json_string(hr->host));
     }
     char *line = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(j);

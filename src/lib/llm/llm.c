@@ -1187,7 +1187,7 @@ llm_list_models(struct llm_client *c, char *out, size_t len)
 
 enum llm_result
 llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
-    double mass[2], int *carried, char *first, size_t firstlen,
+    double mass[2], int *carried, char *why, size_t whylen,
     struct llm_reply *reply, struct llm_stats *stats, char *err,
     size_t errlen)
 {
@@ -1197,7 +1197,7 @@ llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
 	memset(reply, 0, sizeof(*reply));
 	mass[0] = mass[1] = 0;
 	*carried = 0;
-	*first = '\0';
+	*why = '\0';
 	if (!c->cfg.logprobs) {
 		snprintf(err, errlen, "this client asks for no logprobs");
 		return LLM_REFUSED;
@@ -1207,6 +1207,6 @@ llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
 		return res;
 	reply->answer = llm_parse_answer(reply->text);
 	*carried = llm_reply_logprobs(c->response.data, c->response.len,
-	    c->cfg.api == LLM_API_OLLAMA, mass, first, firstlen);
+	    c->cfg.api == LLM_API_OLLAMA, mass, why, whylen);
 	return LLM_OK;
 }

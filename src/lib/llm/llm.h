@@ -196,13 +196,13 @@ int llm_served_as(struct llm_client *c, const char *asked, const char *served,
  * One request with cfg.logprobs set (OpenAI API, or Ollama's native API
  * since 0.12.11), retried like llm_ask but never asked again for its
  * words.  mass[LLM_MOVE] and mass[LLM_STAY] are the probabilities of
- * MOVE and STAY at the first reply token (reply.h: a split word counts
- * by its first token); *carried is 0 when the reply says nothing about
- * them (no top_logprobs, or a first token that starts neither: first).
+ * MOVE and STAY at the first reply token (llm/reply.h: a split word
+ * counts by its first token); *carried is 0 when they say nothing about
+ * P(MOVE), with the reason in why.
  */
 enum llm_result llm_ask_logprobs(struct llm_client *c, const char *prompt,
-    uint32_t seed, double mass[2], int *carried, char *first,
-    size_t firstlen, struct llm_reply *reply, struct llm_stats *stats,
-    char *err, size_t errlen);
+    uint32_t seed, double mass[2], int *carried, char *why, size_t whylen,
+    struct llm_reply *reply, struct llm_stats *stats, char *err,
+    size_t errlen);
 
 #endif

@@ -309,34 +309,70 @@ starts_answer(const char *token)
 	return -1;
 }
 
+/*
+ * The masses of MOVE and STAY among the candidates; *least: the smallest
+ * probability listed (a word not listed is less likely than it).
+ */
+static int
+add_candidates(json_t *top, double mass[2], double *least)
+{
+	json_t *entry;
+	size_t i;
+	int counted = 0;
+
+	*least = 1;
+	json_array_foreach(top, i, entry) {
+		const char *t = json_string_value(json_object_get(entry, "token"));
+		json_t *lp = json_object_get(entry, "logprob");
+		int a = t != NULL ? starts_answer(t) : -1;
+
+		if (!json_is_number(lp))
+			continue;
+		if (exp(json_number_value(lp)) < *least)
+			*least = exp(json_number_value(lp));
+		if (a >= 0) {
+			mass[a] += exp(json_number_value(lp));
+			counted = 1;
+		}
+	}
+	return counted;
+}
+
 int
 llm_reply_logprobs(const char *body, size_t len, int ollama, double mass[2],
-    char *first, size_t firstlen)
+    char *why, size_t whylen)
 {
 	json_t *root = json_loadb(body ? body : "", len, 0, NULL);
 	json_t *tok = ollama ? json_array_get(json_object_get(root,
 	    "logprobs"), 0) : json_array_get(json_object_get(json_object_get(
 	    json_array_get(json_object_get(root, "choices"), 0), "logprobs"),
 	    "content"), 0);
-	json_t *top = json_object_get(tok, "top_logprobs"), *entry;
+	json_t *top = json_object_get(tok, "top_logprobs");
 	const char *token = json_string_value(json_object_get(tok, "token"));
-	int counted = 0;
-	size_t i;
+	double least;
+	int ok = 0;
 
 	mass[LLM_MOVE] = mass[LLM_STAY] = 0;
-	snprintf(first, firstlen, "%s", token ? token : "");
-	if (json_is_array(top) && token != NULL && starts_answer(token) >= 0)
-		json_array_foreach(top, i, entry) {
-			const char *t = json_string_value(json_object_get(entry,
-			    "token"));
-			json_t *lp = json_object_get(entry, "logprob");
-			int a = t != NULL ? starts_answer(t) : -1;
-
-			if (a >= 0 && json_is_number(lp)) {
-				mass[a] += exp(json_number_value(lp));
-				counted = 1;
-			}
-		}
+	if (!json_is_array(top) || token == NULL)
+		snprintf(why, whylen, "the reply carries no top_logprobs");
+	else if (starts_answer(token) < 0)
+		snprintf(why, whylen, "the first reply token '%.40s' starts "
+		    "neither MOVE nor STAY, so its log-probs say nothing about "
+		    "the answer", token);
+	else if (!add_candidates(top, mass, &least))
+		snprintf(why, whylen, "neither MOVE nor STAY is among the first "
+		    "token's %zu top log-probs (a server that reports them "
+		    "before its grammar: llama-server)", json_array_size(top));
+	/* one answer not listed is less likely than the least listed: that
+	 * bounds P(MOVE) within 1% only when the other is far above it */
+	else if ((mass[LLM_MOVE] == 0 || mass[LLM_STAY] == 0) &&
+	    mass[LLM_MOVE] + mass[LLM_STAY] < 99 * least)
+		snprintf(why, whylen, "%s is not among the first token's top "
+		    "log-probs, and %s is not far enough above them to bound "
+		    "P(MOVE)", mass[LLM_MOVE] == 0 ? "MOVE" : "STAY",
+		    mass[LLM_MOVE] == 0 ? "STAY" : "MOVE");
+	else
+		ok = 1;
 	json_decref(root);
-	return counted;
+	return ok;
 }

@@ -30,12 +30,13 @@ int llm_reply_read(const struct reply_form *f, const char *body, size_t len,
  * top_logprobs: choices[0].logprobs.content[0] (OpenAI) or logprobs[0]
  * (Ollama's native API).  A candidate counts toward the answer it starts
  * (MO for MOVE, ST for STAY: words a vocabulary splits), so a split word
- * is not read as zero.  Returns 1 when the first token is itself the
- * start of MOVE or STAY and some candidate counted, else 0.  first gets
- * the first token (for messages).
+ * is not read as zero.  Returns 1 when they say P(MOVE): the first token
+ * starts an answer, and both answers are listed, or one is and the other
+ * is bounded (below the least listed, 99 times below the one listed);
+ * else 0 with the reason in why.
  */
 int llm_reply_logprobs(const char *body, size_t len, int ollama,
-    double mass[2], char *first, size_t firstlen);
+    double mass[2], char *why, size_t whylen);
 
 /* The text with <think>...</think> taken out (an unclosed one: all). */
 void llm_strip_think(char *text);

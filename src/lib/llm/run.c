@@ -9,19 +9,44 @@
 #include "llm/cache_check.h"
 #include "llm/run.h"
 
+/*
+ * The kind as configured: given, named by the URL, or "auto" when the
+ * server is asked what it is (what it said goes in the end line), so
+ * that every run of an experiment says the same whenever it started.
+ */
+static int
+configured(const struct llm_params *p, const char *url)
+{
+	if (p->llm_server != LLM_SERVER_AUTO)
+		return p->llm_server;
+	return llm_server_named_by_url(p->llm_api, url) ?
+	    llm_server_guess(p->llm_api, url) : LLM_SERVER_AUTO;
+}
+
 const char *
 llm_agent_server_label(const struct llm_agent *a)
 {
 	const struct endpoints *eps = a->endpoints;
 
+	if (eps == NULL || eps->n == 0)
+		return llm_server_label(configured(a->params,
+		    llm_params_url(a->params)));
+	for (int i = 1; i < eps->n; i++)
+		if (configured(a->params, eps->e[i].url) !=
+		    configured(a->params, eps->e[0].url))
+			return "mixed";
+	return llm_server_label(configured(a->params, eps->e[0].url));
+}
+
+/* The kind requests go to now (one server: as found by asking). */
+static const char *
+server_now(const struct llm_agent *a)
+{
 	const char *found;
 
-	if (eps == NULL || eps->n == 0)
-		return llm_server_label(llm_client_server(a->client, &found));
-	for (int i = 1; i < eps->n; i++)
-		if (eps->e[i].cfg.server != eps->e[0].cfg.server)
-			return "mixed";
-	return llm_server_label(eps->e[0].cfg.server);
+	if (a->endpoints != NULL)
+		return llm_agent_server_label(a);
+	return llm_server_label(llm_client_server(a->client, &found));
 }
 
 /* A new run: its counts start at zero, its decisions go to out. */
@@ -139,7 +164,7 @@ step_check(void *ctx, const struct step_counts *counts)
 	    "fit in the token cap%s; give --think off with the right "
 	    "--llm-server (now %s), or --max-tokens auto", s->empty_replies,
 	    counts->decisions, s->reasoning_tokens > 0 ? " (the server "
-	    "counted reasoning tokens)" : "", llm_agent_server_label(a));
+	    "counted reasoning tokens)" : "", server_now(a));
 	return 1;
 }
 
@@ -210,8 +235,7 @@ put_end(void *ctx, struct jw *w, long decisions)
 	    *found != '\0')) {
 		char said[256];
 
-		snprintf(said, sizeof(said), "%s: %s",
-		    llm_agent_server_label(a), found);
+		snprintf(said, sizeof(said), "%s: %s", server_now(a), found);
 		jw_kv_string(w, "llm_server_found", said);
 	}
 	jw_kv_double(w, "avg_llm_response_time_s",

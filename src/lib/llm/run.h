@@ -34,7 +34,8 @@ void llm_agent_close(struct llm_agent *a);
 /* The hooks of agent a for the run loop. */
 void llm_agent_hooks(struct llm_agent *a, struct agent *out);
 
-/* The server kind: each endpoint's when they agree, else "mixed". */
+/* The server kind as configured (given, named by the URL, or auto: asked
+ * of the server): each endpoint's when they agree, else "mixed". */
 const char *llm_agent_server_label(const struct llm_agent *a);
 
 #endif

@@ -382,11 +382,11 @@ by_logprobs(struct probe *pr, const char *prompt, int group, long j,
 	struct llm_reply reply;
 	enum llm_result res;
 	double mass[2];
-	char first[64], why[256], what[96];
+	char why[256], what[96];
 	int carried;
 
 	res = llm_ask_logprobs(pr->lp, prompt, probe_seed(pr, group, j, 0),
-	    mass, &carried, first, sizeof(first), &reply, &pr->stats, pr->err,
+	    mass, &carried, why, sizeof(why), &reply, &pr->stats, pr->err,
 	    sizeof(pr->err));
 	if (res == LLM_REFUSED && pr->method == PROBE_METHOD_AUTO) {
 		msg(pr->prog, "a request with logprobs was refused "
@@ -398,21 +398,16 @@ by_logprobs(struct probe *pr, const char *prompt, int group, long j,
 		return failure(res);
 	if (pr->method == PROBE_METHOD_AUTO) {
 		if (!carried)
-			msg(pr->prog, "the server returns no log-probs of MOVE "
-			    "or STAY (first token '%s'); probing by samples",
-			    first);
+			msg(pr->prog, "the log-probs say nothing of MOVE or "
+			    "STAY (%s); probing by samples", why);
 		set_method(pr, carried ? TABLE_LOGPROBS : TABLE_SAMPLES);
 	}
-	if (!carried || mass[LLM_MOVE] + mass[LLM_STAY] <= 0) {
-		snprintf(why, sizeof(why), "the first reply token '%.40s' "
-		    "starts neither MOVE nor STAY, so its log-probs say nothing "
-		    "about the answer", first);
+	if (!carried) {
 		if (pr->o->method == TABLE_LOGPROBS) {
 			entries_describe(&pr->es, entries_index(&pr->es, e),
 			    what, sizeof(what));
-			msg(pr->prog, "%s: %s; give --constrain auto (the "
-			    "answer's first token then is one), or --method "
-			    "samples", what, why);
+			msg(pr->prog, "%s: %s; --method logprobs cannot measure "
+			    "this model here: give --method samples", what, why);
 			return EX_DATAERR;
 		}
 		return fall_back(pr, why);
