@@ -378,8 +378,8 @@ max_in_slots() {
 	assert_equal "$status" 65
 	assert_regex "$stderr" "group A same 0 occupied 0: neither MOVE nor STAY is among the first token's 20 top log-probs .*give --method samples"
 	assert_file_not_exists lp.jsonl
+	assert_file_not_exists lp.jsonl.partial
 	# --method auto samples instead, saying so: every sample parsed
-	rm -f lp.jsonl.partial
 	run --separate-stderr simprobe --key composition --shard 0/45 --samples 2 \
 	    --llm-url "$URL" --llm-model "$MODEL" --constrain auto --output lp.jsonl
 	assert_success

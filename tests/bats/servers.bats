@@ -95,6 +95,23 @@ outcomes() {
 	run jq -s -e 'all(.fields | (index("reasoning_effort") or index("chat_template_kwargs") or index("think")) | not)' \
 	    "$FAKELLM_LOG"
 	assert_success
+	# Anthropic (Messages API and its OpenAI layer), strict about extra
+	# fields, and Gemini's layer, which refuses what it does not map: a
+	# chat model there is sent nothing about thinking either
+	start_fakellm --server anthropic --model claude-3-5-haiku-20241022
+	run simrun "${SMALL[@]}" --agent llm --llm-api anthropic --llm-url "$BASE/v1/messages" \
+	    --llm-model claude-3-5-haiku-20241022 --run-id 0 --max-steps 2 --no-steps
+	assert_success
+	run simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --llm-server anthropic \
+	    --llm-model claude-3-5-haiku-20241022 --run-id 0 --max-steps 2 --no-steps
+	assert_success
+	start_fakellm --server gemini --model gemini-2.0-flash
+	run simrun "${SMALL[@]}" --agent llm --llm-url "$BASE/v1beta/openai/chat/completions" \
+	    --llm-server gemini --llm-model gemini-2.0-flash --run-id 0 --max-steps 2 --no-steps
+	assert_success
+	run jq -s -e 'all(.status == 200 and (.fields | (index("reasoning_effort") or index("thinking")
+	    or index("seed")) | not))' "$FAKELLM_LOG"
+	assert_success
 }
 
 @test "--think on against an Ollama model that cannot think: the 400 drops the field once, the run goes on" {

@@ -704,25 +704,32 @@ llm_wait_allowed(const struct llm_client *c, long ms, char *err,
     size_t errlen)
 {
 	char asked[64], until[32];
+	long status = 0;
 	time_t t;
 	struct tm tm;
 
-	if (ms <= SAID_WAIT_MS)
+	if (ms <= 0 || (ms <= SAID_WAIT_MS && (double)ms <=
+	    (double)c->cfg.max_server_wait_ms))
 		return 0;
+	/* the transfer's own status: early requests are judged before
+	 * their reply is read */
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	wait_words(ms, asked, sizeof(asked));
 	if ((double)ms > (double)c->cfg.max_server_wait_ms) {
 		snprintf(err, errlen, "%s asked to wait %s (HTTP %ld, %s), "
 		    "beyond --max-server-wait %g s: giving up this request",
-		    c->cfg.url, asked, c->status, c->delay_text,
+		    c->cfg.url, asked, status, c->delay_text,
 		    (double)c->cfg.max_server_wait_ms / 1000);
 		return -1;
 	}
+	if (ms <= SAID_WAIT_MS)
+		return 0;
 	t = time(NULL) + (time_t)((ms + 999) / 1000);
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(until, sizeof(until), "%H:%M:%S UTC", &tm) == 0)
 		snprintf(until, sizeof(until), "later");
 	msg(c->cfg.prog, "%s asked to wait %s (HTTP %ld, %s), until %s; "
-	    "waiting", c->cfg.url, asked, c->status, c->delay_text, until);
+	    "waiting", c->cfg.url, asked, status, c->delay_text, until);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 /* The LLM agent: the cache, early requests and the server, in that order. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,11 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
 		    prefetch_poll, a->pool) : -1;
 		/* and the server's Retry-After is waited out first (said,
 		 * and judged against --max-server-wait, by prefetch.c) */
+		if (delay == LONG_MAX) {
+			if (a->slots != NULL)
+				slots_release(a->slots, slot);
+			return fail(a, LLM_GAVE_UP, prefetch_beyond(a->pool));
+		}
 		if (delay > 0) {
 			a->step.retries++;
 			llm_sleep_ms(delay);

@@ -43,6 +43,7 @@ struct prefetch {
 	int n;
 	struct slots *limit;      /* NULL: no cap across processes */
 	long not_before;          /* ms (CLOCK_MONOTONIC): the server's delay */
+	char beyond[512];         /* a delay beyond --max-server-wait: why */
 	struct endpoints *eps;    /* NULL: one server */
 };
 
@@ -159,6 +160,12 @@ in_flight(const struct prefetch *p)
  * cutting one off would free its slot while the server still works on
  * it, and another process would then exceed the cap.
  */
+const char *
+prefetch_beyond(const struct prefetch *p)
+{
+	return p->beyond;
+}
+
 void
 prefetch_reset(struct prefetch *p)
 {
@@ -176,6 +183,7 @@ prefetch_reset(struct prefetch *p)
 		p->slots[i].server_slot = -1;
 		p->slots[i].state = SLOT_IDLE;
 	}
+	p->beyond[0] = '\0';
 }
 
 static struct slot *
@@ -264,8 +272,10 @@ finish(struct prefetch *p, struct slot *s, int curl_code)
 		 * waited: the request asked again (llm_ask) gives up on it */
 		if (delay > 0 && (delay > LONG_MAX / 2 ||
 		    now_ms() + delay > p->not_before) &&
-		    llm_wait_allowed(s->client, delay, why, sizeof(why)) != 0)
+		    llm_wait_allowed(s->client, delay, why, sizeof(why)) != 0) {
+			snprintf(p->beyond, sizeof(p->beyond), "%s", why);
 			delay = -1;
+		}
 		if (delay > 0 && now_ms() + delay > p->not_before)
 			p->not_before = now_ms() + delay;
 		if (wanted)
@@ -383,6 +393,8 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	*held = s->server_slot;
 	s->server_slot = -1;
 	*delay_ms = p->not_before > 0 ? p->not_before - now_ms() : -1;
+	if (p->beyond[0] != '\0')
+		*delay_ms = LONG_MAX;
 	if (answer != LLM_UNPARSED && *held >= 0 && p->limit != NULL) {
 		slots_release(p->limit, *held);
 		*held = -1;

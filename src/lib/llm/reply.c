@@ -62,10 +62,11 @@ llm_strip_think(char *text)
 
 /*
  * Chat templates whose end-of-turn token llama-server renders into the
- * text (seen with DeepSeek-R1's template: "STAY<｜end▁of▁sentence｜>").
+ * text (seen with DeepSeek-R1's template: "STAY<｜end▁of▁sentence｜>",
+ * written below in octal UTF-8).
  */
 static const char *const end_markers[] = {
-	"<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>",
+	"<\357\275\234end\342\226\201of\342\226\201sentence\357\275\234>",
 	"<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "</s>",
 	"<|endoftext|>",
 };

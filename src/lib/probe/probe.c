@@ -528,6 +528,9 @@ probe_entries(struct probe *pr)
 	if (rc != 0 && pr->partial != NULL && pr->es.filled > 0)
 		msg(pr->prog, "%ld entries are kept in %s; go on with "
 		    "--resume", pr->es.filled, pr->partial_path);
+	/* nothing to go on from: no file that asks for --resume */
+	else if (rc != 0 && pr->partial != NULL && !pr->o->resume)
+		unlink(pr->partial_path);
 	return rc;
 }
 
