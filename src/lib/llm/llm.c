@@ -459,6 +459,10 @@ may_drop(const struct llm_client *c, unsigned field, const char *text)
 	unsigned both = FIELD_REASONING_EFFORT | FIELD_TEMPLATE_KWARGS;
 	unsigned other = both & ~field;
 
+	/* OpenAI lists the efforts a model takes: another effort is the
+	 * user's choice to make (--think), not the model's default */
+	if (strstr(text, "Supported values") != NULL)
+		return 0;
 	if (c->sh.level != FAMILY_OFF)
 		return 1;
 	if (strstr(text, "does not support thinking") != NULL)
@@ -496,8 +500,9 @@ hint(const struct llm_client *c, const char *text, char *err, size_t errlen)
 	size_t n = strlen(err);
 
 	if (named_field(c, text) != 0)
-		snprintf(err + n, errlen - n, " (the server refused %s; "
-		    "give --think auto to send nothing about thinking)",
+		snprintf(err + n, errlen - n, " (the server refused %s; give "
+		    "the --think whose effort it takes, or --think auto to "
+		    "send nothing about thinking)",
 		    llm_field_name(named_field(c, text)));
 	else if (mentions(text, "temperature") || mentions(text, "top_p"))
 		snprintf(err + n, errlen - n, " (this model takes no sampling "
