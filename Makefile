@@ -3,6 +3,16 @@ VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 DATADIR  = $(PREFIX)/share/simtools
+MANDIR  ?= $(PREFIX)/share/man
+# bash-completion's completionsdir under PREFIX (pkg-config --variable
+# completionsdir bash-completion is /usr/share/bash-completion/completions):
+# a file per command name, loaded when the command is first completed
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MAN1     = simrun simcfg simagg simprobe simcompare simplot simreport \
+	simstudy llm_runner
+# the commands the completion file serves (one file, one link per other)
+COMPLETED = simcfg simagg simprobe simcompare simplot simreport simstudy \
+	llm_runner baseline_runner
 CC      ?= cc
 SAN_CC  ?= clang
 CFLAGS  ?= -O2 -g
@@ -152,7 +162,7 @@ bench: all build/fakellm build/abmbench
 demo: all
 	scripts/demo
 
-# The README's example pictures, from a fixed seed, into docs/images/.
+# The example pictures of the README and docs/, from a fixed seed, into docs/images/.
 docs-images: all
 	scripts/docs-images
 
@@ -170,6 +180,15 @@ install: all
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 	install -d $(DESTDIR)$(DATADIR)/replications
 	install -m 644 configs/replications/*.json $(DESTDIR)$(DATADIR)/replications
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(MAN1:%=man/man1/%.1) $(DESTDIR)$(MANDIR)/man1
+	ln -sf llm_runner.1 $(DESTDIR)$(MANDIR)/man1/baseline_runner.1
+	install -m 644 man/man5/simtools-formats.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/man7/simtools.7 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 completion/simtools.bash $(DESTDIR)$(BASHCOMPDIR)/simrun
+	for c in $(COMPLETED); do ln -sf simrun $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
@@ -180,6 +199,12 @@ uninstall:
 		$(DESTDIR)$(BINDIR)/llm_runner-endpoints.bash \
 		$(DESTDIR)$(BINDIR)/simtools-report.bash
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(MAN1:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+		$(DESTDIR)$(MANDIR)/man1/baseline_runner.1 \
+		$(DESTDIR)$(MANDIR)/man5/simtools-formats.5 \
+		$(DESTDIR)$(MANDIR)/man7/simtools.7 \
+		$(DESTDIR)$(BASHCOMPDIR)/simrun \
+		$(COMPLETED:%=$(DESTDIR)$(BASHCOMPDIR)/%)
 
 clean:
 	rm -rf build $(PROGRAMS:%=bin/%)

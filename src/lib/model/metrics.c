@@ -1,5 +1,5 @@
 /*
- * Definitions follow the predecessor's Metrics.py exactly (see README):
+ * Definitions follow the predecessor's Metrics.py exactly (see simtools(7)):
  * off-grid neighbours count as empty, 8-neighbour counts for share,
  * mix_deviation and ghetto_rate, 4-neighbours for clusters and switch_rate.
  *

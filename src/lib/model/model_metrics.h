@@ -1,6 +1,6 @@
 /*
  * Metrics over the model's own neighbourhood (its radius and boundary),
- * for comparison with published figures (README "Replicating the
+ * for comparison with published figures (docs/figures.md "Replicating the
  * literature").  The seven predecessor metrics (model/metrics.h) keep their
  * fixed bounded 3x3 definitions.
  */

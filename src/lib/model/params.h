@@ -40,7 +40,7 @@ struct model_params {
 	int no_move_threshold;
 	int max_steps;
 	uint64_t seed;
-	/* the model's variants (README "More of the model space") */
+	/* the model's variants (simtools(7) MODEL VARIANTS) */
 	int radius;                /* Chebyshev radius of the neighbourhood */
 	int min_similar;           /* >= 0: a count of alike; -1: the share */
 	int move_rule;             /* enum move_rule */

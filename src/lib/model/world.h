@@ -12,7 +12,7 @@
 
 /*
  * The rule an agent follows, where a mover goes, and how a step runs.
- * model_default() is the predecessor's model (see README "The model").
+ * model_default() is the predecessor's model (see simtools(7) THE MODEL).
  */
 struct model {
 	int radius;             /* Chebyshev radius of the neighbourhood */

@@ -488,7 +488,7 @@ study_read(struct study *st, const char *prog, const char *file)
 	}
 	if (!json_is_object(st->root))
 		return study_fail(st, EX_CONFIG, "a study file is one JSON object "
-		    "(see the README's \"Studies\")");
+		    "(see simtools-formats(5), STUDY FILES)");
 	json_object_foreach(st->root, key, v)
 		if (!is_key(key, top_keys))
 			return study_fail(st, EX_CONFIG, "unknown key \"%s\"; a study "
