@@ -117,26 +117,35 @@ usage(FILE *f)
 	    "  --llm-url URL               chat endpoint (default Ollama's on\n"
 	    "                              localhost:11434)\n"
 	    "  --llm-model M               model (default llama3.1:8b)\n"
-	    "  --llm-api API               openai (default) or ollama\n"
+	    "  --llm-api API               openai (default), ollama or anthropic\n"
+	    "                              (Anthropic's Messages API)\n"
 	    "  --temperature T|default     sampling temperature (default 0.3;\n"
 	    "                              default: not sent, for o-series/gpt-5)\n"
 	    "  --top-p P|default           nucleus sampling, sent (default 1.0)\n"
-	    "  --max-tokens N              reply length cap (default 8)\n"
+	    "  --max-tokens N|auto         reply length cap (default 8; a JSON\n"
+	    "                              answer gets 64); auto: room for the\n"
+	    "                              model's reasoning, then the answer\n"
 	    "  --max-tokens-field F        auto (default), max_tokens or\n"
 	    "                              max_completion_tokens\n"
 	    "  --llm-server KIND           auto (default), ollama, vllm, llama-server,\n"
-	    "                              openai, lmstudio or generic: what it is sent\n"
-	    "  --think off|on|auto         thinking models: off (default) in the\n"
-	    "                              server's words; auto sends nothing\n"
+	    "                              openai, lmstudio, anthropic, gemini or\n"
+	    "                              generic: what it is sent (auto: the\n"
+	    "                              URL's host, else the server is asked)\n"
+	    "  --think off|low|on|auto     thinking models: off (default) in the\n"
+	    "                              server's words; low: the least a model\n"
+	    "                              that cannot stop allows; auto sends nothing\n"
 	    "  --constrain off|auto        constrain the answer to MOVE/STAY where\n"
 	    "                              the server can (default off)\n"
-	    "  --cache-prompt on|off|auto  llama-server's cache_prompt (default auto)\n"
+	    "  --cache-prompt on|off|auto  llama-server's cache_prompt (default auto:\n"
+	    "                              off, so that a seed repeats its words)\n"
 	    "  --llm-retries N             retries of a failed request (default 10)\n"
 	    "  --parse-retries N           re-asks of an unparseable reply (default 3)\n"
 	    "  --connect-timeout S         seconds to connect (default 5)\n"
 	    "  --request-timeout S         seconds per request (default 60)\n"
 	    "  --retry-base-ms MS          first backoff (default 500, doubling)\n"
 	    "  --retry-max-ms MS           backoff cap (default 30000)\n"
+	    "  --max-server-wait S         longest Retry-After waited; a longer one\n"
+	    "                              fails the request (default 600)\n"
 	    "  --llm-api-key-file FILE     read the API key from FILE instead\n"
 	    "  --llm-concurrency K         requests in flight within a run (default 1)\n"
 	    "  --llm-slots N|auto          cap on requests in flight across every\n"
@@ -255,7 +264,7 @@ open_llm(struct agents *ag, const struct options *o, struct agent *hooks)
 	char err[1024], note[4800];
 	int rc;
 
-	rc = llm_agent_open(&ag->llm, &p->llm, p->model.max_steps,
+	rc = llm_agent_open(&ag->llm, PROG, &p->llm, p->model.max_steps,
 	    p->model.num_type_a + p->model.num_type_b,
 	    o->file.decision_log ? stdout : NULL, err, sizeof(err), note,
 	    sizeof(note));
@@ -289,8 +298,8 @@ open_agent(struct agents *ag, struct runner *r, const struct options *o)
 
 	if (p->agent == AGENT_TABLE && !o->check_llm) {
 		if ((rc = table_agent_open(&ag->table, p->table, p->llm.scenario,
-		    p->llm.scenario_file, p->model.grid_size, err,
-		    sizeof(err))) != 0)
+		    p->llm.scenario_file, p->model.grid_size,
+		    p->llm.max_parse_failure_share, err, sizeof(err))) != 0)
 			return rc == EX_USAGE ? cli_usage_error(PROG, err, NULL) :
 			    msg_fail(PROG, rc, "%s", err);
 		table_agent_hooks(&ag->table, &hooks);

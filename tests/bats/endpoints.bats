@@ -20,7 +20,7 @@ teardown() {
 	stop_fakellms
 }
 
-STRIP='del(.llm_time_s, .avg_llm_response_time_s, .llm_calls, .retries, .prefetch_wasted, .llm_endpoint_calls, .llm_url, .llm_endpoints, .llm_concurrency)'
+STRIP='del(.llm_time_s, .avg_llm_response_time_s, .llm_calls, .retries, .prefetch_wasted, .llm_endpoint_calls, .llm_url, .llm_endpoints, .llm_concurrency, .llm_input_tokens, .llm_output_tokens, .llm_server_found)'
 
 same_results() {
 	cmp <(jq -c "$STRIP" "$1") <(jq -c "$STRIP" "$2")

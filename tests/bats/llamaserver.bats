@@ -310,9 +310,9 @@ max_in_slots() {
 
 @test "DeepSeek-R1's template opens <think>: left thinking, every reply is empty and the run fails (69), never ok" {
 	start_llama r1 "$R1" -np 1
-	for kind in "--llm-server llama-server --think on" "--think off"; do
-		# (the second: a URL on 127.0.0.1 is a generic server, sent nothing
-		# about thinking)
+	for kind in "--llm-server llama-server --think on" "--think auto"; do
+		# (the second: a URL on 127.0.0.1, the server asked what it is,
+		# and sent nothing about thinking)
 		# shellcheck disable=SC2086
 		run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$BASE/v1/chat/completions" \
 		    --llm-model "$R1" $kind --run-id 0 --max-steps 2 --decision-log
@@ -328,6 +328,108 @@ max_in_slots() {
 	    --parse-retries 0 --decision-log
 	run jq -s -e '[.[] | select(.event == "decision")] | length == 8 and all(.empty | not)' <<< "$output"
 	assert_success
+}
+
+# --- what the real server showed the client (issue 21, item 3) ---------------------------------
+
+@test "the served model: the -m path's file name, with or without .gguf, is what /v1/models lists; another name is refused naming the list" {
+	name=${DECIDER##*/}
+	for asked in "$name" "${name%.gguf}"; do
+		run --separate-stderr simrun --check-llm --llm-url "$DURL" --llm-model "$asked"
+		assert_success
+		assert_line "Served model: $DECIDER"
+	done
+	run --separate-stderr simrun --check-llm --llm-url "$DURL" --llm-model tiny.gguf
+	assert_equal "$status" 69
+	assert_regex "$stderr" "answered with model $DECIDER, not tiny.gguf, and its model list \($DECIDER\) does not name it so"
+}
+
+@test "a llama-server on 127.0.0.1 is asked what it is (GET /props): --constrain auto sends its grammar, and the run says so" {
+	run --separate-stderr simrun --check-llm --llm-url "$URL" --llm-model "$MODEL" --constrain auto
+	assert_success
+	assert_line "Server: llama-server (asked: GET /props (build b0-unknown))"
+	assert_line --regexp "^Test response: '(MOVE|STAY)'$"
+	run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --llm-model "$MODEL" \
+	    --constrain auto --run-id 0 --max-steps 2 --decision-log
+	assert_success
+	run jq -s -e '([.[] | select(.event == "decision")] | length == 16 and
+	    all(.answer == "MOVE" or .answer == "STAY"))
+	    and (.[0] | .llm_server == "auto")
+	    and ([.[] | select(.event == "end")][0] | .status == "ok"
+	    and .llm_server_found == "llama-server: GET /props (build b0-unknown)")' <<< "$output"
+	assert_success
+}
+
+@test "--constrain auto with a JSON schema at the default --max-tokens: the cap sent has room for the server's whitespace" {
+	# 8 tokens cut {"answer" : "MOVE" } short (it takes 10 to 19 here)
+	run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --llm-model "$MODEL" \
+	    --llm-server lmstudio --constrain auto --run-id 0 --max-steps 2 --decision-log
+	assert_success
+	run jq -s -e '([.[] | select(.event == "decision")] | length == 16 and
+	    all((.answer == "MOVE" or .answer == "STAY") and .attempts == 1))
+	    and ([.[] | select(.event == "end")][0] | .parse_failures == 0
+	    and .llm_output_tokens > 16 * 8)' <<< "$output"
+	assert_success
+}
+
+@test "simprobe --method logprobs under the grammar: the server's log-probs come before it, so the probe fails (65), never silently samples" {
+	run --separate-stderr simprobe --key composition --method logprobs --shard 0/45 \
+	    --llm-url "$URL" --llm-model "$MODEL" --constrain auto --output lp.jsonl
+	assert_equal "$status" 65
+	assert_regex "$stderr" "group A same 0 occupied 0: neither MOVE nor STAY is among the first token's 20 top log-probs .*give --method samples"
+	assert_file_not_exists lp.jsonl
+	assert_file_not_exists lp.jsonl.partial
+	# --method auto samples instead, saying so: every sample parsed
+	run --separate-stderr simprobe --key composition --shard 0/45 --samples 2 \
+	    --llm-url "$URL" --llm-model "$MODEL" --constrain auto --output lp.jsonl
+	assert_success
+	assert_regex "$stderr" "the log-probs say nothing of MOVE or STAY .*probing by samples"
+	run jq -s -e '.[0].method == "samples" and (.[1:] | all(.unparsed == 0))' lp.jsonl
+	assert_success
+}
+
+@test "a table of replies that were not answers: simprobe fails (65) naming the entry; --agent table refuses such a table (65)" {
+	run --separate-stderr simprobe --key composition --method samples --samples 2 \
+	    --llm-url "$URL" --llm-model "$MODEL" --output none.jsonl
+	assert_equal "$status" 65
+	assert_regex "$stderr" "group A same 0 occupied 0: 2 of 2 replies were not MOVE or STAY \(share 1, above --max-parse-failure-share 0.05\).*give --constrain auto"
+	assert_file_not_exists none.jsonl
+	# made anyway (the limit lifted), the table is refused by the runs
+	simprobe --key composition --method samples --samples 1 --llm-url "$URL" --llm-model "$MODEL" \
+	    --max-parse-failure-share 1 --output words.jsonl 2> /dev/null
+	run jq -s -e '.[1:] | length == 90 and all(.unparsed == 1)' words.jsonl
+	assert_success
+	run --separate-stderr simrun "${SMALL[@]}" --agent table --table words.jsonl --run-id 0 --no-steps
+	assert_equal "$status" 65
+	assert_regex "$stderr" "90 entries were measured on replies that were mostly not MOVE or STAY"
+	assert_output ""
+}
+
+@test "DeepSeek-R1's end-of-sentence token is taken off the reply: told not to think, every decision answered" {
+	start_llama r1 "$R1" -np 1
+	run --separate-stderr simrun --check-llm --llm-url "$BASE/v1/chat/completions" --llm-model "$R1" \
+	    --constrain auto
+	assert_success
+	assert_line --regexp "^Test response: '(MOVE|STAY)'$"
+	run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$BASE/v1/chat/completions" \
+	    --llm-model "$R1" --constrain auto --run-id 0 --max-steps 2 --decision-log
+	assert_success
+	run jq -s -e '[.[] | select(.event == "decision")] | length == 16 and
+	    all(.reply == .answer and (.answer == "MOVE" or .answer == "STAY"))' <<< "$output"
+	assert_success
+}
+
+@test "the prompt cache is off unless asked: the same seed repeats its words at temperature 0.3 on -np 4" {
+	for attempt in 1 2 3; do
+		run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --llm-model "$MODEL" \
+		    --run-id 0 --max-steps 2 --parse-retries 0 --max-parse-failure-share 1 --decision-log
+		assert_success
+		echo "$output" > "run$attempt"
+		decisions "run$attempt" > "d$attempt"
+	done
+	[ "$(wc -l < d1)" -eq 16 ]
+	diff d1 d2
+	diff d1 d3
 }
 
 # --- an outage ------------------------------------------------------------------------------

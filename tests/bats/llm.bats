@@ -16,7 +16,8 @@ teardown() {
 outcomes() {
 	jq -c 'select(.event == "end") | del(.llm_calls, .llm_time_s,
 	    .parse_failures, .retries, .avg_llm_response_time_s,
-	    .served_model, .system_fingerprint, .parse_failure_share)' "$@"
+	    .served_model, .system_fingerprint, .parse_failure_share,
+	    .llm_input_tokens, .llm_output_tokens, .llm_server_found)' "$@"
 }
 
 @test "an LLM that answers by the mechanical rule reproduces mechanical runs exactly" {

@@ -17,7 +17,8 @@ outcomes() {
 	jq -c 'select(.event == "end") | del(.llm_calls, .llm_time_s,
 	    .parse_failures, .retries, .avg_llm_response_time_s,
 	    .served_model, .system_fingerprint, .prefetch_wasted,
-	    .parse_failure_share)' "$@"
+	    .parse_failure_share, .llm_input_tokens, .llm_output_tokens,
+	    .llm_reasoning_tokens, .llm_server_found)' "$@"
 }
 
 # --- 1. thinking models ----------------------------------------------------
@@ -94,6 +95,23 @@ outcomes() {
 	run jq -s -e 'all(.fields | (index("reasoning_effort") or index("chat_template_kwargs") or index("think")) | not)' \
 	    "$FAKELLM_LOG"
 	assert_success
+	# Anthropic (Messages API and its OpenAI layer), strict about extra
+	# fields, and Gemini's layer, which refuses what it does not map: a
+	# chat model there is sent nothing about thinking either
+	start_fakellm --server anthropic --model claude-3-5-haiku-20241022
+	run simrun "${SMALL[@]}" --agent llm --llm-api anthropic --llm-url "$BASE/v1/messages" \
+	    --llm-model claude-3-5-haiku-20241022 --run-id 0 --max-steps 2 --no-steps
+	assert_success
+	run simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --llm-server anthropic \
+	    --llm-model claude-3-5-haiku-20241022 --run-id 0 --max-steps 2 --no-steps
+	assert_success
+	start_fakellm --server gemini --model gemini-2.0-flash
+	run simrun "${SMALL[@]}" --agent llm --llm-url "$BASE/v1beta/openai/chat/completions" \
+	    --llm-server gemini --llm-model gemini-2.0-flash --run-id 0 --max-steps 2 --no-steps
+	assert_success
+	run jq -s -e 'all(.status == 200 and (.fields | (index("reasoning_effort") or index("thinking")
+	    or index("seed")) | not))' "$FAKELLM_LOG"
+	assert_success
 }
 
 @test "--think on against an Ollama model that cannot think: the 400 drops the field once, the run goes on" {
@@ -107,18 +125,25 @@ outcomes() {
 
 # --- 2. o-series ------------------------------------------------------------
 
-@test "o-series: max_completion_tokens for OpenAI, --temperature default omits it, check-llm names the 400" {
+@test "o-series: refused up front unless --think low --temperature default; max_completion_tokens, effort low" {
 	start_fakellm --server openai --model o3-mini
+	# it cannot stop reasoning and takes no temperature: said before any request
 	run --separate-stderr simrun --check-llm --llm-url "$URL" --llm-server openai --llm-model o3-mini
-	assert_equal "$status" 69
-	assert_regex "$stderr" "HTTP 400 .*'temperature' does not support 0.3.*give --temperature default"
+	assert_equal "$status" 78
+	assert_regex "$stderr" "o3-mini cannot turn its thinking off \(OpenAI API reference, ReasoningEffort\); give --think low --temperature default with --max-tokens auto"
 	run --separate-stderr simrun --check-llm --llm-url "$URL" --llm-server openai --llm-model o3-mini \
-	    --temperature default --max-tokens-field max_tokens
+	    --think low
+	assert_equal "$status" 78
+	assert_regex "$stderr" "o3-mini takes no temperature or top_p .*give --temperature default"
+	run jq -s 'length' "$FAKELLM_LOG"
+	assert_output 0
+	run --separate-stderr simrun --check-llm --llm-url "$URL" --llm-server openai --llm-model o3-mini \
+	    --think low --temperature default --max-tokens-field max_tokens
 	assert_equal "$status" 69
 	assert_regex "$stderr" "HTTP 400 .*max_tokens"
 	: > "$FAKELLM_LOG"
 	run --separate-stderr simrun --check-llm --llm-url "$URL" --llm-server openai --llm-model o3-mini \
-	    --temperature default
+	    --think low --temperature default
 	assert_success
 	run jq -s -c '.[0].fields | [index("max_completion_tokens") != null, index("max_tokens"),
 	    index("temperature"), index("top_p"), index("reasoning_effort") != null]' "$FAKELLM_LOG"
@@ -228,20 +253,27 @@ outcomes() {
 
 # --- 7. tables: method per entry ----------------------------------------------
 
-@test "simprobe: Ollama's native API gives log-probs; a first token that is not MOVE/STAY falls back, counted" {
+@test "simprobe: Ollama's native API gives log-probs; a first token that starts neither answer falls back only under --method auto" {
 	start_fakellm --server ollama
 	run --separate-stderr simprobe --key composition --llm-api ollama --llm-url "$BASE/api/chat" \
 	    --method logprobs --output "$BATS_TEST_TMPDIR/o.table"
 	assert_success
 	run jq -s -c '[.[0].method, .[0].fallbacks, ([.[1:][] | .method] | unique)]' "$BATS_TEST_TMPDIR/o.table"
 	assert_output '["logprobs",0,["logprobs"]]'
-	# the first token is '"MOVE"': its alternatives say nothing, so each entry is sampled
-	start_fakellm --reply-style quoted
+	# the first token is 'MOVE.': its alternatives say nothing about the answer
+	start_fakellm --reply-style punct
 	run --separate-stderr simprobe --key composition --llm-url "$URL" --method logprobs --samples 2 \
 	    --output "$BATS_TEST_TMPDIR/q.table"
+	assert_equal "$status" 65
+	assert_regex "$stderr" "group A same 0 occupied 0: the first reply token 'MOVE.' starts neither MOVE nor STAY.*--method samples"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/q.table"
+	# --method auto samples instead, and says so
+	run --separate-stderr simprobe --key composition --llm-url "$URL" --samples 2 \
+	    --output "$BATS_TEST_TMPDIR/a.table"
 	assert_success
-	run jq -s -c '[.[0].method, .[0].fallbacks, ([.[1:][] | .method] | unique)]' "$BATS_TEST_TMPDIR/q.table"
-	assert_output '["logprobs",90,["samples"]]'
+	assert_regex "$stderr" "the log-probs say nothing of MOVE or STAY \(the first reply token 'MOVE.' starts neither.*\); probing by samples"
+	run jq -s -c '[.[0].method, ([.[1:][] | .method] | unique)]' "$BATS_TEST_TMPDIR/a.table"
+	assert_output '["samples",["samples"]]'
 }
 
 # --- honest reproducibility ---------------------------------------------------

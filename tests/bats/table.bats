@@ -291,8 +291,8 @@ outcomes() {
 	assert_success
 	run jq -c 'select(.event == "table") | [.method, .fallbacks, .api]' <<< "$output"
 	assert_output '["logprobs",0,"ollama"]'
-	# a first token that is not MOVE/STAY: auto samples instead, and says so
-	start_fakellm --rule stochastic --reply-style quoted
+	# a first token that starts neither MOVE nor STAY: auto samples instead, and says so
+	start_fakellm --rule stochastic --reply-style punct
 	run --separate-stderr simprobe --llm-url "$URL" --key composition --samples 2
 	assert_success
 	run jq -c 'select(.event == "table") | [.method, .samples, .fallbacks]' <<< "$output"

@@ -1,8 +1,12 @@
 /*
  * fakellm - a small deterministic fake LLM chat server for tests and
- * benchmarks.  It speaks enough OpenAI-compatible and Ollama-native HTTP to
- * answer Schelling agents' "MOVE or STAY?" prompts from a fixed rule, and it
- * can inject latency and faults so that a client's retry logic can be tested.
+ * benchmarks.  It speaks enough OpenAI-compatible, Ollama-native and
+ * Anthropic Messages HTTP to answer Schelling agents' "MOVE or STAY?"
+ * prompts from a fixed rule, and it can inject latency and faults so that a
+ * client's retry logic can be tested.  --server plays a real server or a
+ * hosted provider (OpenAI's reasoning families, Anthropic, Gemini's OpenAI
+ * layer, vLLM, llama-server, Ollama, LM Studio) as its reference documents
+ * it: what each accepts, refuses (in its own error shape) and answers.
  *
  * It only ever binds 127.0.0.1.  One thread serves each accepted connection
  * (HTTP/1.1 keep-alive); a slot counter limits how many chat requests are
@@ -83,20 +87,24 @@ enum fault {
     FAULT_401,
     FAULT_404,
     FAULT_QUOTA,
+    FAULT_529,
+    FAULT_THINKQUOTE,
     FAULT_COUNT
 };
-static const char *const fault_names[FAULT_COUNT] = {"none",   "500",  "503",       "429",
-                                                     "hang",   "drop", "malformed", "empty",
-                                                     "chatty", "400",  "401",       "404",
-                                                     "quota"};
+static const char *const fault_names[FAULT_COUNT] = {
+    "none", "500", "503", "429", "hang", "drop",  "malformed", "empty",
+    "chatty", "400", "401", "404", "quota", "529", "thinkquote"};
 
-enum api { API_OPENAI, API_OLLAMA };
+/* The request's dialect: OpenAI chat completions, Ollama's /api/chat or
+ * Anthropic's Messages API (/v1/messages). */
+enum api { API_OPENAI, API_OLLAMA, API_ANTHROPIC };
 
 /* Which real server fakellm plays (--server): what it accepts and sends. */
 enum kind { KIND_GENERIC, KIND_OPENAI, KIND_OLLAMA, KIND_VLLM, KIND_LLAMA, KIND_LMSTUDIO,
-            KIND_COUNT };
-static const char *const kind_names[KIND_COUNT] = {"generic", "openai",       "ollama",
-                                                   "vllm",    "llama-server", "lmstudio"};
+            KIND_ANTHROPIC, KIND_GEMINI, KIND_COUNT };
+static const char *const kind_names[KIND_COUNT] = {"generic",  "openai",       "ollama",
+                                                   "vllm",     "llama-server", "lmstudio",
+                                                   "anthropic", "gemini"};
 
 struct config {
     int port;
@@ -127,6 +135,10 @@ struct config {
     const char *path_prefix;  /* routes served under it too */
     long loading_ms;          /* 503 Loading model until then */
     int router;               /* /props needs ?model= */
+    const char *retry_after_raw; /* Retry-After sent verbatim (overrides --retry-after) */
+    long json_tokens;         /* tokens a JSON-schema answer takes */
+    int split_move, split_stay; /* the word is two tokens (log-probs) */
+    int vllm_old;             /* vLLM before reasoning_effort "none" */
     uint64_t start_ns;
 };
 
@@ -176,6 +188,11 @@ struct http_req {
     size_t content_length;
     const char *auth; /* value of Authorization, points into the read buffer */
     size_t auth_len;
+    const char *api_key_hdr; /* x-api-key (Anthropic) */
+    size_t api_key_hdr_len;
+    int has_version;  /* anthropic-version was sent */
+    char host[128];   /* the Host header, or the authority of an absolute
+                         target (a request sent through a proxy) */
     const char *body;
     size_t body_len;
     size_t total_len; /* header + body bytes to consume */
@@ -194,6 +211,7 @@ struct response {
     long retry_after; /* < 0: no Retry-After header */
     long retry_after_ms;
     int retry_after_date;
+    const char *retry_after_raw; /* sent verbatim when set */
     int close;
     const char *reply; /* the assistant text, for the log */
 };
@@ -217,6 +235,8 @@ struct chat {
     int logprobs;
     int top_logprobs;
     int thinks;        /* this request gets a thinking reply */
+    long think_tokens; /* hidden reasoning it takes (hosted models), 0: none */
+    const char *served_as; /* the model name replies carry (NULL: asked or --served-model) */
     long prompt_tokens;
     struct grid grid;
     int err_status;
@@ -323,7 +343,11 @@ enum {
     OPT_RETRY_AFTER_DATE,
     OPT_PATH_PREFIX,
     OPT_LOADING_MS,
-    OPT_ROUTER
+    OPT_ROUTER,
+    OPT_RETRY_AFTER_RAW,
+    OPT_JSON_TOKENS,
+    OPT_SPLIT_TOKENS,
+    OPT_VLLM_OLD
 };
 
 static const struct option long_opts[] = {
@@ -353,6 +377,10 @@ static const struct option long_opts[] = {
     {"path-prefix", required_argument, NULL, OPT_PATH_PREFIX},
     {"loading-ms", required_argument, NULL, OPT_LOADING_MS},
     {"router", no_argument, NULL, OPT_ROUTER},
+    {"retry-after-raw", required_argument, NULL, OPT_RETRY_AFTER_RAW},
+    {"json-tokens", required_argument, NULL, OPT_JSON_TOKENS},
+    {"split-tokens", required_argument, NULL, OPT_SPLIT_TOKENS},
+    {"vllm-old", no_argument, NULL, OPT_VLLM_OLD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -373,14 +401,15 @@ static void usage(FILE *out)
         "  --latency-ms MS     minimum processing time per chat request (default 0)\n"
         "  --fault-rate F      probability 0..1 that a chat request is faulted (default 0)\n"
         "  --faults LIST       comma list of 500,503,429,hang,drop,malformed,empty,chatty\n"
-        "                      (also 400,401,404); default: the first eight\n"
+        "                      (also 400,401,404,quota,529,thinkquote); default: the first eight\n"
         "  --fault-seed S      seed of the fault PRNG (default 1)\n"
         "  --fault KIND        fault EVERY chat request with KIND (list above)\n"
         "  --fault-first N     fault the first N chat requests, round-robin over --faults\n"
         "  --retry-after S     Retry-After seconds sent with 429/503 (default 0)\n"
         "  --hang-ms MS        how long a 'hang' fault waits before closing (default 3000)\n"
         "  --max-lifetime S    exit after S seconds; 0 = never (default 600)\n"
-        "  --server KIND       play generic|openai|ollama|vllm|llama-server|lmstudio\n"
+        "  --server KIND       play generic|openai|ollama|vllm|llama-server|lmstudio|\n"
+        "                      anthropic|gemini (see fakellm.md)\n"
         "  --think-model       the model thinks unless the request turns it off\n"
         "  --served-model M    replies name model M whatever was asked (llama-server)\n"
         "  --fingerprint FP    system_fingerprint of OpenAI replies (default fakellm-1)\n"
@@ -389,6 +418,10 @@ static void usage(FILE *out)
         "  --path-prefix P     serve every route under P too (a proxy)\n"
         "  --loading-ms MS     503 Loading model for MS ms after start\n"
         "  --router            /props needs ?model= (llama-server router mode)\n"
+        "  --retry-after-raw S Retry-After: S verbatim with 429/503/529 (e.g. a huge number)\n"
+        "  --json-tokens N     a JSON-schema answer takes N tokens, cut at the cap (default 1)\n"
+        "  --split-tokens W    MOVE, STAY or MOVE,STAY: that word is two tokens (log-probs)\n"
+        "  --vllm-old          vLLM before 0.11: reasoning_effort only low|medium|high\n"
         "  -h, --help          show this help\n"
         "\n"
         "If FAKELLM_API_KEY is set, /v1/* and /api/* require 'Authorization: Bearer <key>'.\n"
@@ -467,6 +500,7 @@ static void config_defaults(struct config *cfg)
     cfg->fault_seed = 1;
     cfg->fingerprint = "fakellm-1";
     cfg->retry_after_ms = -1;
+    cfg->json_tokens = 1;
     for (int f = FAULT_500; f <= FAULT_CHATTY; f++)
         cfg->faults[cfg->nfaults++] = (enum fault)f;
 }
@@ -529,6 +563,15 @@ static int apply_option(struct config *cfg, int opt, const char *arg)
     case OPT_PATH_PREFIX: cfg->path_prefix = arg; return arg[0] == '/' ? 0 : -1;
     case OPT_LOADING_MS: return parse_long(arg, 0, 3600000L, &cfg->loading_ms);
     case OPT_ROUTER: cfg->router = 1; return 0;
+    case OPT_RETRY_AFTER_RAW:
+        cfg->retry_after_raw = arg;
+        return *arg && strcspn(arg, "\r\n") == strlen(arg) ? 0 : -1;
+    case OPT_JSON_TOKENS: return parse_long(arg, 1, 4096, &cfg->json_tokens);
+    case OPT_SPLIT_TOKENS:
+        cfg->split_move = strstr(arg, "MOVE") != NULL;
+        cfg->split_stay = strstr(arg, "STAY") != NULL;
+        return cfg->split_move || cfg->split_stay ? 0 : -1;
+    case OPT_VLLM_OLD: cfg->vllm_old = 1; return 0;
     default: return -1;
     }
 }
@@ -678,13 +721,59 @@ static void set_json(struct response *rs, int status, json_t *j)
     rs->status = status;
 }
 
-/* OpenAI: {"error":{"message","type","code"}}; Ollama: {"error":"message"}. */
+static const struct config *g_cfg; /* read-only after start: the server played */
+
+/* Google's status names for HTTP codes (google.rpc.Code), as the Gemini
+ * API's error bodies carry them. */
+static const char *google_status(int status)
+{
+    switch (status) {
+    case 400: return "INVALID_ARGUMENT";
+    case 401: return "UNAUTHENTICATED";
+    case 403: return "PERMISSION_DENIED";
+    case 404: return "NOT_FOUND";
+    case 429: return "RESOURCE_EXHAUSTED";
+    case 503: return "UNAVAILABLE";
+    case 504: return "DEADLINE_EXCEEDED";
+    default: return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+    }
+}
+
+/* Anthropic's error.type for an HTTP status (platform.claude.com/docs/en/api/errors). */
+static const char *anthropic_type(int status)
+{
+    switch (status) {
+    case 401: return "authentication_error";
+    case 402: return "billing_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_error";
+    case 504: return "timeout_error";
+    case 529: return "overloaded_error";
+    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    }
+}
+
+/*
+ * An error body in the dialect of the server played.  OpenAI:
+ * {"error":{"message","type","code"}}; Ollama: {"error":"message"};
+ * Anthropic's Messages API: {"type":"error","error":{"type","message"},
+ * "request_id"}; Google's Gemini API (also through its OpenAI layer): a
+ * one-element array [{"error":{"code","message","status"}}].
+ */
 static void set_error(struct response *rs, enum api api, int status, const char *type,
                       const char *code, const char *msg)
 {
     json_t *j;
     if (api == API_OLLAMA)
         j = json_pack("{s:s}", "error", msg);
+    else if (api == API_ANTHROPIC)
+        j = json_pack("{s:s, s:{s:s, s:s}, s:s}", "type", "error", "error", "type",
+                      anthropic_type(status), "message", msg, "request_id", "req_fakellm");
+    else if (g_cfg && g_cfg->kind == KIND_GEMINI)
+        j = json_pack("[{s:{s:i, s:s, s:s}}]", "error", "code", status, "message", msg, "status",
+                      google_status(status));
     else
         j = json_pack("{s:{s:s, s:s, s:s?}}", "error", "message", msg, "type", type, "code", code);
     set_json(rs, status, j);
@@ -697,6 +786,7 @@ static const char *status_text(int status)
     case 200: return "OK";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 402: return "Payment Required";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 411: return "Length Required";
@@ -706,6 +796,7 @@ static const char *status_text(int status)
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
+    case 529: return "Site Overloaded";
     default: return "Unknown";
     }
 }
@@ -749,16 +840,19 @@ static int write_all(int fd, struct iovec *iov, int n)
 
 static int send_response(int fd, const struct response *rs, int keep_alive)
 {
-    char head[512], retry[160] = "";
+    char head[640], retry[256] = "";
     int used = 0;
     if (rs->retry_after_ms >= 0)
         used = snprintf(retry, sizeof retry, "retry-after-ms: %ld\r\n", rs->retry_after_ms);
-    if (rs->retry_after >= 0 && rs->retry_after_date) {
+    if (rs->retry_after >= 0 && rs->retry_after_date && !rs->retry_after_raw) {
         time_t when = time(NULL) + rs->retry_after + 1; /* whole seconds: round up */
         struct tm tm;
         gmtime_r(&when, &tm);
         strftime(retry + used, sizeof retry - (size_t)used,
                  "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    } else if (rs->retry_after_raw) {
+        snprintf(retry + used, sizeof retry - (size_t)used, "Retry-After: %.100s\r\n",
+                 rs->retry_after_raw);
     } else if (rs->retry_after >= 0) {
         snprintf(retry + used, sizeof retry - (size_t)used, "Retry-After: %ld\r\n",
                  rs->retry_after);
@@ -904,6 +998,14 @@ static int parse_header(const char *line, size_t n, struct http_req *r, int *con
     else if (header_is(line, nlen, "authorization")) {
         r->auth = v;
         r->auth_len = vlen;
+    } else if (header_is(line, nlen, "x-api-key")) {
+        r->api_key_hdr = v;
+        r->api_key_hdr_len = vlen;
+    } else if (header_is(line, nlen, "anthropic-version"))
+        r->has_version = vlen > 0;
+    else if (header_is(line, nlen, "host")) {
+        if (!r->host[0])
+            snprintf(r->host, sizeof r->host, "%.*s", (int)vlen, v);
     } else if (header_is(line, nlen, "expect"))
         r->expect_continue = has_token(v, vlen, "100-continue");
     else if (header_is(line, nlen, "connection")) {
@@ -925,6 +1027,17 @@ static int parse_request_line(const char *line, size_t n, struct http_req *r)
         return bad(r, 400, "malformed request line");
     size_t mlen = (size_t)(sp1 - line), tlen = (size_t)(sp2 - target);
     size_t vlen = n - (size_t)(sp2 + 1 - line);
+    /* absolute-form (RFC 9112 3.2.2), as a client sends it to an HTTP
+     * proxy: the authority is the host asked for, the rest the path */
+    if (tlen > 7 && strncmp(target, "http://", 7) == 0) {
+        const char *auth = target + 7, *slash = memchr(auth, '/', tlen - 7);
+        size_t alen = slash ? (size_t)(slash - auth) : tlen - 7;
+        snprintf(r->host, sizeof r->host, "%.*s", (int)alen, auth);
+        if (!slash)
+            return bad(r, 400, "absolute target without a path");
+        tlen -= (size_t)(slash - target);
+        target = slash;
+    }
     if (mlen == 0 || mlen >= sizeof r->method)
         return bad(r, 400, "unsupported method");
     size_t plen = strcspn(target, "? ");
@@ -1201,6 +1314,45 @@ static void chat_messages(struct chat *ch, json_t *messages)
         content_scan(last_user, &ch->grid);
 }
 
+/*
+ * Whether the model asked for is served, and under which name replies
+ * carry it: --served-model serves any name; Anthropic's aliases resolve to
+ * the dated snapshot ("claude-sonnet-4-5" -> "claude-sonnet-4-5-20250929",
+ * platform.claude.com/docs/en/about-claude/models/model-ids-and-versions);
+ * Gemini lists its models as "models/<name>" and takes either form.
+ */
+static int model_served(const struct config *cfg, struct chat *ch)
+{
+    const char *m = ch->model, *served = cfg->model;
+    size_t n = strlen(m);
+    if (cfg->served_model || strcmp(m, served) == 0)
+        return 1;
+    if (cfg->kind == KIND_ANTHROPIC && strncmp(served, m, n) == 0 && served[n] == '-' &&
+        strlen(served + n + 1) == 8 && strspn(served + n + 1, "0123456789") == 8) {
+        ch->served_as = served;
+        return 1;
+    }
+    if (cfg->kind == KIND_GEMINI && strncmp(m, "models/", 7) == 0 && strcmp(m + 7, served) == 0) {
+        ch->served_as = served;
+        return 1;
+    }
+    return 0;
+}
+
+static void model_missing(const struct config *cfg, enum api api, struct chat *ch)
+{
+    if (api == API_ANTHROPIC)
+        chat_error(ch, 404, NULL, "model: %.200s", ch->model);
+    else if (cfg->kind == KIND_GEMINI)
+        chat_error(ch, 404, NULL,
+                   "models/%.200s is not found for API version v1beta, or is not supported for "
+                   "generateContent. Call ListModels to see the list of available models and "
+                   "their supported methods.",
+                   strncmp(ch->model, "models/", 7) == 0 ? ch->model + 7 : ch->model);
+    else
+        chat_error(ch, 404, "model_not_found", "model '%.200s' not found", ch->model);
+}
+
 static void chat_parse(const struct config *cfg, enum api api, const struct http_req *hr,
                        struct chat *ch)
 {
@@ -1220,8 +1372,8 @@ static void chat_parse(const struct config *cfg, enum api api, const struct http
     json_t *messages = json_object_get(ch->root, "messages");
     if (!ch->model)
         chat_error(ch, 400, "missing_model", "'model' is required");
-    else if (strcmp(ch->model, cfg->model) != 0 && !cfg->served_model)
-        chat_error(ch, 404, "model_not_found", "model '%.200s' not found", ch->model);
+    else if (!model_served(cfg, ch))
+        model_missing(cfg, api, ch);
     if (!json_is_array(messages))
         chat_error(ch, 400, NULL, "'messages' must be an array");
     else
@@ -1233,44 +1385,95 @@ static void chat_parse(const struct config *cfg, enum api api, const struct http
 
 /* ------------------------------------------------------- chat responses */
 
+/* A word the model writes as two tokens (--split-tokens): its first token. */
+static const char *first_token(const char *word, char *buf, size_t len)
+{
+    int split = (strcmp(word, "MOVE") == 0 && g_cfg && g_cfg->split_move) ||
+                (strcmp(word, "STAY") == 0 && g_cfg && g_cfg->split_stay);
+    if (!split)
+        return word;
+    snprintf(buf, len, "%.2s", word);
+    return buf;
+}
+
+static int append_token(json_t *arr, const char *token, double lp, json_t *top)
+{
+    json_t *t = json_pack("{s:s, s:f, s:o}", "token", token, "logprob", lp, "top_logprobs",
+                          top ? top : json_array());
+    return t ? json_array_append_new(arr, t) : -1;
+}
+
+/*
+ * OpenAI's choices[0].logprobs: one entry per generated token with the
+ * alternatives of the first.  A split word (--split-tokens) is generated
+ * as two tokens ("ST" + "AY") and offered as its first one among the
+ * alternatives, as a tokenizer without a single STAY token would.
+ */
 static json_t *logprobs_json(const struct decision *d, int top_k)
 {
-    json_t *top = json_array();
-    if (!top)
+    json_t *top = json_array(), *content = json_array();
+    char b1[8], b2[8];
+    if (!top || !content) {
+        json_decref(top);
+        json_decref(content);
         return NULL;
+    }
     double lp = 0.0;
     if (d->parseable) {
         double pm = d->p_move, ps = 1.0 - pm;
         const char *tok[2] = {pm >= ps ? "MOVE" : "STAY", pm >= ps ? "STAY" : "MOVE"};
         double p[2] = {pm >= ps ? pm : ps, pm >= ps ? ps : pm};
         for (int i = 0; i < top_k && i < 2; i++) {
-            if (json_array_append_new(
-                    top, json_pack("{s:s, s:f}", "token", tok[i], "logprob", log(p[i]))) != 0) {
+            if (json_array_append_new(top, json_pack("{s:s, s:f}", "token",
+                                                     first_token(tok[i], b1, sizeof b1), "logprob",
+                                                     log(p[i]))) != 0) {
                 json_decref(top);
+                json_decref(content);
                 return NULL;
             }
         }
         lp = log(d->move ? pm : ps);
     }
-    return json_pack("{s:[{s:s, s:f, s:o}]}", "content", "token", d->text, "logprob", lp,
-                     "top_logprobs", top);
+    const char *word = d->move ? "MOVE" : "STAY";
+    const char *head = d->parseable && strcmp(d->text, word) == 0 ? first_token(word, b2, sizeof b2)
+                                                                   : d->text;
+    int bad = append_token(content, head, lp, top) != 0;
+    if (!bad && head != d->text)
+        bad = append_token(content, word + 2, 0.0, NULL) != 0;
+    if (bad) {
+        json_decref(content);
+        return NULL;
+    }
+    return json_pack("{s:o}", "content", content);
 }
 
-/* OpenAI chat.completion; d may be NULL (no logprobs). */
-static const struct config *g_cfg; /* read-only after start: what replies name */
+/* What a reply cost: completion tokens, of which reasoning. */
+struct usage {
+    long completion;
+    long reasoning;
+};
 
 static const char *served(const struct chat *ch)
 {
+    if (ch->served_as)
+        return ch->served_as;
     return g_cfg && g_cfg->served_model ? g_cfg->served_model : ch->model;
 }
 
+/*
+ * OpenAI chat.completion; d may be NULL (no logprobs); text NULL is
+ * content null (Gemini's answer cut off while thinking).  Hosted kinds
+ * report reasoning tokens in usage.completion_tokens_details.
+ */
 static json_t *openai_reply(const struct chat *ch, uint64_t n, const char *text,
-                            const struct decision *d)
+                            const struct decision *d, const struct usage *u, const char *finish)
 {
     char id[32];
+    long completion = u ? u->completion : 1;
     snprintf(id, sizeof id, "fake-%llu", (unsigned long long)n);
-    json_t *choice = json_pack("{s:i, s:{s:s, s:s}, s:s}", "index", 0, "message", "role",
-                               "assistant", "content", text, "finish_reason", "stop");
+    json_t *choice = json_pack("{s:i, s:{s:s, s:o}, s:s}", "index", 0, "message", "role",
+                               "assistant", "content", text ? json_string(text) : json_null(),
+                               "finish_reason", finish ? finish : "stop");
     if (choice && d && ch->logprobs &&
         json_object_set_new(choice, "logprobs", logprobs_json(d, ch->top_logprobs)) != 0) {
         json_decref(choice);
@@ -1278,11 +1481,19 @@ static json_t *openai_reply(const struct chat *ch, uint64_t n, const char *text,
     }
     if (!choice)
         return NULL;
-    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:[o], s:{s:I, s:i, s:I}}", "id", id, "object",
-                     "chat.completion", "created", (json_int_t)CREATED_EPOCH, "model", served(ch),
-                     "system_fingerprint", g_cfg ? g_cfg->fingerprint : "fakellm-1", "choices", choice, "usage", "prompt_tokens",
-                     (json_int_t)ch->prompt_tokens, "completion_tokens", 1, "total_tokens",
-                     (json_int_t)ch->prompt_tokens + 1);
+    json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:[o], s:{s:I, s:I, s:I}}", "id", id,
+                          "object", "chat.completion", "created", (json_int_t)CREATED_EPOCH,
+                          "model", served(ch), "system_fingerprint",
+                          g_cfg ? g_cfg->fingerprint : "fakellm-1", "choices", choice, "usage",
+                          "prompt_tokens", (json_int_t)ch->prompt_tokens, "completion_tokens",
+                          (json_int_t)completion, "total_tokens",
+                          (json_int_t)(ch->prompt_tokens + completion));
+    if (j && g_cfg && (g_cfg->kind == KIND_ANTHROPIC || g_cfg->kind == KIND_GEMINI))
+        json_object_del(j, "system_fingerprint"); /* OpenAI's; the other layers' docs omit it */
+    if (j && u)
+        json_object_set_new(json_object_get(j, "usage"), "completion_tokens_details",
+                            json_pack("{s:I}", "reasoning_tokens", (json_int_t)u->reasoning));
+    return j;
 }
 
 static json_t *ollama_reply(const struct chat *ch, const char *text)
@@ -1321,7 +1532,7 @@ static json_t *thinking_reply(const struct config *cfg, enum api api, const stru
     j = openai_reply(ch, n, cfg->kind == KIND_VLLM || cfg->kind == KIND_OLLAMA
                                 ? (room ? d->text : "")
                                 : inline_text,
-                     NULL);
+                     NULL, NULL, room ? "stop" : "length");
     msg = json_object_get(json_array_get(json_object_get(j, "choices"), 0), "message");
     if (cfg->kind == KIND_VLLM) {
         if (!room)
@@ -1330,8 +1541,91 @@ static json_t *thinking_reply(const struct config *cfg, enum api api, const stru
     } else if (cfg->kind == KIND_OLLAMA) {
         json_object_set_new(msg, "reasoning", json_string(THINKING));
     }
-    json_object_set_new(json_array_get(json_object_get(j, "choices"), 0), "finish_reason",
-                        json_string(room ? "stop" : "length"));
+    return j;
+}
+
+/*
+ * The JSON-schema answer as `tokens` tokens: "{", whitespace (one token
+ * each, as a real llama-server spreads it), "\"answer\"", ": ",
+ * "\"MOVE\"", "}"; cut after `cap` tokens (cap < 0: no cap).  Returns 1
+ * when it was cut.
+ */
+static int json_answer(int move, long tokens, long cap, char *out, size_t len)
+{
+    const char *tail[4] = {"\"answer\"", ": ", move ? "\"MOVE\"" : "\"STAY\"", "}"};
+    long ws = tokens > 5 ? tokens - 5 : 0, total = 5 + ws, used = 0;
+    if (tokens <= 1) { /* the legacy one-token form, never cut */
+        snprintf(out, len, "{\"answer\": \"%s\"}", move ? "MOVE" : "STAY");
+        return 0;
+    }
+    size_t at = 0;
+    out[0] = '\0';
+    for (long t = 0; t < total && (cap < 0 || t < cap) && at + 16 < len; t++, used++) {
+        const char *piece = t == 0 ? "{" : t <= ws ? "\n" : tail[t - ws - 1];
+        at += (size_t)snprintf(out + at, len - at, "%s", piece);
+    }
+    return used < total;
+}
+
+/* Tokens the answer text takes (JSON under --json-tokens, else 1). */
+static long answer_tokens(const struct config *cfg, int json)
+{
+    if (!json || cfg->json_tokens <= 1)
+        return 1; /* the legacy count: every reply one token */
+    return cfg->json_tokens > 5 ? cfg->json_tokens : 5;
+}
+
+/*
+ * A hosted reasoning model's reply (OpenAI reasoning families, Gemini
+ * thinking models, Claude through its OpenAI layer): reasoning is hidden
+ * and counts against the cap; when the cap leaves no room for the answer
+ * the reply is empty ("" for OpenAI, null for Gemini) with finish_reason
+ * "length" and usage saying the tokens went to reasoning.
+ */
+static json_t *hidden_reasoning_reply(const struct config *cfg, const struct chat *ch,
+                                      uint64_t n, const struct decision *d, const char *text,
+                                      long answer)
+{
+    struct usage u = {ch->think_tokens + answer, ch->think_tokens};
+    if (ch->has_max_tokens && ch->max_tokens < u.completion) {
+        u.completion = ch->max_tokens;
+        u.reasoning = ch->think_tokens < ch->max_tokens ? ch->think_tokens : ch->max_tokens;
+        return openai_reply(ch, n, cfg->kind == KIND_GEMINI ? NULL : "", NULL, &u, "length");
+    }
+    return openai_reply(ch, n, text, d, &u, "stop");
+}
+
+/* Anthropic's Messages API reply: content blocks, stop_reason, usage. */
+static json_t *anthropic_reply(const struct chat *ch, uint64_t n, const char *text)
+{
+    char id[40];
+    long cap = ch->has_max_tokens ? ch->max_tokens : 1 << 30;
+    long think = ch->think_tokens, out = think + 1;
+    int cut = cap < out;
+    json_t *content = json_array();
+    snprintf(id, sizeof id, "msg_fake%llu", (unsigned long long)n);
+    if (!content)
+        return NULL;
+    if (think > 0)
+        json_array_append_new(content, json_pack("{s:s, s:s, s:s}", "type", "thinking",
+                                                 "thinking", THINKING, "signature", "fakesig"));
+    if (!cut)
+        json_array_append_new(content, json_pack("{s:s, s:s}", "type", "text", "text", text));
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:n, s:{s:I, s:I}}", "id", id, "type",
+                     "message", "role", "assistant", "model", served(ch), "content", content,
+                     "stop_reason", cut ? "max_tokens" : "end_turn", "stop_sequence", "usage",
+                     "input_tokens", (json_int_t)ch->prompt_tokens, "output_tokens",
+                     (json_int_t)(cut ? cap : out));
+}
+
+/* LM Studio with a thinking model and a JSON schema (lmstudio-bug-tracker
+ * #1698, #1773): the constrained JSON lands in reasoning_content and
+ * content is "", finish_reason "stop". */
+static json_t *lmstudio_schema_bug(const struct chat *ch, uint64_t n, const char *json)
+{
+    json_t *j = openai_reply(ch, n, "", NULL, NULL, "stop");
+    json_t *msg = json_object_get(json_array_get(json_object_get(j, "choices"), 0), "message");
+    json_object_set_new(msg, "reasoning_content", json_string(json));
     return j;
 }
 
@@ -1339,17 +1633,36 @@ static void answer(const struct config *cfg, enum api api, const struct chat *ch
                    struct response *rs)
 {
     struct decision d = decide(cfg, ch);
-    if (ch->thinks) {
-        set_json(rs, 200, thinking_reply(cfg, api, ch, n, &d));
-        return;
-    }
-    char wrapped[64];
+    char wrapped[256];
     json_t *fmt = json_object_get(ch->root, api == API_OLLAMA ? "format" : "response_format");
-    if (d.parseable && json_is_object(fmt)) { /* a JSON schema: the answer as an object */
-        snprintf(wrapped, sizeof wrapped, "{\"answer\": \"%s\"}", d.move ? "MOVE" : "STAY");
+    /* Claude's OpenAI layer ignores response_format (platform.claude.com/docs/en/api/openai-sdk) */
+    int json = d.parseable && json_is_object(fmt) && cfg->kind != KIND_ANTHROPIC;
+    int hosted = cfg->kind == KIND_OPENAI || cfg->kind == KIND_GEMINI ||
+                 cfg->kind == KIND_ANTHROPIC; /* the cap is applied with the reasoning */
+    int cut = 0;
+    if (json) { /* a JSON schema: the answer as an object */
+        cut = json_answer(d.move, cfg->json_tokens,
+                          ch->has_max_tokens && !ch->thinks && !hosted ? (long)ch->max_tokens : -1,
+                          wrapped, sizeof wrapped);
         d.text = wrapped;
     }
-    json_t *j = api == API_OPENAI ? openai_reply(ch, n, d.text, &d) : ollama_reply(ch, d.text);
+    json_t *j;
+    if (ch->thinks && cfg->kind == KIND_LMSTUDIO && json)
+        j = lmstudio_schema_bug(ch, n, wrapped);
+    else if (ch->thinks) {
+        set_json(rs, 200, thinking_reply(cfg, api, ch, n, &d));
+        return;
+    } else if (api == API_ANTHROPIC)
+        j = anthropic_reply(ch, n, d.text);
+    else if (api == API_OLLAMA)
+        j = ollama_reply(ch, d.text);
+    else if (hosted)
+        j = hidden_reasoning_reply(cfg, ch, n, &d, d.text, json ? answer_tokens(cfg, 1) : 1);
+    else {
+        struct usage u = {cut ? (long)ch->max_tokens : answer_tokens(cfg, json), 0};
+        j = openai_reply(ch, n, d.text, &d, json && cfg->json_tokens > 1 ? &u : NULL,
+                         cut ? "length" : "stop");
+    }
     if (j && api == API_OLLAMA && ch->logprobs)
         json_object_set_new(j, "logprobs", ollama_logprobs(&d, ch->top_logprobs));
     set_json(rs, 200, j);
@@ -1371,6 +1684,40 @@ static enum fault pick_fault(const struct config *cfg, uint64_t n)
     return cfg->faults[mix64(h) % (uint64_t)cfg->nfaults];
 }
 
+/* The Retry-After of a 429, 503 or 529 as configured. */
+static void set_retry(const struct config *cfg, struct response *rs)
+{
+    rs->retry_after = cfg->retry_after;
+    rs->retry_after_ms = cfg->retry_after_ms;
+    rs->retry_after_date = cfg->retry_after_date;
+    rs->retry_after_raw = cfg->retry_after_raw;
+}
+
+/* A 200 that is not the answer: malformed, without a message, or chatty. */
+static void bad_200(const struct config *cfg, enum api api, const struct chat *ch, uint64_t n,
+                    enum fault f, struct response *rs)
+{
+    const char *model = ch->model ? ch->model : cfg->model;
+    struct chat c = *ch;
+    c.model = model;
+    if (f == FAULT_MALFORMED)
+        set_static(rs, 200, api == API_OLLAMA ? "{\"message\": {" : "{\"choices\": [");
+    else if (f == FAULT_EMPTY && api == API_OLLAMA)
+        set_json(rs, 200,
+                 json_pack("{s:s, s:s, s:b}", "model", model, "created_at", CREATED_AT, "done", 1));
+    else if (f == FAULT_EMPTY)
+        set_static(rs, 200, api == API_ANTHROPIC ? "{\"type\":\"message\",\"content\":[]}"
+                                                 : "{\"choices\":[]}");
+    else {
+        set_json(rs, 200,
+                 api == API_OLLAMA      ? ollama_reply(&c, CHATTY_REPLY)
+                 : api == API_ANTHROPIC ? anthropic_reply(&c, n, CHATTY_REPLY)
+                                        : openai_reply(&c, n, CHATTY_REPLY, NULL, NULL, "stop"));
+        if (rs->status == 200)
+            rs->reply = CHATTY_REPLY;
+    }
+}
+
 static void fault_response(const struct config *cfg, enum api api, const struct chat *ch,
                            uint64_t n, enum fault f, struct response *rs)
 {
@@ -1382,16 +1729,16 @@ static void fault_response(const struct config *cfg, enum api api, const struct 
         break;
     case FAULT_503:
         set_error(rs, api, 503, error_type(503), NULL, "fakellm: injected fault 503");
-        rs->retry_after = cfg->retry_after;
-        rs->retry_after_ms = cfg->retry_after_ms;
-        rs->retry_after_date = cfg->retry_after_date;
+        set_retry(cfg, rs);
         break;
     case FAULT_429:
         set_error(rs, api, 429, error_type(429), "rate_limit_exceeded",
                   "fakellm: injected fault 429");
-        rs->retry_after = cfg->retry_after;
-        rs->retry_after_ms = cfg->retry_after_ms;
-        rs->retry_after_date = cfg->retry_after_date;
+        set_retry(cfg, rs);
+        break;
+    case FAULT_529: /* Anthropic's overloaded_error: "The API is temporarily overloaded" */
+        set_error(rs, api, 529, "overloaded_error", NULL, "Overloaded");
+        set_retry(cfg, rs);
         break;
     case FAULT_QUOTA: /* OpenAI's billing 429: not a rate limit */
         set_error(rs, api, 429, "insufficient_quota", "insufficient_quota",
@@ -1399,6 +1746,10 @@ static void fault_response(const struct config *cfg, enum api api, const struct 
         break;
     case FAULT_400:
         set_error(rs, api, 400, error_type(400), NULL, "fakellm: injected bad request");
+        break;
+    case FAULT_THINKQUOTE: /* llama.cpp's grammar parser quoting the rest of the grammar */
+        set_error(rs, api, 400, error_type(400), NULL,
+                  "Failed to initialize samplers: expecting '>' at <think>\n\"MOVE\" | \"STAY\"");
         break;
     case FAULT_401:
         set_error(rs, api, 401, error_type(401), "invalid_api_key", "invalid api key");
@@ -1410,43 +1761,42 @@ static void fault_response(const struct config *cfg, enum api api, const struct 
     case FAULT_HANG: rs->action = ACT_HANG; break;
     case FAULT_DROP: rs->action = ACT_DROP; break;
     case FAULT_MALFORMED:
-        set_static(rs, 200, api == API_OPENAI ? "{\"choices\": [" : "{\"message\": {");
-        break;
     case FAULT_EMPTY:
-        if (api == API_OPENAI)
-            set_static(rs, 200, "{\"choices\":[]}");
-        else
-            set_json(
-                rs, 200,
-                json_pack("{s:s, s:s, s:b}", "model", model, "created_at", CREATED_AT, "done", 1));
-        break;
-    case FAULT_CHATTY: {
-        struct chat c = *ch;
-        c.model = model;
-        set_json(rs, 200,
-                 api == API_OPENAI ? openai_reply(&c, n, CHATTY_REPLY, NULL)
-                                   : ollama_reply(&c, CHATTY_REPLY));
-        if (rs->status == 200)
-            rs->reply = CHATTY_REPLY;
-        break;
-    }
+    case FAULT_CHATTY: bad_200(cfg, api, ch, n, f, rs); break;
     default: break;
     }
 }
 
 /* ------------------------------------------------------------- handlers */
 
+/* Whether value[0..len) is the key (a constant-time comparison). */
+static int key_matches(const char *key, const char *value, size_t len)
+{
+    size_t klen = strlen(key);
+    unsigned char diff = 0;
+    if (len != klen)
+        return 0;
+    for (size_t i = 0; i < klen; i++)
+        diff |= (unsigned char)(value[i] ^ key[i]);
+    return diff == 0;
+}
+
+/* Authorization: Bearer <key> (OpenAI, Ollama, Gemini's and Claude's OpenAI
+ * layers); with no key set, whether any Authorization was sent. */
 static int auth_ok(const struct config *cfg, const struct http_req *r)
 {
     if (!cfg->api_key)
         return r->auth != NULL;
-    size_t klen = strlen(cfg->api_key);
-    if (r->auth_len != 7 + klen || strncasecmp(r->auth, "Bearer ", 7) != 0)
-        return 0;
-    unsigned char diff = 0; /* constant-time comparison */
-    for (size_t i = 0; i < klen; i++)
-        diff |= (unsigned char)(r->auth[7 + i] ^ cfg->api_key[i]);
-    return diff == 0;
+    return r->auth_len > 7 && strncasecmp(r->auth, "Bearer ", 7) == 0 &&
+           key_matches(cfg->api_key, r->auth + 7, r->auth_len - 7);
+}
+
+/* Anthropic's Messages API authenticates with x-api-key. */
+static int anthropic_key_ok(const struct config *cfg, const struct http_req *r)
+{
+    if (!cfg->api_key)
+        return r->api_key_hdr != NULL;
+    return r->api_key_hdr && key_matches(cfg->api_key, r->api_key_hdr, r->api_key_hdr_len);
 }
 
 static json_t *opt_int(int has, json_int_t v)
@@ -1481,6 +1831,10 @@ static void log_chat(struct server *s, const struct conn *c, const struct http_r
                                                                  1000000u)));
         if (ch->thinks)
             json_object_set_new(j, "thinks", json_true());
+        if (ch->think_tokens > 0)
+            json_object_set_new(j, "reasoning_tokens", json_integer(ch->think_tokens));
+        if (hr->host[0])
+            json_object_set_new(j, "host", json_string(hr->host));
     }
     char *line = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(j);
@@ -1492,10 +1846,7 @@ static void log_chat(struct server *s, const struct conn *c, const struct http_r
     free(line);
 }
 
-static int reasoning_model(const char *m)
-{
-    return m && ((m[0] == 'o' && m[1] >= '0' && m[1] <= '9') || strncmp(m, "gpt-5", 5) == 0);
-}
+/* --------------------------------------------------------- server rules */
 
 /* OpenAI's chat-completions request fields; it refuses any other (400). */
 static const char *const openai_fields[] = {
@@ -1503,57 +1854,391 @@ static const char *const openai_fields[] = {
     "seed", "logprobs", "top_logprobs", "response_format", "reasoning_effort", "n", "stop",
     "user", "frequency_penalty", "presence_penalty", "tools", "tool_choice", NULL};
 
+/* Reasoning efforts, least to most (OpenAI's ReasoningEffort enum), and
+ * the hidden reasoning tokens fakellm's reasoning models spend at each. */
+enum effort { EFF_NONE, EFF_MINIMAL, EFF_LOW, EFF_MEDIUM, EFF_HIGH, EFF_XHIGH, EFF_COUNT };
+static const char *const effort_names[EFF_COUNT] = {"none", "minimal", "low",
+                                                    "medium", "high", "xhigh"};
+static const long effort_tokens[EFF_COUNT] = {0, 16, 64, 256, 1024, 2048};
+#define EFF(e) (1u << (e))
+
+/* What an OpenAI model family accepts (see providers notes §1.1). */
+struct family {
+    unsigned efforts; /* accepted reasoning_effort values; 0: the field is refused */
+    enum effort deflt;
+    int sampling;     /* temperature/top_p/logprobs: 0 refused, 1 accepted, 2 only at none */
+};
+
+/*
+ * OpenAI's families by model name: ReasoningEffort in the API reference
+ * ("gpt-5.1 defaults to none", "All models before gpt-5.1 default to
+ * medium reasoning effort, and do not support none", "The gpt-5-pro model
+ * defaults to (and only supports) high"), the latest-model guide (temperature,
+ * top_p, logprobs "only supported when using GPT-5.2 with reasoning effort set
+ * to none"; older GPT-5 models refuse them), chat-latest and codex variants.
+ */
+static struct family openai_family(const char *model)
+{
+    const char *m = strrchr(model, '/') ? strrchr(model, '/') + 1 : model;
+    struct family f = {0, EFF_MEDIUM, 1};
+    unsigned lmh = EFF(EFF_LOW) | EFF(EFF_MEDIUM) | EFF(EFF_HIGH);
+    if (m[0] == 'o' && m[1] >= '0' && m[1] <= '9')
+        return (struct family){lmh, EFF_MEDIUM, 0};
+    if (strncmp(m, "gpt-5", 5) != 0)
+        return f;
+    long minor = m[5] == '.' ? strtol(m + 6, NULL, 10) : 0;
+    if (strstr(m, "-chat"))
+        return minor == 0 ? f : (struct family){EFF(EFF_MEDIUM), EFF_MEDIUM, 0};
+    if (strstr(m, "-pro"))
+        return minor == 0 ? (struct family){EFF(EFF_HIGH), EFF_HIGH, 0}
+                          : (struct family){EFF(EFF_MEDIUM) | EFF(EFF_HIGH) | EFF(EFF_XHIGH),
+                                            EFF_HIGH, 0};
+    if (strstr(m, "-codex"))
+        return (struct family){lmh | (strstr(m, "-max") || minor >= 2 ? EFF(EFF_XHIGH) : 0u),
+                               EFF_MEDIUM, 0};
+    if (minor == 0)
+        return (struct family){lmh | EFF(EFF_MINIMAL), EFF_MEDIUM, 0};
+    return (struct family){lmh | EFF(EFF_NONE) | (minor >= 2 ? EFF(EFF_XHIGH) : 0u), EFF_NONE, 2};
+}
+
+/* "'none', 'low', 'medium', and 'high'" as OpenAI lists supported values. */
+static void effort_list(unsigned efforts, char *out, size_t len)
+{
+    int n = 0, total = 0, at = 0;
+    for (int e = 0; e < EFF_COUNT; e++)
+        total += (efforts & EFF(e)) != 0;
+    out[0] = '\0';
+    for (int e = 0; e < EFF_COUNT; e++) {
+        if (!(efforts & EFF(e)))
+            continue;
+        n++;
+        at += snprintf(out + at, len - (size_t)at, "%s'%s'",
+                       n == 1 ? "" : n == total ? (total > 2 ? ", and " : " and ") : ", ",
+                       effort_names[e]);
+        if (at >= (int)len)
+            return;
+    }
+}
+
+static void openai_unknown_fields(struct chat *ch)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(ch->root, key, v)
+    {
+        int known = 0;
+        for (int i = 0; openai_fields[i]; i++)
+            known |= strcmp(openai_fields[i], key) == 0;
+        if (!known)
+            chat_error(ch, 400, "unknown_parameter", "Unrecognized request argument supplied: %s",
+                       key);
+    }
+}
+
+/* OpenAI's refusals for a family's sampling fields and token cap. */
+static void openai_sampling(struct chat *ch, const struct family *f, enum effort eff)
+{
+    json_t *root = ch->root, *v;
+    if (f->sampling == 2 && eff != EFF_NONE) {
+        static const char *const fields[] = {"temperature", "top_p", "logprobs"};
+        for (int i = 0; i < 3; i++)
+            if (json_object_get(root, fields[i]) &&
+                (i < 2 || json_is_true(json_object_get(root, fields[i]))))
+                chat_error(ch, 400, "unsupported_parameter",
+                           "Unsupported parameter: '%s' is not supported with this model.",
+                           fields[i]);
+    } else if (f->sampling == 0) {
+        if (ch->has_temp && ch->temp != 1.0)
+            chat_error(ch, 400, "unsupported_value",
+                       "Unsupported value: 'temperature' does not support %g with this model. "
+                       "Only the default (1) value is supported.",
+                       ch->temp);
+        if (json_is_number(v = json_object_get(root, "top_p")) && json_number_value(v) != 1.0)
+            chat_error(ch, 400, "unsupported_value",
+                       "Unsupported value: 'top_p' does not support %g with this model.",
+                       json_number_value(v));
+        if (ch->logprobs)
+            chat_error(ch, 400, "unsupported_parameter",
+                       "Unsupported parameter: 'logprobs' is not supported with this model.");
+    }
+    if (f->efforts && json_object_get(root, "max_tokens"))
+        chat_error(ch, 400, "unsupported_parameter",
+                   "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                   "Use 'max_completion_tokens' instead.");
+}
+
+/* OpenAI: unknown fields, reasoning_effort per family, sampling, thinking. */
+static void rules_openai(const struct config *cfg, struct chat *ch)
+{
+    struct family f = openai_family(ch->model ? ch->model : "");
+    json_t *re = json_object_get(ch->root, "reasoning_effort");
+    const char *asked = json_string_value(re);
+    enum effort eff = f.deflt;
+    char list[96];
+    openai_unknown_fields(ch);
+    if (re && !f.efforts)
+        chat_error(ch, 400, "unsupported_parameter",
+                   "Unsupported parameter: 'reasoning_effort' is not supported with this model.");
+    else if (re) {
+        int i = asked ? lookup(effort_names, EFF_COUNT, asked) : -1;
+        effort_list(f.efforts, list, sizeof list);
+        if (i < 0 || !(f.efforts & EFF(i)))
+            chat_error(ch, 400, "unsupported_value",
+                       "Unsupported value: 'reasoning_effort' does not support '%s' with this "
+                       "model. Supported values are: %s.",
+                       asked ? asked : "null", list);
+        else
+            eff = (enum effort)i;
+    }
+    openai_sampling(ch, &f, eff);
+    if (!cfg->think_model)
+        return;
+    if (f.efforts) /* a reasoning model: hidden reasoning unless effort none */
+        ch->think_tokens = effort_tokens[eff];
+    else
+        ch->thinks = 1; /* an open model behind an OpenAI URL: <think> inline */
+}
+
+/* Claude's version from its ID: claude-sonnet-4-5[-date], claude-3-7-sonnet-… */
+static void claude_version(const char *m, int *major, int *minor)
+{
+    const char *p = strncmp(m, "claude-", 7) == 0 ? m + 7 : m;
+    *major = *minor = 0;
+    if (!(*p >= '0' && *p <= '9'))
+        p = strchr(p, '-') ? strchr(p, '-') + 1 : p + strlen(p);
+    if (*p >= '0' && *p <= '9') {
+        *major = *p - '0';
+        if (p[1] == '-' && p[2] >= '0' && p[2] <= '9' && !(p[3] >= '0' && p[3] <= '9'))
+            *minor = p[2] - '0';
+    }
+}
+
+/*
+ * Claude's sampling rules, on both APIs: Claude 4.5 and later refuse
+ * temperature with top_p ("Use only temperature OR top_p, not both",
+ * migrating-to-claude-4); Opus 4.7 and later refuse all three sampling
+ * fields (migration guide, "Breaking changes").
+ */
+static void claude_sampling(struct chat *ch)
+{
+    const char *m = ch->model ? ch->model : "";
+    int major, minor;
+    json_t *root = ch->root;
+    claude_version(m, &major, &minor);
+    if (strstr(m, "opus") && (major > 4 || (major == 4 && minor >= 7))) {
+        static const char *const fields[] = {"temperature", "top_p", "top_k"};
+        for (int i = 0; i < 3; i++)
+            if (json_object_get(root, fields[i]))
+                chat_error(ch, 400, NULL, "`%s` is deprecated for this model.", fields[i]);
+    }
+    if ((major > 4 || (major == 4 && minor >= 5)) && json_object_get(root, "temperature") &&
+        json_object_get(root, "top_p"))
+        chat_error(ch, 400, NULL,
+                   "`temperature` and `top_p` cannot both be specified for this model. Please "
+                   "use only one.");
+}
+
+/* Claude's extended thinking: {"type":"enabled","budget_tokens":N} or adaptive. */
+static void claude_thinking(struct chat *ch)
+{
+    json_t *t = json_object_get(ch->root, "thinking");
+    const char *type = json_string_value(json_object_get(t, "type"));
+    json_t *budget = json_object_get(t, "budget_tokens");
+    if (!type || strcmp(type, "disabled") == 0)
+        return;
+    if (strcmp(type, "enabled") == 0) {
+        json_int_t b = json_integer_value(budget);
+        if (!json_is_integer(budget) || b < 1024)
+            chat_error(ch, 400, NULL,
+                       "thinking.enabled.budget_tokens: Input should be greater than or equal "
+                       "to 1024");
+        else if (ch->has_max_tokens && ch->max_tokens <= b)
+            chat_error(ch, 400, NULL,
+                       "`max_tokens` must be greater than `thinking.budget_tokens`. Please "
+                       "consult our documentation at https://docs.claude.com/en/docs/"
+                       "build-with-claude/extended-thinking#max-tokens-and-context-window-size");
+        ch->think_tokens = b < 200 ? b : 200;
+    } else {
+        ch->think_tokens = 200; /* adaptive */
+    }
+    if (ch->has_temp && ch->temp != 1.0)
+        chat_error(ch, 400, NULL,
+                   "`temperature` may only be set to 1 when thinking is enabled. Please consult "
+                   "our documentation at https://docs.claude.com/en/docs/build-with-claude/"
+                   "extended-thinking#important-considerations-when-using-extended-thinking");
+}
+
+/* The Messages API's body fields (platform.claude.com/docs/en/api/messages). */
+static const char *const anthropic_fields[] = {
+    "model", "messages", "max_tokens", "system", "temperature", "top_p", "top_k",
+    "stop_sequences", "stream", "thinking", "metadata", "tools", "tool_choice", "service_tier",
+    NULL};
+
+/* Anthropic's Messages API: strict body, max_tokens required, no system role. */
+static void rules_anthropic(struct chat *ch)
+{
+    const char *key;
+    json_t *v, *m;
+    size_t i;
+    json_object_foreach(ch->root, key, v)
+    {
+        int known = 0;
+        for (int k = 0; anthropic_fields[k]; k++)
+            known |= strcmp(anthropic_fields[k], key) == 0;
+        if (!known)
+            chat_error(ch, 400, NULL, "%s: Extra inputs are not permitted", key);
+    }
+    if (!json_object_get(ch->root, "max_tokens"))
+        chat_error(ch, 400, NULL, "max_tokens: Field required");
+    if (ch->has_temp && ch->temp > 1.0)
+        chat_error(ch, 400, NULL, "temperature: Input should be less than or equal to 1");
+    json_array_foreach(json_object_get(ch->root, "messages"), i, m)
+    {
+        const char *role = json_string_value(json_object_get(m, "role"));
+        if (role && strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)
+            chat_error(ch, 400, NULL,
+                       "messages: Unexpected role \"%s\". The Messages API accepts a top-level "
+                       "`system` parameter, not \"%s\" as an input message role.",
+                       role, role);
+    }
+    claude_sampling(ch);
+    claude_thinking(ch);
+}
+
+/* Fields Gemini's OpenAI layer maps (ai.google.dev/gemini-api/docs/openai);
+ * any other is "Unknown name" (seen for seed and frequency_penalty). */
+static const char *const gemini_fields[] = {
+    "model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "n",
+    "stop", "stream", "stream_options", "response_format", "reasoning_effort", "tools",
+    "tool_choice", "extra_body", NULL};
+
+/*
+ * Gemini through its OpenAI layer: "If you want to disable thinking, you
+ * can set reasoning_effort to "none" for 2.5 models. Reasoning cannot be
+ * turned off for Gemini 2.5 Pro or 3 models."; efforts map to budgets
+ * minimal/low 1,024, medium 8,192, high 24,576; thinking counts against
+ * max_tokens.  2.5 Flash thinks by default, Flash-Lite does not.
+ */
+static void rules_gemini(struct chat *ch)
+{
+    const char *m = ch->model ? ch->model : "", *key;
+    const char *base = strncmp(m, "models/", 7) == 0 ? m + 7 : m;
+    int mandatory = strncmp(base, "gemini-2.5-pro", 14) == 0 || strncmp(base, "gemini-3", 8) == 0;
+    int thinker = mandatory || strncmp(base, "gemini-2.5-flash", 16) == 0;
+    int thinks = mandatory || (thinker && !strstr(base, "-lite"));
+    long budget = 1L << 30;
+    json_t *v, *tc = json_object_get(json_object_get(json_object_get(ch->root, "extra_body"),
+                                                     "google"), "thinking_config");
+    const char *effort = json_string_value(json_object_get(ch->root, "reasoning_effort"));
+    if (ch->logprobs)
+        chat_error(ch, 400, NULL, "Logprobs is not enabled for models/%.100s", base);
+    json_object_foreach(ch->root, key, v)
+    {
+        int known = 0;
+        for (int k = 0; gemini_fields[k]; k++)
+            known |= strcmp(gemini_fields[k], key) == 0;
+        if (!known)
+            chat_error(ch, 400, NULL,
+                       "Invalid JSON payload received. Unknown name \"%s\": Cannot find field.",
+                       key);
+    }
+    if (effort && tc)
+        chat_error(ch, 400, NULL,
+                   "reasoning_effort and thinking_config overlap functionality, so they can't "
+                   "be used at the same time");
+    if (effort) {
+        int e = lookup(effort_names, EFF_XHIGH, effort);
+        if (e < 0)
+            chat_error(ch, 400, NULL, "Invalid value at 'reasoning_effort' (%s)", effort);
+        else if (e == EFF_NONE && mandatory)
+            chat_error(ch, 400, NULL, "Budget 0 is invalid. This model only works in thinking mode.");
+        else if (thinker) {
+            thinks = e != EFF_NONE;
+            budget = e <= EFF_LOW ? 1024 : e == EFF_MEDIUM ? 8192 : 24576;
+        }
+    }
+    if (json_is_integer(v = json_object_get(tc, "thinking_budget")) && thinker) {
+        budget = (long)json_integer_value(v);
+        if (budget == 0 && mandatory)
+            chat_error(ch, 400, NULL, "Budget 0 is invalid. This model only works in thinking mode.");
+        thinks = budget != 0;
+    }
+    ch->think_tokens = thinks ? (budget < 300 ? budget : 300) : 0;
+}
+
+/* vLLM: reasoning_effort is a Literal (none..max since 0.11; low|medium|high
+ * before, where "none" fails validation); Qwen3 thinks unless
+ * chat_template_kwargs.enable_thinking is false (reasoning_outputs docs). */
+static int rules_vllm(const struct config *cfg, struct chat *ch)
+{
+    const char *effort = json_string_value(json_object_get(ch->root, "reasoning_effort"));
+    static const char *const current[] = {"none", "minimal", "low", "medium",
+                                          "high", "xhigh", "max"};
+    if (effort && cfg->vllm_old && lookup(effort_names + EFF_LOW, 3, effort) < 0)
+        chat_error(ch, 400, NULL,
+                   "[{'type': 'literal_error', 'loc': ('body', 'reasoning_effort'), 'msg': "
+                   "\"Input should be 'low', 'medium' or 'high'\", 'input': '%.40s'}]",
+                   effort);
+    else if (effort && lookup(current, 7, effort) < 0)
+        chat_error(ch, 400, NULL,
+                   "[{'type': 'literal_error', 'loc': ('body', 'reasoning_effort'), 'msg': "
+                   "\"Input should be 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' or "
+                   "'max'\", 'input': '%.40s'}]",
+                   effort);
+    return json_is_false(
+        json_object_get(json_object_get(ch->root, "chat_template_kwargs"), "enable_thinking"));
+}
+
+/* llama-server: enable_thinking must be a boolean; reasoning_effort "none"
+ * also turns thinking off (tools/server/server-common.cpp). */
+static int rules_llama(struct chat *ch)
+{
+    json_t *et = json_object_get(json_object_get(ch->root, "chat_template_kwargs"),
+                                 "enable_thinking");
+    const char *effort = json_string_value(json_object_get(ch->root, "reasoning_effort"));
+    if (json_is_string(et))
+        chat_error(ch, 400, NULL,
+                   "invalid type for \"enable_thinking\" (expected boolean, got string)");
+    return json_is_false(et) || (effort && strcmp(effort, "none") == 0);
+}
+
+/* Ollama: think (native) or reasoning_effort (/v1); a model that cannot
+ * think refuses thinking asked on. */
+static int rules_ollama(const struct config *cfg, enum api api, struct chat *ch)
+{
+    json_t *think = json_object_get(ch->root, api == API_OLLAMA ? "think" : "reasoning_effort");
+    const char *effort = json_string_value(think);
+    int asked_on = api == API_OLLAMA ? (think && !json_is_false(think))
+                                     : (effort && strcmp(effort, "none") != 0);
+    if (asked_on && !cfg->think_model)
+        chat_error(ch, 400, NULL, "\"%s\" does not support thinking", ch->model ? ch->model : "");
+    return api == API_OLLAMA ? json_is_false(think) : (effort && strcmp(effort, "none") == 0);
+}
+
 /* What the server played refuses, and whether the model thinks here. */
 static void server_rules(const struct config *cfg, enum api api, struct chat *ch)
 {
-    json_t *root = ch->root, *v;
-    const char *key;
     int off = 0;
-    if (!json_is_object(root))
+    if (!json_is_object(ch->root))
         return;
-    if (cfg->kind == KIND_OPENAI) {
-        json_object_foreach(root, key, v)
-        {
-            int known = 0;
-            for (int i = 0; openai_fields[i]; i++)
-                known |= strcmp(openai_fields[i], key) == 0;
-            if (!known)
-                chat_error(ch, 400, "unknown_parameter",
-                           "Unrecognized request argument supplied: %s", key);
+    switch (cfg->kind) {
+    case KIND_OPENAI: rules_openai(cfg, ch); return;
+    case KIND_GEMINI: rules_gemini(ch); return;
+    case KIND_ANTHROPIC:
+        if (api == API_ANTHROPIC)
+            rules_anthropic(ch);
+        else { /* the OpenAI layer: sampling rules hold; logprobs, seed,
+                  response_format are "Ignored" (platform.claude.com/docs/en/api/openai-sdk) */
+            ch->logprobs = ch->top_logprobs = 0;
+            claude_sampling(ch);
+            claude_thinking(ch);
         }
-        if (reasoning_model(ch->model)) {
-            if (json_object_get(root, "max_tokens"))
-                chat_error(ch, 400, "unsupported_parameter",
-                           "Unsupported parameter: 'max_tokens' is not supported with this model. "
-                           "Use 'max_completion_tokens' instead.");
-            if (ch->has_temp && ch->temp != 1.0)
-                chat_error(ch, 400, "unsupported_value",
-                           "Unsupported value: 'temperature' does not support %g with this model. "
-                           "Only the default (1) value is supported.",
-                           ch->temp);
-            if (json_is_number(v = json_object_get(root, "top_p")) && json_number_value(v) != 1.0)
-                chat_error(ch, 400, "unsupported_value",
-                           "Unsupported value: 'top_p' does not support %g with this model.",
-                           json_number_value(v));
-        } else if (json_object_get(root, "reasoning_effort")) {
-            chat_error(ch, 400, "unsupported_parameter",
-                       "Unsupported parameter: 'reasoning_effort' is not supported with this "
-                       "model.");
-        }
+        return;
+    case KIND_OLLAMA: off = rules_ollama(cfg, api, ch); break;
+    case KIND_VLLM: off = rules_vllm(cfg, ch); break;
+    case KIND_LLAMA: off = rules_llama(ch); break;
+    default: break;
     }
-    if (cfg->kind == KIND_OLLAMA) {
-        json_t *think = json_object_get(root, api == API_OLLAMA ? "think" : "reasoning_effort");
-        const char *effort = json_string_value(think);
-        int asked_on = api == API_OLLAMA ? (think && !json_is_false(think))
-                                         : (effort && strcmp(effort, "none") != 0);
-        off = api == API_OLLAMA ? json_is_false(think) : (effort && strcmp(effort, "none") == 0);
-        if (asked_on && !cfg->think_model)
-            chat_error(ch, 400, NULL, "\"%s\" does not support thinking",
-                       ch->model ? ch->model : "");
-    }
-    if (cfg->kind == KIND_VLLM || cfg->kind == KIND_LLAMA)
-        off = json_is_false(
-            json_object_get(json_object_get(root, "chat_template_kwargs"), "enable_thinking"));
     ch->thinks = cfg->think_model && !off;
 }
 
@@ -1569,7 +2254,7 @@ static void handle_chat(struct conn *c, const struct http_req *hr, enum api api,
     struct server *s = c->srv;
     const struct config *cfg = &s->cfg;
     uint64_t n = count_chat(&s->st);
-    int auth = auth_ok(cfg, hr);
+    int auth = api == API_ANTHROPIC ? anthropic_key_ok(cfg, hr) : auth_ok(cfg, hr);
     enum fault f = FAULT_NONE;
     struct chat ch;
     chat_parse(cfg, api, hr, &ch);
@@ -1577,7 +2262,12 @@ static void handle_chat(struct conn *c, const struct http_req *hr, enum api api,
     if (loading(cfg)) {
         set_error(rs, api, 503, "unavailable_error", NULL, "Loading model");
     } else if (cfg->api_key && !auth) {
-        set_error(rs, api, 401, error_type(401), "invalid_api_key", "invalid api key");
+        set_error(rs, api, 401, error_type(401), "invalid_api_key",
+                  api != API_ANTHROPIC ? "invalid api key"
+                  : hr->api_key_hdr    ? "invalid x-api-key"
+                                       : "x-api-key header is required");
+    } else if (api == API_ANTHROPIC && !hr->has_version) {
+        set_error(rs, api, 400, error_type(400), NULL, "anthropic-version: header is required");
     } else {
         slot_acquire(&s->st, cfg->slots);
         sleep_ms(cfg->latency_ms);
@@ -1606,6 +2296,42 @@ static void handle_ollama(struct conn *c, const struct http_req *r, struct respo
     handle_chat(c, r, API_OLLAMA, rs);
 }
 
+/* A route only some servers have: 404 as an unknown path elsewhere. */
+static void no_route(const struct http_req *r, struct response *rs)
+{
+    char msg[MAX_PATH + 16];
+    snprintf(msg, sizeof msg, "no route for %s", r->path);
+    set_error(rs, API_OPENAI, 404, error_type(404), NULL, msg);
+}
+
+/* POST /v1/messages: Anthropic's Messages API (--server anthropic). */
+static void handle_anthropic(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    if (c->srv->cfg.kind != KIND_ANTHROPIC)
+        no_route(r, rs);
+    else
+        handle_chat(c, r, API_ANTHROPIC, rs);
+}
+
+/* GET /api/version: Ollama's version (docs/api.md "Version"). */
+static void handle_ollama_version(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    if (c->srv->cfg.kind != KIND_OLLAMA)
+        no_route(r, rs);
+    else
+        set_static(rs, 200, "{\"version\":\"0.12.11\"}");
+}
+
+/* GET /version: vLLM's api_server version. */
+static void handle_vllm_version(struct conn *c, const struct http_req *r, struct response *rs)
+{
+    if (c->srv->cfg.kind != KIND_VLLM)
+        no_route(r, rs);
+    else
+        set_static(rs, 200, c->srv->cfg.vllm_old ? "{\"version\":\"0.10.1\"}"
+                                                 : "{\"version\":\"0.11.2\"}");
+}
+
 static void handle_health(struct conn *c, const struct http_req *r, struct response *rs)
 {
     (void)c, (void)r;
@@ -1620,17 +2346,48 @@ static void handle_props(struct conn *c, const struct http_req *r, struct respon
     else if (cfg->router && strncmp(r->query, "model=", 6) != 0)
         set_error(rs, API_OPENAI, 400, "invalid_request_error", NULL,
                   "router mode: the model name is missing from the request (?model=)");
-    else
+    else if (cfg->kind == KIND_LLAMA) /* tools/server/server-context.cpp get_res_props */
+        set_json(rs, 200,
+                 json_pack("{s:i, s:s, s:s, s:s, s:b}", "total_slots", cfg->slots, "model_alias",
+                           cfg->served_model ? cfg->served_model : cfg->model, "model_path",
+                           cfg->served_model ? cfg->served_model : cfg->model, "build_info",
+                           "b6000-fakellm", "is_sleeping", 0));
+    else if (cfg->kind == KIND_GENERIC)
         set_json(rs, 200, json_pack("{s:i}", "total_slots", cfg->slots));
+    else
+        no_route(r, rs);
 }
 
+/*
+ * GET /v1/models as each server lists: Anthropic {"data":[{"type":"model",
+ * "id",…}],"has_more"}; Gemini ids "models/<name>"; llama-server the name it
+ * answers with (alias or -m path) and its aliases; others the --model.
+ */
 static void handle_models(struct conn *c, const struct http_req *r, struct response *rs)
 {
+    const struct config *cfg = &c->srv->cfg;
+    const char *m = cfg->model;
+    char id[320];
     (void)r;
-    set_json(rs, 200,
-             json_pack("{s:s, s:[{s:s, s:s, s:I, s:s}]}", "object", "list", "data", "id",
-                       c->srv->cfg.model, "object", "model", "created", (json_int_t)CREATED_EPOCH,
-                       "owned_by", "fakellm"));
+    if (cfg->kind == KIND_ANTHROPIC) {
+        set_json(rs, 200,
+                 json_pack("{s:[{s:s, s:s, s:s, s:s}], s:b, s:s, s:s}", "data", "type", "model",
+                           "id", m, "display_name", m, "created_at", CREATED_AT, "has_more", 0,
+                           "first_id", m, "last_id", m));
+        return;
+    }
+    if (cfg->kind == KIND_LLAMA && cfg->served_model)
+        m = cfg->served_model;
+    snprintf(id, sizeof id, "%s%.300s", cfg->kind == KIND_GEMINI ? "models/" : "", m);
+    json_t *j = json_pack("{s:s, s:[{s:s, s:s, s:I, s:s}]}", "object", "list", "data", "id", id,
+                          "object", "model", "created", (json_int_t)CREATED_EPOCH, "owned_by",
+                          cfg->kind == KIND_GEMINI ? "google"
+                          : cfg->kind == KIND_LLAMA ? "llamacpp"
+                                                    : "fakellm");
+    if (j && cfg->kind == KIND_LLAMA)
+        json_object_set_new(json_array_get(json_object_get(j, "data"), 0), "aliases",
+                            json_pack("[s]", m));
+    set_json(rs, 200, j);
 }
 
 static void handle_tags(struct conn *c, const struct http_req *r, struct response *rs)
@@ -1672,16 +2429,23 @@ static const struct route routes[] = {
     {"GET", "/props", API_OPENAI, PROTECTED, handle_props},
     {"GET", "/stats", API_OPENAI, PUBLIC, handle_stats},
     {"GET", "/v1/models", API_OPENAI, PROTECTED, handle_models},
+    {"GET", "/models", API_OPENAI, PROTECTED, handle_models},
     {"GET", "/api/tags", API_OLLAMA, PROTECTED, handle_tags},
+    {"POST", "/v1/messages", API_ANTHROPIC, CHAT, handle_anthropic},
+    {"GET", "/api/version", API_OLLAMA, PUBLIC, handle_ollama_version},
+    {"GET", "/version", API_OPENAI, PUBLIC, handle_vllm_version},
 };
 
 static void dispatch(struct conn *c, const struct http_req *r, struct response *rs)
 {
     const struct config *cfg = &c->srv->cfg;
     int path_known = 0;
-    size_t plen = cfg->path_prefix ? strlen(cfg->path_prefix) : 0;
+    /* Gemini's OpenAI layer lives under .../v1beta/openai/ */
+    const char *pre = cfg->path_prefix ? cfg->path_prefix
+                      : cfg->kind == KIND_GEMINI ? "/v1beta/openai" : NULL;
+    size_t plen = pre ? strlen(pre) : 0;
     struct http_req stripped;
-    if (plen && strncmp(r->path, cfg->path_prefix, plen) == 0 && r->path[plen] == '/') {
+    if (plen && strncmp(r->path, pre, plen) == 0 && r->path[plen] == '/') {
         stripped = *r;
         memmove(stripped.path, stripped.path + plen, strlen(stripped.path + plen) + 1);
         r = &stripped;
@@ -1694,7 +2458,8 @@ static void dispatch(struct conn *c, const struct http_req *r, struct response *
         path_known = 1;
         if (strcmp(rt->method, r->method) != 0)
             continue;
-        if (rt->access == PROTECTED && cfg->api_key && !auth_ok(cfg, r))
+        if (rt->access == PROTECTED && cfg->api_key && !auth_ok(cfg, r) &&
+            !(cfg->kind == KIND_ANTHROPIC && anthropic_key_ok(cfg, r)))
             set_error(rs, rt->api, 401, error_type(401), "invalid_api_key", "invalid api key");
         else
             rt->fn(c, r, rs);

@@ -13,6 +13,8 @@ json_type_fits(const struct param_spec *s, const json_t *v)
 {
 	switch (s->type) {
 	case PARAM_INT:
+		return json_is_integer(v) || (s->word != NULL &&
+		    json_is_string(v));
 	case PARAM_SEED:
 		return json_is_integer(v);
 	case PARAM_DOUBLE:

@@ -9,18 +9,45 @@
 #include "llm/check.h"
 #include "llm/run.h"
 
-/* Whether the served model is the one asked for (a dated or :latest
- * variant of it counts). */
+/*
+ * Whether the served model is the one asked for: the same name, a dated
+ * snapshot of an alias (Anthropic: claude-sonnet-4-5 answered as
+ * claude-sonnet-4-5-20250929), Ollama's :latest, Gemini's models/ prefix.
+ */
 static int
 same_model(const char *asked, const char *served)
 {
-	size_t n = strlen(asked);
+	size_t n;
 
+	if (strncmp(asked, "models/", 7) == 0)
+		asked += 7;
+	if (strncmp(served, "models/", 7) == 0)
+		served += 7;
+	n = strlen(asked);
 	if (*served == '\0' || strcmp(asked, served) == 0)
 		return 1;
 	return strncmp(asked, served, n) == 0 && (strcmp(served + n,
 	    ":latest") == 0 || (served[n] == '-' && isdigit(
 	    (unsigned char)served[n + 1])));
+}
+
+/* What the request may cost, in tokens (prices change; tokens do not). */
+static void
+say_cost(struct llm_client *client, const struct llm_reply *reply)
+{
+	long room;
+	int cap = llm_client_max_tokens(client, &room);
+
+	printf("Tokens: up to %d output tokens a decision", cap);
+	if (room > 0)
+		printf(" (%ld left for reasoning, %ld for the answer)", room,
+		    (long)cap - room);
+	if (reply->output_tokens > 0 || reply->input_tokens > 0)
+		printf("; this check used %ld input, %ld output tokens",
+		    reply->input_tokens, reply->output_tokens);
+	if (reply->reasoning_tokens > 0)
+		printf(", %ld of them reasoning", reply->reasoning_tokens);
+	printf("\n");
 }
 
 /* Why a reply to a decision prompt is no answer, in the user's terms. */
@@ -64,12 +91,14 @@ check_client(struct llm_agent *a, const char *prog, struct llm_client *client,
 		return EX_UNAVAILABLE;
 	}
 	*answered = 1;
-	if (!same_model(model, reply->model))
+	if (!same_model(model, reply->model) && !llm_served_as(client, model,
+	    reply->model, models, sizeof(models)))
 		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed%s: the "
-		    "server answered with model %s, not %s (llama-server and LM "
-		    "Studio serve what they have loaded, whatever the name asked "
-		    "for); give --llm-model %s or load %s", at, reply->model,
-		    model, reply->model, model);
+		    "server answered with model %s, not %s, and its model list "
+		    "(%s) does not name it so (llama-server and LM Studio serve "
+		    "what they have loaded, whatever the name asked for); give "
+		    "--llm-model %s or load %s", at, reply->model, model,
+		    *models ? models : "none", reply->model, model);
 	if (reply->answer == LLM_UNPARSED)
 		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed%s: the "
 		    "reply to a decision prompt is %s, not MOVE or STAY%s", at,
@@ -113,16 +142,23 @@ llm_check(struct llm_agent *a, const char *prog)
 {
 	const struct llm_params *p = a->params;
 	struct llm_reply reply;
+	const char *found;
 	int rc, answered;
 
 	if (a->endpoints != NULL)
 		return check_endpoints(a, prog);
-	printf("Checking LLM connection...\nURL: %s\nModel: %s\nServer: %s\n",
-	    llm_params_url(p), p->llm_model,
-	    llm_server_label(llm_params_server(p)));
+	printf("Checking LLM connection...\nURL: %s\nModel: %s\n",
+	    llm_params_url(p), p->llm_model);
 	rc = check_client(a, prog, a->client, "", &reply, &answered);
+	/* known once asked: before the first request, if it answered */
+	printf("Server: %s", llm_server_label(llm_client_server(a->client,
+	    &found)));
+	if (*found != '\0')
+		printf(" (asked: %s)", found);
+	printf("\n");
 	if (!answered)
 		return rc;
+	say_cost(a->client, &reply);
 	printf("LLM connection successful (response time: %.3fs)\n"
 	    "Test response: '%s'\n", reply.latency_s, reply.text);
 	if (reply.model[0] != '\0')

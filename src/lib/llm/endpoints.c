@@ -105,11 +105,25 @@ add_endpoint(struct endpoints *eps, const struct llm_config *cfg, char *line,
 static int
 connect_endpoint(struct endpoint *e, char *err, size_t errlen)
 {
+	const char *found;
+	char why[512];
+
 	e->cfg.url = e->url;
 	if (e->cfg.server_auto)
 		e->cfg.server = llm_server_guess(e->cfg.api, e->url);
 	if ((e->client = llm_client_new(&e->cfg, err, errlen)) == NULL)
 		return -1;
+	/* a URL that does not say: its server is asked now, or before its
+	 * first request if it does not answer now (llm/kind.h) */
+	if (llm_client_resolve(e->client, why, sizeof(why)) == -2) {
+		snprintf(err, errlen, "endpoint %s: %s", e->url, why);
+		return -1;
+	}
+	e->cfg.server = llm_client_server(e->client, &found);
+	if (e->cfg.server == LLM_SERVER_AUTO)
+		e->cfg.server = LLM_SERVER_GENERIC;
+	else
+		e->cfg.server_auto = 0;
 	if (e->nslots > 0 && (e->slots = slots_open(e->url, e->nslots, err,
 	    errlen)) == NULL)
 		return -1;

@@ -1,31 +1,44 @@
 /*
  * The client keeps one curl easy handle for its whole life, so every
  * request after the first reuses the same TCP connection.  Transient
- * failures (no connection, timeouts, 408, 409, 429, 5xx, a reply that is
- * not the JSON we asked for) are retried with exponential backoff and
- * jitter, honouring Retry-After (seconds or an HTTP date) and
- * retry-after-ms; 400, 401, 403, 404 and a 429 insufficient_quota are
- * final.  Each server kind is sent only the fields its reference
- * documents (see build_body); a 400 about an optional field we added
- * (thinking, max_tokens) drops or renames it once and asks again.
+ * failures (no connection, timeouts, 408, 409, 429, 5xx such as
+ * Anthropic's 529 overloaded_error, a reply that is not the JSON we asked
+ * for) are retried with exponential backoff and jitter, honouring
+ * Retry-After (seconds or an HTTP date) and retry-after-ms up to
+ * --max-server-wait; 400, 401, 403, 404 and a 429 for billing are final.
+ * Each server kind is sent only the fields its reference documents
+ * (body.c); a 400 that names an optional field we added drops that field
+ * once, said and recorded, only when the request still says what the
+ * user asked (refused_field).
  */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "io/msg.h"
+#include "llm/body.h"
+#include "llm/kind.h"
 #include "llm/llm.h"
 #include "llm/params.h"
+#include "llm/reply.h"
 #include "model/rng.h"
 
 #define REPLY_MAX (1 << 20)
-#define RETRY_AFTER_MAX_MS 600000L
+#define SAID_WAIT_MS 5000L        /* a longer wait the server asks is said */
+/* Anthropic's versioning page: "you must send an anthropic-version
+ * request header. For example, anthropic-version: 2023-06-01" */
+#define ANTHROPIC_VERSION "anthropic-version: 2023-06-01"
+
+/* Said once per process: fields dropped, LM Studio's bug. */
+static unsigned dropped_fields;
+static int lmstudio_warned;
 
 struct buffer {
 	char *data;
@@ -41,10 +54,11 @@ struct llm_client {
 	struct buffer response;
 	long retry_after_ms;      /* from the last response, -1 if none */
 	long retry_after_ms_hdr;  /* retry-after-ms, -1 if none */
+	char delay_text[48];      /* the header that asked it, as sent */
 	long status;              /* HTTP status of the last response */
-	int no_think;             /* the server refused our thinking field */
-	int mct;                  /* send max_completion_tokens */
-	int json_answer;          /* the answer comes as {"answer": ...} */
+	struct llm_shape sh;      /* what it sends (body.h) */
+	int unresolved;           /* its kind is still to be asked (kind.h) */
+	char found[160];          /* how the kind was found by asking */
 	char curl_error[CURL_ERROR_SIZE];
 };
 
@@ -84,35 +98,38 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* A delay in ms; LONG_MAX when longer than any wait. */
 static long
-cap_delay(double ms)
+delay_ms(double ms)
 {
-	if (!(ms >= 0))
-		return -1;
-	return ms > (double)RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : (long)ms;
+	return ms >= (double)(LONG_MAX / 2) ? LONG_MAX : (long)ms;
 }
 
 /*
- * Retry-After (RFC 9110: delay-seconds or an HTTP-date) and OpenAI's
- * retry-after-ms; either capped at 10 minutes.  The ms form wins.
+ * Retry-After (RFC 9110: delay-seconds = 1*DIGIT, or an HTTP-date) and
+ * OpenAI's retry-after-ms (a number of ms, maybe with a fraction).  Never
+ * capped here: a number too long for any wait, or a date years ahead, is
+ * LONG_MAX, so that the wait is judged (llm_wait_allowed), not shortened.
  */
 long
 llm_parse_retry_after(const char *value, int ms_form, time_t now)
 {
-	char *end;
-	double v;
+	const char *p;
+	double v = 0, scale = 0.1;
 	time_t when;
 
 	while (*value == ' ' || *value == '\t')
 		value++;
-	errno = 0;
-	v = strtod(value, &end);
-	if (end != value && errno == 0 && (*end == '\0' || isspace(
-	    (unsigned char)*end)))
-		return cap_delay(ms_form ? v : v * 1000.0);
+	for (p = value; isdigit((unsigned char)*p); p++)
+		v = v * 10 + (*p - '0');
+	if (ms_form && *p == '.' && p > value)
+		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+			v += (*p - '0') * scale;
+	if (p > value && (*p == '\0' || isspace((unsigned char)*p)))
+		return delay_ms(ms_form ? v : v * 1000.0);
 	if (ms_form || (when = curl_getdate(value, NULL)) == -1)
 		return -1;
-	return cap_delay(when > now ? (double)(when - now) * 1000.0 : 0);
+	return when > now ? delay_ms((double)(when - now) * 1000.0) : 0;
 }
 
 static size_t
@@ -138,6 +155,10 @@ on_header(char *data, size_t size, size_t n, void *arg)
 		c->retry_after_ms_hdr = llm_parse_retry_after(value, 1, 0);
 	else
 		c->retry_after_ms = llm_parse_retry_after(value, 0, time(NULL));
+	if (ms || c->retry_after_ms_hdr < 0)
+		snprintf(c->delay_text, sizeof(c->delay_text), "%s %.32s", ms ?
+		    "retry-after-ms" : "Retry-After", value + strspn(value,
+		    " \t"));
 	return len;
 }
 
@@ -174,12 +195,20 @@ add_headers(struct llm_client *c)
 	c->headers = l;
 	if ((l = curl_slist_append(c->headers, "Expect:")) == NULL)
 		return -1;
+	if (c->cfg.api == LLM_API_ANTHROPIC &&
+	    (l = curl_slist_append(c->headers, ANTHROPIC_VERSION)) == NULL)
+		return -1;
 	if (c->cfg.api_key == NULL)
 		return 0;
 	n = strlen(c->cfg.api_key) + sizeof("Authorization: Bearer ");
 	if ((auth = malloc(n)) == NULL)
 		return -1;
-	snprintf(auth, n, "Authorization: Bearer %s", c->cfg.api_key);
+	/* Anthropic's Messages API takes the key as x-api-key, every other
+	 * API (Anthropic's OpenAI layer too) as a bearer token */
+	if (c->cfg.api == LLM_API_ANTHROPIC)
+		snprintf(auth, n, "x-api-key: %s", c->cfg.api_key);
+	else
+		snprintf(auth, n, "Authorization: Bearer %s", c->cfg.api_key);
 	l = curl_slist_append(c->headers, auth);
 	/* the key lives on only inside the header list */
 	memset(auth, 0, n);
@@ -198,10 +227,13 @@ llm_client_new(const struct llm_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	c->cfg = *cfg;
-	c->mct = cfg->max_tokens_field == MTF_MAX_COMPLETION_TOKENS ||
-	    (cfg->max_tokens_field == MTF_AUTO &&
-	    cfg->server == LLM_SERVER_OPENAI);
+	c->unresolved = cfg->server_auto && cfg->server ==
+	    LLM_SERVER_GENERIC && cfg->api == LLM_API_OPENAI;
 	jw_init(&c->body);
+	if (llm_shape_init(&c->sh, cfg, err, errlen) != 0) {
+		llm_client_free(c);
+		return NULL;
+	}
 	if ((c->curl = curl_easy_init()) == NULL || add_headers(c) != 0 ||
 	    set_options(c) != 0) {
 		snprintf(err, errlen, "cannot set up libcurl for %s", cfg->url);
@@ -224,193 +256,14 @@ llm_client_free(struct llm_client *c)
 	curl_global_cleanup();
 }
 
-/* OpenAI's reasoning models: o1, o3, o4-mini..., gpt-5... */
-static int
-reasoning_model(const char *model)
-{
-	const char *base = strrchr(model, '/');
-
-	base = base ? base + 1 : model;
-	return (base[0] == 'o' && isdigit((unsigned char)base[1])) ||
-	    strncmp(base, "gpt-5", 5) == 0;
-}
-
-/* The answer as a JSON object with one enum field (strict schemas want
- * an object at the top). */
-static void
-answer_schema(struct jw *w)
-{
-	jw_object_begin(w);
-	jw_kv_string(w, "type", "object");
-	jw_key(w, "properties");
-	jw_object_begin(w);
-	jw_key(w, "answer");
-	jw_object_begin(w);
-	jw_kv_string(w, "type", "string");
-	jw_key(w, "enum");
-	jw_array_begin(w);
-	jw_string(w, "MOVE");
-	jw_string(w, "STAY");
-	jw_array_end(w);
-	jw_object_end(w);
-	jw_object_end(w);
-	jw_key(w, "required");
-	jw_array_begin(w);
-	jw_string(w, "answer");
-	jw_array_end(w);
-	jw_kv_bool(w, "additionalProperties", 0);
-	jw_object_end(w);
-}
-
-/* OpenAI's response_format with a JSON schema (OpenAI, LM Studio, Ollama /v1). */
-static void
-response_format(struct jw *w)
-{
-	jw_key(w, "response_format");
-	jw_object_begin(w);
-	jw_kv_string(w, "type", "json_schema");
-	jw_key(w, "json_schema");
-	jw_object_begin(w);
-	jw_kv_string(w, "name", "decision");
-	jw_kv_bool(w, "strict", 1);
-	jw_key(w, "schema");
-	answer_schema(w);
-	jw_object_end(w);
-	jw_object_end(w);
-}
-
-/*
- * Thinking on or off, in the words of each server (--think auto: none).
- * Ollama: "think" (native) or "reasoning_effort" (/v1); vLLM and
- * llama-server: chat_template_kwargs.enable_thinking (Qwen3's template;
- * other templates ignore it); OpenAI: reasoning_effort, for reasoning
- * models only (others refuse it).  LM Studio and generic servers: none.
- */
-static void
-think_fields(struct llm_client *c, struct jw *w)
-{
-	int on = c->cfg.think == THINK_ON;
-
-	if (c->cfg.think == THINK_AUTO || c->no_think)
-		return;
-	switch (c->cfg.server) {
-	case LLM_SERVER_OLLAMA:
-		if (c->cfg.api == LLM_API_OLLAMA)
-			jw_kv_bool(w, "think", on);
-		else
-			jw_kv_string(w, "reasoning_effort", on ? "medium" :
-			    "none");
-		break;
-	case LLM_SERVER_VLLM:
-	case LLM_SERVER_LLAMA:
-		jw_key(w, "chat_template_kwargs");
-		jw_object_begin(w);
-		jw_kv_bool(w, "enable_thinking", on);
-		jw_object_end(w);
-		break;
-	case LLM_SERVER_OPENAI:
-		if (reasoning_model(c->cfg.model))
-			jw_kv_string(w, "reasoning_effort", on ? "medium" :
-			    "low");
-		break;
-	default:
-		break;
-	}
-}
-
-/* The answer constrained to MOVE or STAY where the server can. */
-static void
-constrain_fields(struct llm_client *c, struct jw *w)
-{
-	c->json_answer = 0;
-	if (c->cfg.constrain != CONSTRAIN_AUTO)
-		return;
-	switch (c->cfg.server) {
-	case LLM_SERVER_LLAMA:
-		jw_kv_string(w, "grammar", "root ::= \"MOVE\" | \"STAY\"");
-		break;
-	case LLM_SERVER_VLLM:
-		jw_key(w, "structured_outputs");
-		jw_object_begin(w);
-		jw_key(w, "choice");
-		jw_array_begin(w);
-		jw_string(w, "MOVE");
-		jw_string(w, "STAY");
-		jw_array_end(w);
-		jw_object_end(w);
-		break;
-	case LLM_SERVER_OLLAMA:
-		c->json_answer = 1;
-		if (c->cfg.api == LLM_API_OLLAMA) {
-			jw_key(w, "format");
-			answer_schema(w);
-		} else {
-			response_format(w);
-		}
-		break;
-	case LLM_SERVER_OPENAI:
-	case LLM_SERVER_LMSTUDIO:
-		c->json_answer = 1;
-		response_format(w);
-		break;
-	default:
-		break;
-	}
-}
-
-static const char *
-build_body(struct llm_client *c, const char *prompt, uint32_t seed,
-    int seeded, size_t *len)
-{
-	struct jw *w = &c->body;
-	int ollama = c->cfg.api == LLM_API_OLLAMA;
-
-	jw_reset(w);
-	jw_object_begin(w);
-	jw_kv_string(w, "model", c->cfg.model);
-	jw_key(w, "messages");
-	jw_array_begin(w);
-	jw_object_begin(w);
-	jw_kv_string(w, "role", "user");
-	jw_kv_string(w, "content", prompt);
-	jw_object_end(w);
-	jw_array_end(w);
-	jw_kv_bool(w, "stream", 0);
-	if (ollama) {
-		jw_key(w, "options");
-		jw_object_begin(w);
-	}
-	if (c->cfg.temperature != PARAM_WORD_VALUE)
-		jw_kv_double(w, "temperature", c->cfg.temperature);
-	/* reasoning models take no sampling parameters */
-	if (c->cfg.top_p != PARAM_WORD_VALUE &&
-	    c->cfg.temperature != PARAM_WORD_VALUE)
-		jw_kv_double(w, "top_p", c->cfg.top_p);
-	jw_kv_int(w, ollama ? "num_predict" : c->mct ?
-	    "max_completion_tokens" : "max_tokens", c->cfg.max_tokens);
-	if (seeded)
-		jw_kv_int(w, "seed", seed);
-	if (ollama)
-		jw_object_end(w);
-	think_fields(c, w);
-	constrain_fields(c, w);
-	if (c->cfg.cache_prompt != OOA_AUTO &&
-	    c->cfg.server == LLM_SERVER_LLAMA)
-		jw_kv_bool(w, "cache_prompt", c->cfg.cache_prompt == OOA_ON);
-	if (c->cfg.logprobs) {
-		jw_kv_bool(w, "logprobs", 1);
-		jw_kv_int(w, "top_logprobs", 5);
-	}
-	jw_object_end(w);
-	return jw_text(w, len);
-}
-
 /* The server's own words about an error, on one line. */
 static void
 error_text(const struct buffer *b, char *out, size_t len)
 {
 	json_t *root = b->data ? json_loadb(b->data, b->len, 0, NULL) : NULL;
-	json_t *e = json_object_get(root, "error");
+	/* Google's errors come as a one-element array */
+	json_t *e = json_object_get(json_is_array(root) ?
+	    json_array_get(root, 0) : root, "error");
 	const char *text = NULL;
 
 	if (json_is_string(e))
@@ -426,107 +279,40 @@ error_text(const struct buffer *b, char *out, size_t len)
 	json_decref(root);
 }
 
-/* Copies a JSON string member into out ("" if none). */
-static void
-copy_member(json_t *obj, const char *key, char *out, size_t len)
-{
-	const char *v = json_string_value(json_object_get(obj, key));
-
-	snprintf(out, len, "%s", v ? v : "");
-}
-
-/*
- * The answer part of a reply's text: a <think>...</think> block (or a
- * lone leading </think>, when the template opened it) is reasoning, not
- * the answer; an unclosed <think> leaves no answer at all.
- */
-static void
-strip_think(char *text)
-{
-	for (int i = 0; i < 64; i++) {
-		char *open = strstr(text, "<think>");
-		char *close = strstr(text, "</think>");
-		char *from;
-
-		if (close == NULL) {
-			if (open != NULL)
-				*open = '\0';
-			return;
-		}
-		from = open != NULL && open < close ? open : text;
-		close += strlen("</think>");
-		memmove(from, close, strlen(close) + 1);
-	}
-}
-
-/* {"answer": "MOVE"} as a constrained server sends it: the answer's text. */
-static void
-unwrap_json_answer(char *text, size_t len)
-{
-	json_t *root = json_loads(text, 0, NULL);
-	const char *v = json_string_value(json_object_get(root, "answer"));
-
-	if (json_is_object(root) && json_object_size(root) == 1 && v != NULL) {
-		char copy[256];
-
-		snprintf(copy, sizeof(copy), "%s", v);
-		snprintf(text, len, "%s", copy);
-	}
-	json_decref(root);
-}
-
 /*
  * A 200 reply: the model's text, or a transient error when the reply is
  * not the JSON asked for.  A message whose content is null or missing
  * (vLLM's thinking models put everything in reasoning_content) is an
- * empty reply, not a transient fault.
+ * empty reply, not a transient fault.  What the server counted is added
+ * to stats.
  */
 static enum exchange
-read_reply(struct llm_client *c, struct llm_reply *reply, char *err,
-    size_t errlen)
+read_reply(struct llm_client *c, struct llm_reply *reply,
+    struct llm_stats *stats, char *err, size_t errlen)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(c->response.data ? c->response.data : "",
-	    c->response.len, 0, &jerr);
-	json_t *msg, *content, *first = NULL;
-	const char *text;
-	char *p;
+	const struct reply_form f = { c->cfg.api, c->cfg.server,
+	    c->sh.json_answer };
+	char why[256];
 
-	if (root == NULL) {
-		snprintf(err, errlen, "malformed JSON from %s: %s", c->cfg.url,
-		    jerr.text);
+	if (llm_reply_read(&f, c->response.data, c->response.len, reply, why,
+	    sizeof(why)) != 0) {
+		snprintf(err, errlen, "reply from %s: %s", c->cfg.url, why);
 		return EX_TRANSIENT;
 	}
-	if (c->cfg.api == LLM_API_OLLAMA) {
-		msg = json_object_get(root, "message");
-	} else {
-		first = json_array_get(json_object_get(root, "choices"), 0);
-		msg = json_object_get(first, "message");
+	if (reply->from_reasoning && !lmstudio_warned) {
+		lmstudio_warned = 1;
+		msg(c->cfg.prog, "warning: %s put the constrained answer in "
+		    "reasoning_content and left content empty (LM Studio's "
+		    "open bug, lmstudio-bug-tracker #1773); taking that answer "
+		    "object as the answer (counted as answers_from_reasoning)",
+		    c->cfg.url);
 	}
-	content = msg ? json_object_get(msg, "content") :
-	    json_object_get(first, "text");
-	if (!json_is_object(msg) && !json_is_string(content)) {
-		snprintf(err, errlen, "reply from %s has no message "
-		    "(empty choices?)", c->cfg.url);
-		json_decref(root);
-		return EX_TRANSIENT;
+	if (stats != NULL) {
+		stats->input_tokens += reply->input_tokens;
+		stats->output_tokens += reply->output_tokens;
+		stats->reasoning_tokens += reply->reasoning_tokens;
+		stats->answers_from_reasoning += reply->from_reasoning;
 	}
-	text = json_string_value(content);
-	snprintf(reply->text, sizeof(reply->text), "%s", text ? text : "");
-	reply->reasoned = json_string_length(json_object_get(msg,
-	    "reasoning_content")) > 0 || json_string_length(json_object_get(
-	    msg, "reasoning")) > 0 || json_string_length(json_object_get(msg,
-	    "thinking")) > 0 || strstr(reply->text, "think>") != NULL;
-	copy_member(root, "model", reply->model, sizeof(reply->model));
-	copy_member(root, "system_fingerprint", reply->fingerprint,
-	    sizeof(reply->fingerprint));
-	json_decref(root);
-	strip_think(reply->text);
-	if (c->json_answer)
-		unwrap_json_answer(reply->text, sizeof(reply->text));
-	for (p = reply->text; isspace((unsigned char)*p); p++)
-		;
-	reply->empty = *p == '\0';
 	return EX_REPLY;
 }
 
@@ -584,8 +370,12 @@ quota_exhausted(const struct buffer *b)
 	json_t *e = json_object_get(root, "error");
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *type = json_string_value(json_object_get(e, "type"));
+	/* Anthropic: a 429 whose error_code is enforced_spend_limit_reached */
+	const char *spend = json_string_value(json_object_get(json_object_get(
+	    e, "details"), "error_code"));
 	int yes = (code && strcmp(code, "insufficient_quota") == 0) ||
-	    (type && strcmp(type, "insufficient_quota") == 0);
+	    (type && strcmp(type, "insufficient_quota") == 0) ||
+	    (spend && strcmp(spend, "enforced_spend_limit_reached") == 0);
 
 	json_decref(root);
 	return yes;
@@ -602,29 +392,119 @@ mentions(const char *text, const char *word)
 	return 0;
 }
 
+static int
+ident_char(int ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_';
+}
+
 /*
- * A 400.  When it is about a field we added on our own (thinking, the
- * name of the token cap), change the request once and ask again; else it
- * is final, with a hint when the reason is a known one.
+ * Whether text names field: the name alone, not inside another word nor
+ * in a tag (<think> quoted by a grammar error names no field).  A short
+ * word (think, thinking) must stand as a field does in error texts:
+ * quoted, or followed by '.', ':' or a quote.
  */
-static enum exchange
-refused_field(struct llm_client *c, const char *text, char *err,
-    size_t errlen)
+static int
+names_field(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	int word = strchr(name, '_') == NULL;
+
+	for (const char *p = text; (p = strstr(p, name)) != NULL; p++) {
+		int before = p > text ? p[-1] : ' ', after = p[n];
+
+		if (ident_char(before) || ident_char(after) || before == '<' ||
+		    after == '>')
+			continue;
+		if (!word || strchr("'\"`", before) != NULL ||
+		    (after != '\0' && strchr(".:'\"`", after) != NULL))
+			return 1;
+	}
+	return 0;
+}
+
+/* The optional field of the last request that text names, or 0. */
+static unsigned
+named_field(const struct llm_client *c, const char *text)
+{
+	for (int i = 0; i < FIELD_COUNT; i++) {
+		unsigned f = 1u << i;
+
+		if (!(c->sh.sent & f))
+			continue;
+		if (names_field(text, llm_field_name(f)) ||
+		    (f == FIELD_TEMPLATE_KWARGS && names_field(text,
+		    "enable_thinking")))
+			return f;
+		/* Ollama's refusal names the model, not the field */
+		if (c->cfg.server == LLM_SERVER_OLLAMA && (f == FIELD_THINK ||
+		    f == FIELD_REASONING_EFFORT) &&
+		    strstr(text, "does not support thinking") != NULL)
+			return f;
+	}
+	return 0;
+}
+
+/*
+ * Whether the request may go on without field: when thinking was asked
+ * on (the model then thinks as it will, which is said), when the model
+ * cannot think at all (Ollama's "does not support thinking"), or when
+ * the other switch still carries --think off (vLLM before 0.11 refuses
+ * reasoning_effort "none" but takes chat_template_kwargs).  Never when
+ * dropping it could turn thinking back on.
+ */
+static int
+may_drop(const struct llm_client *c, unsigned field, const char *text)
+{
+	unsigned both = FIELD_REASONING_EFFORT | FIELD_TEMPLATE_KWARGS;
+	unsigned other = both & ~field;
+
+	/* OpenAI lists the efforts a model takes: another effort is the
+	 * user's choice to make (--think), not the model's default */
+	if (strstr(text, "Supported values") != NULL)
+		return 0;
+	if (c->sh.level != FAMILY_OFF)
+		return 1;
+	if (strstr(text, "does not support thinking") != NULL)
+		return 1;
+	return (field & both) && (c->sh.sent & other) &&
+	    !(c->sh.dropped & other);
+}
+
+/* A field dropped: said once per process, recorded for the end line. */
+static void
+note_dropped(const struct llm_client *c, unsigned field, const char *text)
+{
+	if (!(dropped_fields & field))
+		msg(c->cfg.prog, "warning: %s refused %s (HTTP 400: %.200s); "
+		    "asking without it", c->cfg.url, llm_field_name(field), text);
+	dropped_fields |= field;
+}
+
+int
+llm_dropped_fields(char *out, size_t len)
+{
+	size_t used = 0;
+
+	*out = '\0';
+	for (int i = 0; i < FIELD_COUNT && used < len; i++)
+		if (dropped_fields & (1u << i))
+			used += (size_t)snprintf(out + used, len - used, "%s%s",
+			    used ? "," : "", llm_field_name(1u << i));
+	return dropped_fields != 0;
+}
+
+static void
+hint(const struct llm_client *c, const char *text, char *err, size_t errlen)
 {
 	size_t n = strlen(err);
 
-	if (!c->no_think && c->cfg.think != THINK_AUTO &&
-	    (mentions(text, "think") || mentions(text, "reasoning"))) {
-		c->no_think = 1;
-		return EX_RESEND;
-	}
-	if (c->cfg.max_tokens_field == MTF_AUTO && !c->mct &&
-	    c->cfg.api != LLM_API_OLLAMA &&
-	    mentions(text, "max_completion_tokens")) {
-		c->mct = 1;
-		return EX_RESEND;
-	}
-	if (mentions(text, "temperature") || mentions(text, "top_p"))
+	if (named_field(c, text) != 0)
+		snprintf(err + n, errlen - n, " (the server refused %s; give "
+		    "the --think whose effort it takes, or --think auto to "
+		    "send nothing about thinking)",
+		    llm_field_name(named_field(c, text)));
+	else if (mentions(text, "temperature") || mentions(text, "top_p"))
 		snprintf(err + n, errlen - n, " (this model takes no sampling "
 		    "settings: give --temperature default)");
 	else if (mentions(text, "max_tokens"))
@@ -634,33 +514,67 @@ refused_field(struct llm_client *c, const char *text, char *err,
 	    (mentions(text, "format") || mentions(text, "grammar") ||
 	    mentions(text, "structured") || mentions(text, "schema")))
 		snprintf(err + n, errlen - n, " (try --constrain off)");
+}
+
+/*
+ * A 400.  When it names an optional field we added and may go (may_drop),
+ * the field is dropped and the request asked again; when it asks for
+ * max_completion_tokens, that name is used; else it is final, with a
+ * hint when the reason is a known one.
+ */
+static enum exchange
+refused_field(struct llm_client *c, const char *text, char *err,
+    size_t errlen)
+{
+	unsigned field = named_field(c, text);
+
+	if (field != 0 && may_drop(c, field, text)) {
+		c->sh.dropped |= field;
+		note_dropped(c, field, text);
+		return EX_RESEND;
+	}
+	if (c->cfg.max_tokens_field == MTF_AUTO && !c->sh.mct &&
+	    c->cfg.api == LLM_API_OPENAI &&
+	    mentions(text, "max_completion_tokens")) {
+		c->sh.mct = 1;
+		return EX_RESEND;
+	}
+	hint(c, text, err, errlen);
 	return EX_FINAL;
 }
 
-/* Puts one request on the client's handle. */
-static int
+/*
+ * Puts one request on the client's handle: EX_REPLY when it is ready;
+ * EX_TRANSIENT when the server, asked what it is first, did not answer.
+ */
+static enum exchange
 prepare(struct llm_client *c, const char *prompt, uint32_t seed, int seeded,
     char *err, size_t errlen)
 {
 	size_t len;
-	const char *body = build_body(c, prompt, seed, seeded, &len);
+	const char *body;
+	int r;
 
-	if (body == NULL) {
+	if (c->unresolved && (r = llm_client_resolve(c, err, errlen)) != 0)
+		return r == -1 ? EX_TRANSIENT : EX_FINAL;
+	if ((body = llm_body(&c->body, &c->cfg, &c->sh, prompt, seed, seeded,
+	    &len)) == NULL) {
 		snprintf(err, errlen, "out of memory building a request");
-		return -1;
+		return EX_FINAL;
 	}
 	c->response.len = 0;
 	c->response.overflow = 0;
 	c->retry_after_ms = -1;
 	c->retry_after_ms_hdr = -1;
+	c->delay_text[0] = '\0';
 	c->status = 0;
 	c->curl_error[0] = '\0';
 	if (curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body) ||
 	    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)len)) {
 		snprintf(err, errlen, "cannot set up the request");
-		return -1;
+		return EX_FINAL;
 	}
-	return 0;
+	return EX_REPLY;
 }
 
 /* What a finished transfer came to; counts the call if a response came. */
@@ -683,7 +597,7 @@ settle(struct llm_client *c, CURLcode rc, struct llm_reply *reply,
 	}
 	c->status = status;
 	if (status == 200)
-		return read_reply(c, reply, err, errlen);
+		return read_reply(c, reply, stats, err, errlen);
 	error_text(&c->response, text, sizeof(text));
 	snprintf(err, errlen, "HTTP %ld from %s: %s", status, c->cfg.url, text);
 	if (status == 400)
@@ -702,8 +616,10 @@ exchange(struct llm_client *c, const char *prompt, uint32_t seed, int seeded,
     struct llm_reply *reply, struct llm_stats *stats, char *err,
     size_t errlen)
 {
-	if (prepare(c, prompt, seed, seeded, err, errlen) != 0)
-		return EX_FINAL;
+	enum exchange e = prepare(c, prompt, seed, seeded, err, errlen);
+
+	if (e != EX_REPLY)
+		return e;
 	return settle(c, curl_easy_perform(c->curl), reply, stats, err, errlen);
 }
 
@@ -776,9 +692,56 @@ llm_parse_answer(const char *text)
 	return LLM_UNPARSED;
 }
 
+/* A wait in words: "42 s", or what the header said when beyond words. */
+static void
+wait_words(long ms, char *out, size_t len)
+{
+	if (ms == LONG_MAX)
+		snprintf(out, len, "longer than any wait");
+	else if (ms < 10000)
+		snprintf(out, len, "%.1f s", (double)ms / 1000);
+	else
+		snprintf(out, len, "%ld s", (ms + 999) / 1000);
+}
+
+int
+llm_wait_allowed(const struct llm_client *c, long ms, char *err,
+    size_t errlen)
+{
+	char asked[64], until[32];
+	long status = 0;
+	time_t t;
+	struct tm tm;
+
+	if (ms <= 0 || (ms <= SAID_WAIT_MS && (double)ms <=
+	    (double)c->cfg.max_server_wait_ms))
+		return 0;
+	/* the transfer's own status: early requests are judged before
+	 * their reply is read */
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	wait_words(ms, asked, sizeof(asked));
+	if ((double)ms > (double)c->cfg.max_server_wait_ms) {
+		snprintf(err, errlen, "%s asked to wait %s (HTTP %ld, %s), "
+		    "beyond --max-server-wait %g s: giving up this request",
+		    c->cfg.url, asked, status, c->delay_text,
+		    (double)c->cfg.max_server_wait_ms / 1000);
+		return -1;
+	}
+	if (ms <= SAID_WAIT_MS)
+		return 0;
+	t = time(NULL) + (time_t)((ms + 999) / 1000);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(until, sizeof(until), "%H:%M:%S UTC", &tm) == 0)
+		snprintf(until, sizeof(until), "later");
+	msg(c->cfg.prog, "%s asked to wait %s (HTTP %ld, %s), until %s; "
+	    "waiting", c->cfg.url, asked, status, c->delay_text, until);
+	return 0;
+}
+
 /*
  * A reply of the server, after as many retries of transient failures as
- * allowed (*transient counts them across calls), with backoff.
+ * allowed (*transient counts them across calls), with backoff; a wait
+ * the server asks beyond --max-server-wait gives up at once.
  */
 static enum llm_result
 reply_retrying(struct llm_client *c, const char *prompt, uint32_t seed,
@@ -797,6 +760,8 @@ reply_retrying(struct llm_client *c, const char *prompt, uint32_t seed,
 		if (e == EX_FINAL || e == EX_RESEND)
 			return LLM_REFUSED;
 		if ((*transient)++ >= c->cfg.retries)
+			return LLM_GAVE_UP;
+		if (llm_wait_allowed(c, server_delay(c), err, errlen) != 0)
 			return LLM_GAVE_UP;
 		if (stats != NULL)
 			stats->retries++;
@@ -875,9 +840,11 @@ llm_forget_key(char *key)
 }
 
 void
-llm_config_from(struct llm_config *cfg, const struct llm_params *p)
+llm_config_from(struct llm_config *cfg, const struct llm_params *p,
+    const char *prog)
 {
 	*cfg = (struct llm_config){
+		.prog = prog,
 		.url = llm_params_url(p), .model = p->llm_model,
 		.api = p->llm_api, .server = llm_params_server(p),
 		.server_auto = p->llm_server == LLM_SERVER_AUTO,
@@ -890,6 +857,7 @@ llm_config_from(struct llm_config *cfg, const struct llm_params *p)
 		.request_timeout_ms = (long)(p->request_timeout * 1000),
 		.retry_base_ms = p->retry_base_ms,
 		.retry_max_ms = p->retry_max_ms,
+		.max_server_wait_ms = (long)(p->max_server_wait * 1000),
 	};
 }
 
@@ -938,9 +906,10 @@ llm_handle(struct llm_client *c)
 int
 llm_start(struct llm_client *c, const char *prompt, uint32_t seed)
 {
-	char err[128];
+	char err[512];
 
-	return prepare(c, prompt, seed, 1, err, sizeof(err));
+	return prepare(c, prompt, seed, 1, err, sizeof(err)) == EX_REPLY ? 0 :
+	    -1;
 }
 
 /* The answer of a transfer started with llm_start, or LLM_UNPARSED. */
@@ -963,9 +932,9 @@ llm_sibling_url(const char *url, const char *path, int models, char *out,
     size_t len)
 {
 	static const char *const suffix[] = { "/v1/chat/completions",
-	    "/chat/completions", "/api/chat" };
+	    "/chat/completions", "/api/chat", "/v1/messages" };
 	static const char *const list[] = { "/v1/models", "/models",
-	    "/api/tags" };
+	    "/api/tags", "/v1/models" };
 	size_t n = strcspn(url, "?#"), k;
 	const char *host = strstr(url, "://");
 
@@ -983,31 +952,47 @@ llm_sibling_url(const char *url, const char *path, int models, char *out,
 	    url, models ? "/v1/models" : path);
 }
 
-int
-llm_get(const char *url, const char *api_key, long timeout_s, char **body,
-    size_t *blen, long *status, char *err, size_t errlen)
+/* The key as the API takes it (see add_headers), on the list h. */
+static struct curl_slist *
+get_headers(const char *api_key, int api)
+{
+	struct curl_slist *h = NULL, *l;
+	char *auth;
+	size_t n;
+
+	if (api == LLM_API_ANTHROPIC &&
+	    (h = curl_slist_append(NULL, ANTHROPIC_VERSION)) == NULL)
+		return NULL;
+	if (api_key == NULL)
+		return h;
+	n = strlen(api_key) + sizeof("Authorization: Bearer ");
+	if ((auth = malloc(n)) == NULL) {
+		curl_slist_free_all(h);
+		return NULL;
+	}
+	snprintf(auth, n, api == LLM_API_ANTHROPIC ? "x-api-key: %s" :
+	    "Authorization: Bearer %s", api_key);
+	if ((l = curl_slist_append(h, auth)) == NULL)
+		curl_slist_free_all(h);
+	memset(auth, 0, n);
+	free(auth);
+	return l;
+}
+
+static int
+get_as(const char *url, const char *api_key, int api, long timeout_s,
+    char **body, size_t *blen, long *status, char *err, size_t errlen)
 {
 	struct buffer b = { NULL, 0, 0, 0 };
-	struct curl_slist *h = NULL, *l;
-	char *auth = NULL;
+	struct curl_slist *h = get_headers(api_key, api);
 	CURL *curl = curl_easy_init();
 	CURLcode rc = CURLE_FAILED_INIT;
-	size_t n;
 
 	*body = NULL;
 	*blen = 0;
 	*status = 0;
-	if (api_key != NULL) {
-		n = strlen(api_key) + sizeof("Authorization: Bearer ");
-		if ((auth = malloc(n)) != NULL) {
-			snprintf(auth, n, "Authorization: Bearer %s", api_key);
-			if ((l = curl_slist_append(h, auth)) != NULL)
-				h = l;
-			memset(auth, 0, n);
-			free(auth);
-		}
-	}
-	if (curl != NULL && (api_key == NULL || h != NULL))
+	if (curl != NULL && (h != NULL || (api_key == NULL &&
+	    api != LLM_API_ANTHROPIC)))
 		rc = curl_easy_setopt(curl, CURLOPT_URL, url) ||
 		    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) ||
 		    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h) ||
@@ -1031,94 +1016,192 @@ llm_get(const char *url, const char *api_key, long timeout_s, char **body,
 }
 
 int
-llm_list_models(struct llm_client *c, char *out, size_t len)
+llm_get(const char *url, const char *api_key, long timeout_s, char **body,
+    size_t *blen, long *status, char *err, size_t errlen)
+{
+	return get_as(url, api_key, LLM_API_OPENAI, timeout_s, body, blen,
+	    status, err, errlen);
+}
+
+/* The server's model list (GET /v1/models, /api/tags), or NULL. */
+static json_t *
+model_list(struct llm_client *c)
 {
 	char url[2048], err[256], *body;
-	size_t blen, i, used = 0;
+	size_t blen;
 	long status;
-	json_t *root, *list, *m;
-	int count = 0;
+	json_t *root, *list;
 
 	llm_sibling_url(c->cfg.url, "", 1, url, sizeof(url));
-	*out = '\0';
-	if (llm_get(url, c->cfg.api_key, 10, &body, &blen, &status, err,
-	    sizeof(err)) != 0)
-		return -1;
+	if (get_as(url, c->cfg.api_key, c->cfg.api, 10, &body, &blen, &status,
+	    err, sizeof(err)) != 0)
+		return NULL;
 	root = status == 200 && body ? json_loadb(body, blen, 0, NULL) : NULL;
 	free(body);
 	list = json_object_get(root, "data");
 	if (list == NULL)
 		list = json_object_get(root, "models");
+	list = json_is_array(list) ? json_incref(list) : NULL;
+	json_decref(root);
+	return list;
+}
+
+/* An entry's id: OpenAI's id, Ollama's name. */
+static const char *
+entry_id(json_t *m)
+{
+	const char *id = json_string_value(json_object_get(m, "id"));
+
+	return id != NULL ? id : json_string_value(json_object_get(m, "name"));
+}
+
+/* asked names id: id itself, the last part of its path, without .gguf. */
+static int
+names_model(const char *asked, const char *id)
+{
+	const char *base = strrchr(id, '/');
+	size_t n;
+
+	if (strcmp(asked, id) == 0)
+		return 1;
+	base = base != NULL ? base + 1 : id;
+	if (strcmp(asked, base) == 0)
+		return 1;
+	n = strlen(base);
+	return n > 5 && strcmp(base + n - 5, ".gguf") == 0 &&
+	    strlen(asked) == n - 5 && strncmp(asked, base, n - 5) == 0;
+}
+
+int
+llm_served_as(struct llm_client *c, const char *asked, const char *served,
+    char *listed, size_t listedlen)
+{
+	json_t *list = model_list(c), *m, *alias;
+	size_t i, j, used = 0;
+	int yes = 0;
+
+	*listed = '\0';
 	json_array_foreach(list, i, m) {
-		const char *id = json_string_value(json_object_get(m, "id"));
+		const char *id = entry_id(m);
 
 		if (id == NULL)
-			id = json_string_value(json_object_get(m, "name"));
+			continue;
+		if (used + strlen(id) + 3 < listedlen)
+			used += (size_t)snprintf(listed + used, listedlen - used,
+			    "%s%s", used ? ", " : "", id);
+		if (strcmp(id, served) != 0)
+			continue;
+		yes |= names_model(asked, id);
+		json_array_foreach(json_object_get(m, "aliases"), j, alias)
+			if (json_is_string(alias))
+				yes |= names_model(asked,
+				    json_string_value(alias));
+	}
+	json_decref(list);
+	return yes;
+}
+
+int
+llm_client_max_tokens(const struct llm_client *c, long *reasoning_room)
+{
+	*reasoning_room = c->sh.reasoning_room;
+	return c->sh.max_tokens;
+}
+
+/*
+ * kind_get (kind.h) through the client's own handle, so that asking the
+ * server what it is opens no other connection.
+ */
+static int
+client_get(void *arg, const char *path, json_t **root, long *status,
+    char *err, size_t errlen)
+{
+	struct llm_client *c = arg;
+	long timeout = c->cfg.request_timeout_ms < 5000 ?
+	    c->cfg.request_timeout_ms : 5000;
+	char url[2048];
+	CURLcode rc = CURLE_FAILED_INIT;
+
+	llm_sibling_url(c->cfg.url, path, 0, url, sizeof(url));
+	*root = NULL;
+	*status = 0;
+	c->response.len = 0;
+	c->response.overflow = 0;
+	c->curl_error[0] = '\0';
+	if (curl_easy_setopt(c->curl, CURLOPT_URL, url) == CURLE_OK &&
+	    curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L) == CURLE_OK &&
+	    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout) == CURLE_OK)
+		rc = curl_easy_perform(c->curl);
+	if (curl_easy_setopt(c->curl, CURLOPT_URL, c->cfg.url) ||
+	    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
+	    c->cfg.request_timeout_ms)) {
+		snprintf(err, errlen, "cannot set up libcurl for %s",
+		    c->cfg.url);
+		return -1;
+	}
+	if (rc != CURLE_OK) {
+		curl_failure(c, rc, err, errlen);
+		return -1;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	if (c->response.len > 0)
+		*root = json_loadb(c->response.data, c->response.len, 0, NULL);
+	return 0;
+}
+
+int
+llm_client_resolve(struct llm_client *c, char *err, size_t errlen)
+{
+	char why[512];
+	int kind;
+
+	if (!c->unresolved)
+		return 0;
+	if (llm_kind_ask(client_get, c, c->cfg.model, &kind, c->found,
+	    sizeof(c->found), why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s (asking it what server it is)", why);
+		return -1;
+	}
+	c->unresolved = 0;
+	c->cfg.server = kind;
+	return llm_shape_init(&c->sh, &c->cfg, err, errlen) == 0 ? 0 : -2;
+}
+
+int
+llm_client_server(const struct llm_client *c, const char **found)
+{
+	*found = c->found;
+	return c->unresolved ? LLM_SERVER_AUTO : c->cfg.server;
+}
+
+
+int
+llm_list_models(struct llm_client *c, char *out, size_t len)
+{
+	json_t *list = model_list(c), *m;
+	size_t i, used = 0;
+	int count = 0;
+
+	*out = '\0';
+	json_array_foreach(list, i, m) {
+		const char *id = entry_id(m);
+
 		if (id == NULL || used + strlen(id) + 3 >= len)
 			continue;
 		used += (size_t)snprintf(out + used, len - used, "%s%s",
 		    count++ ? ", " : "", id);
 	}
-	json_decref(root);
+	json_decref(list);
 	return count > 0 ? 0 : -1;
 }
 
 /* Logprobs, for simprobe; kept apart at the end of the file. */
 
-/* Adds the probability of a top_logprobs entry to MOVE's or STAY's mass. */
-static void
-add_mass(json_t *entry, double mass[2])
-{
-	const char *token = json_string_value(json_object_get(entry, "token"));
-	json_t *lp = json_object_get(entry, "logprob");
-	size_t n;
-
-	if (token == NULL || !json_is_number(lp))
-		return;
-	while (isspace((unsigned char)*token))
-		token++;
-	n = strlen(token);
-	while (n > 0 && isspace((unsigned char)token[n - 1]))
-		n--;
-	if (n == 4 && strncasecmp(token, "MOVE", 4) == 0)
-		mass[LLM_MOVE] += exp(json_number_value(lp));
-	else if (n == 4 && strncasecmp(token, "STAY", 4) == 0)
-		mass[LLM_STAY] += exp(json_number_value(lp));
-}
-
-/*
- * The first reply token's top_logprobs: choices[0].logprobs.content[0]
- * (OpenAI) or logprobs[0] (Ollama's native API).  0 when there are none,
- * or when the first token is not exactly MOVE or STAY (a quote, a space,
- * "M" + "OVE"): its alternatives then say nothing about the answer.
- */
-static int
-read_logprobs(const struct buffer *b, int ollama, double mass[2])
-{
-	json_t *root = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
-	json_t *first = ollama ? json_array_get(json_object_get(root,
-	    "logprobs"), 0) : json_array_get(json_object_get(json_object_get(
-	    json_array_get(json_object_get(root, "choices"), 0), "logprobs"),
-	    "content"), 0);
-	json_t *top = json_object_get(first, "top_logprobs");
-	const char *token = json_string_value(json_object_get(first, "token"));
-	int carried = json_is_array(top) && token != NULL &&
-	    llm_parse_answer(token) != LLM_UNPARSED &&
-	    strcspn(token, "\"'`") == strlen(token);
-	size_t i;
-	json_t *entry;
-
-	if (carried)
-		json_array_foreach(top, i, entry)
-			add_mass(entry, mass);
-	json_decref(root);
-	return carried;
-}
-
 enum llm_result
 llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
-    double mass[2], int *carried, struct llm_reply *reply,
-    struct llm_stats *stats, char *err, size_t errlen)
+    double mass[2], int *carried, char *why, size_t whylen,
+    struct llm_reply *reply, struct llm_stats *stats, char *err,
+    size_t errlen)
 {
 	int transient = 0;
 	enum llm_result res;
@@ -1126,6 +1209,7 @@ llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
 	memset(reply, 0, sizeof(*reply));
 	mass[0] = mass[1] = 0;
 	*carried = 0;
+	*why = '\0';
 	if (!c->cfg.logprobs) {
 		snprintf(err, errlen, "this client asks for no logprobs");
 		return LLM_REFUSED;
@@ -1134,7 +1218,7 @@ llm_ask_logprobs(struct llm_client *c, const char *prompt, uint32_t seed,
 	    stats, err, errlen)) != LLM_OK)
 		return res;
 	reply->answer = llm_parse_answer(reply->text);
-	*carried = read_logprobs(&c->response, c->cfg.api == LLM_API_OLLAMA,
-	    mass);
+	*carried = llm_reply_logprobs(c->response.data, c->response.len,
+	    c->cfg.api == LLM_API_OLLAMA, mass, why, whylen);
 	return LLM_OK;
 }

@@ -1,4 +1,8 @@
-/* A chat-completions client: one reused connection, bounded retries. */
+/*
+ * A chat client (OpenAI's chat completions, Ollama's /api/chat,
+ * Anthropic's Messages API): one reused connection, bounded retries, each
+ * server kind sent only what it takes (body.c, family.c).
+ */
 #ifndef SIM_LLM_LLM_H
 #define SIM_LLM_LLM_H
 
@@ -9,6 +13,7 @@
 #include "io/jsonw.h"
 
 struct llm_config {
+	const char *prog;         /* messages on stderr start with it */
 	const char *url;
 	const char *model;
 	int api;                  /* enum llm_api */
@@ -28,6 +33,7 @@ struct llm_config {
 	long request_timeout_ms;
 	long retry_base_ms;
 	long retry_max_ms;
+	long max_server_wait_ms;  /* a longer Retry-After fails the request */
 	const char *api_key;      /* NULL: no Authorization header */
 	int logprobs;             /* ask for the top logprobs (OpenAI API) */
 };
@@ -42,6 +48,10 @@ struct llm_stats {
 	long prefetch_wasted;     /* early answers whose context had changed */
 	long cache_hits;
 	long cache_misses;
+	long input_tokens;        /* as the server counted them (usage) */
+	long output_tokens;
+	long reasoning_tokens;    /* of the output, spent reasoning */
+	long answers_from_reasoning;  /* LM Studio's bug: see reply.c */
 };
 
 enum llm_answer { LLM_STAY = 0, LLM_MOVE = 1, LLM_UNPARSED = -1 };
@@ -54,6 +64,9 @@ struct llm_reply {
 	double latency_s;
 	int empty;                /* no answer text (a thinking model cut off?) */
 	int reasoned;             /* the server sent reasoning/thinking text */
+	int cut;                  /* ended by the token cap */
+	int from_reasoning;       /* the answer was in reasoning_content */
+	long input_tokens, output_tokens, reasoning_tokens;  /* its usage */
 	char model[128];          /* the model the server says answered */
 	char fingerprint[128];    /* its system_fingerprint, "" if none */
 };
@@ -103,9 +116,17 @@ long llm_retry_after_ms(const struct llm_client *c);
 /* The same, read from the headers of a transfer not yet settled. */
 long llm_header_delay_ms(const struct llm_client *c);
 int llm_backing_off(const struct llm_client *c);
-/* A Retry-After value in ms (ms_form: retry-after-ms), capped at 600 s;
- * -1 when it is neither a number nor an HTTP date. */
+/* A Retry-After value in ms (ms_form: retry-after-ms), LONG_MAX when it
+ * is longer than any wait (a number that overflows, a far date); -1 when
+ * it is neither a number nor an HTTP date. */
 long llm_parse_retry_after(const char *value, int ms_form, time_t now);
+/*
+ * A wait of ms the server asked for, before asking it again: 0 when it
+ * is within --max-server-wait (a wait over 5 s is said on stderr: who
+ * asked, how long, until when), -1 with the reason in err when beyond.
+ */
+int llm_wait_allowed(const struct llm_client *c, long ms, char *err,
+    size_t errlen);
 /* Waits ms milliseconds (EINTR-safe). */
 void llm_sleep_ms(long ms);
 
@@ -134,19 +155,54 @@ int llm_read_key(const char *file, char **key, char *err, size_t errlen);
 void llm_forget_key(char *key);
 
 struct llm_params;
-/* The client settings the LLM's parameters ask for (no API key). */
-void llm_config_from(struct llm_config *cfg, const struct llm_params *p);
+/* The client settings the LLM's parameters ask for (no API key); prog
+ * starts the client's messages. */
+void llm_config_from(struct llm_config *cfg, const struct llm_params *p,
+    const char *prog);
+
+/*
+ * A client whose --llm-server is auto and whose URL names no kind asks
+ * the server what it is (llm/kind.h) before its first request, through
+ * its own connection; llm_client_resolve asks now.  0 when the kind is
+ * known (found or not: generic); -1 when the server did not answer (it
+ * is asked again before the next request); -2 when the kind found takes
+ * none of the settings (family.h).  err says why.
+ */
+int llm_client_resolve(struct llm_client *c, char *err, size_t errlen);
+/* The kind the client speaks to (LLM_SERVER_AUTO while not yet asked);
+ * *found: how it was found by asking ("" when it was not asked). */
+int llm_client_server(const struct llm_client *c, const char **found);
+
+/* The token cap the client sends, and the part left for reasoning. */
+int llm_client_max_tokens(const struct llm_client *c, long *reasoning_room);
+
+/*
+ * The optional fields any client of this process dropped after a server
+ * refused them (reasoning_effort, ...), comma-separated into out; 0 when
+ * none.
+ */
+int llm_dropped_fields(char *out, size_t len);
+
+/*
+ * Whether the server's model list says that served (the model a reply
+ * names) is the model asked for: an entry of that id whose id, an alias,
+ * or the last part of its path is asked (llama-server reports the alias
+ * or the -m path as given).  1 yes, 0 no; listed gets the ids.
+ */
+int llm_served_as(struct llm_client *c, const char *asked, const char *served,
+    char *listed, size_t listedlen);
 
 /*
  * One request with cfg.logprobs set (OpenAI API, or Ollama's native API
- * since 0.12.11), retried like
- * llm_ask but never asked again for its words.  mass[LLM_MOVE] and
- * mass[LLM_STAY] are the probabilities of the tokens MOVE and STAY (any
- * case, spaces trimmed, variants summed) among the first reply token's
- * top_logprobs; *carried is 0 when the reply has no top_logprobs at all.
+ * since 0.12.11), retried like llm_ask but never asked again for its
+ * words.  mass[LLM_MOVE] and mass[LLM_STAY] are the probabilities of
+ * MOVE and STAY at the first reply token (llm/reply.h: a split word
+ * counts by its first token); *carried is 0 when they say nothing about
+ * P(MOVE), with the reason in why.
  */
 enum llm_result llm_ask_logprobs(struct llm_client *c, const char *prompt,
-    uint32_t seed, double mass[2], int *carried, struct llm_reply *reply,
-    struct llm_stats *stats, char *err, size_t errlen);
+    uint32_t seed, double mass[2], int *carried, char *why, size_t whylen,
+    struct llm_reply *reply, struct llm_stats *stats, char *err,
+    size_t errlen);
 
 #endif

@@ -1,8 +1,10 @@
 /* The LLM agent: the cache, early requests and the server, in that order. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/msg.h"
 #include "llm/llm_agent.h"
 #include "model/rng.h"
 
@@ -17,6 +19,10 @@ llm_stats_add(struct llm_stats *total, const struct llm_stats *part)
 	total->prefetch_wasted += part->prefetch_wasted;
 	total->cache_hits += part->cache_hits;
 	total->cache_misses += part->cache_misses;
+	total->input_tokens += part->input_tokens;
+	total->output_tokens += part->output_tokens;
+	total->reasoning_tokens += part->reasoning_tokens;
+	total->answers_from_reasoning += part->answers_from_reasoning;
 }
 
 static uint32_t
@@ -139,9 +145,9 @@ llm_agent_note_server(struct llm_agent *a, const struct llm_reply *r)
 	if (r->model[0] != '\0' && strcmp(r->model, a->served_model) != 0) {
 		if (a->served_model[0] != '\0') {
 			a->server_changes++;
-			fprintf(stderr, "simrun: warning: the server's model "
-			    "changed from %s to %s within the run\n",
-			    a->served_model, r->model);
+			msg(a->prog, "warning: the server's model changed "
+			    "from %s to %s within the run", a->served_model,
+			    r->model);
 		}
 		snprintf(a->served_model, sizeof(a->served_model), "%s",
 		    r->model);
@@ -150,9 +156,9 @@ llm_agent_note_server(struct llm_agent *a, const struct llm_reply *r)
 	    strcmp(r->fingerprint, a->fingerprint) != 0) {
 		if (a->fingerprint[0] != '\0') {
 			a->server_changes++;
-			fprintf(stderr, "simrun: warning: the server's "
+			msg(a->prog, "warning: the server's "
 			    "system_fingerprint changed from %s to %s within "
-			    "the run: answers may differ from before\n",
+			    "the run: answers may differ from before",
 			    a->fingerprint, r->fingerprint);
 		}
 		snprintf(a->fingerprint, sizeof(a->fingerprint), "%s",
@@ -221,7 +227,13 @@ ask(struct llm_agent *a, int id, const struct step_key *key,
 		/* the slot is kept through the backoff: the server gets a rest */
 		slot = held >= 0 ? held : a->slots ? slots_wait(a->slots,
 		    prefetch_poll, a->pool) : -1;
-		/* and the server's Retry-After is waited out first */
+		/* and the server's Retry-After is waited out first (said,
+		 * and judged against --max-server-wait, by prefetch.c) */
+		if (delay == LONG_MAX) {
+			if (a->slots != NULL)
+				slots_release(a->slots, slot);
+			return fail(a, LLM_GAVE_UP, prefetch_beyond(a->pool));
+		}
 		if (delay > 0) {
 			a->step.retries++;
 			llm_sleep_ms(delay);

@@ -14,6 +14,7 @@
 #include "model/world.h"
 
 struct llm_agent {
+	const char *prog;          /* messages start with it */
 	struct llm_client *client;
 	struct prefetch *pool;     /* NULL: one request at a time */
 	int concurrency;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "llm/params.h"
 #include "param/number.h"
@@ -12,15 +13,17 @@
 #define FIELD(name) PARAM_FIELD(struct llm_params, name)
 #define TEXT(name) PARAM_TEXT(struct llm_params, name)
 
-const char *const llm_api_names[] = { "openai", "ollama", NULL };
+const char *const llm_api_names[] = { "openai", "ollama", "anthropic", NULL };
 const char *const llm_server_names[] = { "auto", "generic", "ollama", "vllm",
-	"llama-server", "openai", "lmstudio", NULL };
-const char *const think_names[] = { "off", "on", "auto", NULL };
+	"llama-server", "openai", "lmstudio", "anthropic", "gemini", NULL };
+const char *const think_names[] = { "off", "on", "auto", "low", NULL };
 const char *const max_tokens_field_names[] = { "auto", "max_tokens",
 	"max_completion_tokens", NULL };
 const char *const on_off_auto_names[] = { "auto", "on", "off", NULL };
 const char *const constrain_names[] = { "off", "auto", NULL };
 static const char *const no_yes_names[] = { "no", "yes", NULL };
+
+static int messages_url(const char *url);
 
 static int
 url_ok(const char *text)
@@ -62,22 +65,23 @@ const struct param_spec llm_param_specs[] = {
 	    .shape = 9, .agent_block = 1 },
 	{ .key = "llm_api", .flag = "llm-api", .type = PARAM_ENUM,
 	    .offset = FIELD(llm_api), .names = llm_api_names,
-	    .expect = "openai or ollama", .shape = 11, .agent_block = 1 },
+	    .expect = "openai, ollama or anthropic", .shape = 11,
+	    .agent_block = 1 },
 	{ .key = "temperature", .flag = "temperature", .type = PARAM_DOUBLE,
 	    .offset = FIELD(temperature), .hi = 2,
 	    .expect = "a number from 0 to 2, or default", .word = "default",
 	    .shape = 12, .agent_block = 1 },
 	{ .key = "max_tokens", .flag = "max-tokens", .type = PARAM_INT,
 	    .offset = FIELD(max_tokens), .lo = 1, .hi = 65536,
-	    .expect = "a whole number from 1 to 65536", .shape = 13,
-	    .agent_block = 1 },
+	    .expect = "a whole number from 1 to 65536, or auto",
+	    .word = "auto", .shape = 13, .agent_block = 1 },
 	{ .key = "llm_server", .flag = "llm-server", .type = PARAM_ENUM,
 	    .offset = FIELD(llm_server), .names = llm_server_names,
-	    .expect = "auto, generic, ollama, vllm, llama-server, " "openai "
-	    "or lmstudio", .agent_block = 1 },
+	    .expect = "auto, generic, ollama, vllm, llama-server, openai, "
+	    "lmstudio, anthropic or gemini", .agent_block = 1 },
 	{ .key = "think", .flag = "think", .type = PARAM_ENUM,
 	    .offset = FIELD(think), .names = think_names,
-	    .expect = "off, on or auto", .agent_block = 1 },
+	    .expect = "off, low, on or auto", .agent_block = 1 },
 	{ .key = "max_tokens_field", .flag = "max-tokens-field",
 	    .type = PARAM_ENUM, .offset = FIELD(max_tokens_field),
 	    .names = max_tokens_field_names,
@@ -134,6 +138,9 @@ const struct param_spec llm_param_specs[] = {
 	{ .key = "llm_cache_reset", .flag = "llm-cache-reset",
 	    .type = PARAM_ENUM, .offset = FIELD(llm_cache_reset),
 	    .names = no_yes_names, .expect = "no or yes" },
+	{ .key = "max_server_wait", .flag = "max-server-wait",
+	    .type = PARAM_DOUBLE, .offset = FIELD(max_server_wait),
+	    .hi = 86400, .expect = "seconds, from 0 to 86400" },
 };
 const size_t llm_param_count = sizeof(llm_param_specs) /
     sizeof(llm_param_specs[0]);
@@ -156,6 +163,7 @@ llm_params_defaults(struct llm_params *p)
 	p->retry_max_ms = 30000;
 	p->llm_concurrency = 1;
 	p->max_parse_failure_share = 0.05;
+	p->max_server_wait = 600;
 }
 
 int
@@ -184,33 +192,70 @@ llm_params_check(const struct llm_params *p, char *err, size_t errlen)
 		    "https://", p->llm_url);
 		return -1;
 	}
+	if (p->llm_api == LLM_API_OPENAI && messages_url(p->llm_url)) {
+		snprintf(err, errlen, "%s is Anthropic's Messages API: give "
+		    "--llm-api anthropic (or its OpenAI layer, "
+		    ".../v1/chat/completions)", p->llm_url);
+		return -1;
+	}
 	return 0;
+}
+
+/* Hosts that say what they are (each provider's documented base URL). */
+static const struct {
+	const char *host;
+	int server;
+} named_hosts[] = {
+	{ "api.openai.com", LLM_SERVER_OPENAI },
+	{ "api.anthropic.com", LLM_SERVER_ANTHROPIC },
+	{ "generativelanguage.googleapis.com", LLM_SERVER_GEMINI },
+};
+
+/* The host of an http(s) URL (*len bytes at the return), or NULL. */
+static const char *
+url_host(const char *url, size_t *len)
+{
+	const char *host = strstr(url, "://"), *end, *at;
+
+	if (host == NULL)
+		return NULL;
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	/* user:password@host */
+	if ((at = memchr(host, '@', (size_t)(end - host))) != NULL)
+		host = at + 1;
+	*len = strcspn(host, ":/?#");
+	return host;
 }
 
 /* The port of an http(s) URL, or -1. */
 static long
-url_port(const char *url, int *openai_host)
+url_port(const char *url)
 {
-	const char *host = strstr(url, "://"), *end, *colon;
+	size_t n;
+	const char *host = url_host(url, &n);
 
-	*openai_host = 0;
 	if (host == NULL)
 		return -1;
-	host += 3;
-	end = host + strcspn(host, "/?#");
-	*openai_host = (size_t)(end - host) >= 14 &&
-	    strncmp(host, "api.openai.com", 14) == 0 &&
-	    (host[14] == ':' || host + 14 == end);
-	colon = memchr(host, ':', (size_t)(end - host));
-	if (colon == NULL)
+	if (host[n] != ':')
 		return strncmp(url, "https", 5) == 0 ? 443 : 80;
-	return strtol(colon + 1, NULL, 10);
+	return strtol(host + n + 1, NULL, 10);
+}
+
+/* The path of a URL ends in /messages: Anthropic's Messages API. */
+static int
+messages_url(const char *url)
+{
+	size_t n = strcspn(url, "?#"), k = strlen("/v1/messages");
+
+	return n >= k && strncmp(url + n - k, "/v1/messages", k) == 0;
 }
 
 /*
- * auto: the native Ollama API is Ollama; api.openai.com is OpenAI; the
- * default ports say Ollama (11434) and LM Studio (1234); anything else is
- * generic, sent only the fields every chat-completions server takes.
+ * auto: the native Ollama API is Ollama, the Messages API Anthropic; a
+ * provider's own host names it; the default ports say Ollama (11434) and
+ * LM Studio (1234); anything else is generic, sent only the fields every
+ * chat-completions server takes, until the server says what it is.
  */
 int
 llm_params_server(const struct llm_params *p)
@@ -223,19 +268,32 @@ llm_params_server(const struct llm_params *p)
 int
 llm_server_guess(int api, const char *url)
 {
-	int openai;
+	const char *host;
+	size_t n;
 	long port;
 
 	if (api == LLM_API_OLLAMA)
 		return LLM_SERVER_OLLAMA;
-	port = url_port(url, &openai);
-	if (openai)
-		return LLM_SERVER_OPENAI;
+	if (api == LLM_API_ANTHROPIC)
+		return LLM_SERVER_ANTHROPIC;
+	if ((host = url_host(url, &n)) != NULL)
+		for (size_t i = 0; i < sizeof(named_hosts) /
+		    sizeof(named_hosts[0]); i++)
+			if (n == strlen(named_hosts[i].host) &&
+			    strncasecmp(host, named_hosts[i].host, n) == 0)
+				return named_hosts[i].server;
+	port = url_port(url);
 	if (port == 11434)
 		return LLM_SERVER_OLLAMA;
 	if (port == 1234)
 		return LLM_SERVER_LMSTUDIO;
 	return LLM_SERVER_GENERIC;
+}
+
+int
+llm_server_named_by_url(int api, const char *url)
+{
+	return llm_server_guess(api, url) != LLM_SERVER_GENERIC;
 }
 
 /* Ollama's local server, through the chosen API, unless a URL was given. */
@@ -244,6 +302,8 @@ llm_params_url(const struct llm_params *p)
 {
 	if (p->llm_url[0] != '\0')
 		return p->llm_url;
+	if (p->llm_api == LLM_API_ANTHROPIC)
+		return "https://api.anthropic.com/v1/messages";
 	return p->llm_api == LLM_API_OLLAMA ? "http://localhost:11434/api/chat" :
 	    "http://localhost:11434/v1/chat/completions";
 }

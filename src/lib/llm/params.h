@@ -11,14 +11,17 @@
 
 #include "param/spec.h"
 
-enum llm_api { LLM_API_OPENAI, LLM_API_OLLAMA };
+/* The wire format: OpenAI's chat completions, Ollama's /api/chat,
+ * Anthropic's Messages API (/v1/messages). */
+enum llm_api { LLM_API_OPENAI, LLM_API_OLLAMA, LLM_API_ANTHROPIC };
 extern const char *const llm_api_names[];   /* by enum llm_api, NULL-ended */
 /* Which server is behind the URL: what request fields it takes. */
 enum llm_server { LLM_SERVER_AUTO, LLM_SERVER_GENERIC, LLM_SERVER_OLLAMA,
 	LLM_SERVER_VLLM, LLM_SERVER_LLAMA, LLM_SERVER_OPENAI,
-	LLM_SERVER_LMSTUDIO };
+	LLM_SERVER_LMSTUDIO, LLM_SERVER_ANTHROPIC, LLM_SERVER_GEMINI };
 extern const char *const llm_server_names[];
-enum llm_think { THINK_OFF, THINK_ON, THINK_AUTO };
+/* low: the least thinking a model that cannot stop thinking allows */
+enum llm_think { THINK_OFF, THINK_ON, THINK_AUTO, THINK_LOW };
 extern const char *const think_names[];
 enum max_tokens_field { MTF_AUTO, MTF_MAX_TOKENS, MTF_MAX_COMPLETION_TOKENS };
 extern const char *const max_tokens_field_names[];
@@ -34,7 +37,7 @@ struct llm_params {
 	char llm_model[256];
 	int llm_api;               /* enum llm_api */
 	double temperature;        /* PARAM_WORD_VALUE: server's default */
-	int max_tokens;
+	int max_tokens;            /* PARAM_INT_WORD: auto (llm/budget.h) */
 	int llm_server;            /* enum llm_server */
 	int think;                 /* enum llm_think */
 	int max_tokens_field;      /* enum max_tokens_field */
@@ -54,6 +57,7 @@ struct llm_params {
 	char llm_endpoints[1024];  /* several servers: a file, "" for none */
 	double max_parse_failure_share;  /* above it a run ends failed */
 	int llm_cache_reset;       /* 1: move a corrupted cache aside */
+	double max_server_wait;    /* seconds a server may ask us to wait */
 };
 
 extern const struct param_spec llm_param_specs[];
@@ -69,7 +73,15 @@ int llm_params_check(const struct llm_params *p, char *err, size_t errlen);
 const char *llm_params_url(const struct llm_params *p);
 /* The server kind --llm-server auto means for this API and URL. */
 int llm_params_server(const struct llm_params *p);
-/* What auto makes of one URL (each of several endpoints has its own). */
+/*
+ * What auto makes of one URL (each of several endpoints has its own): the
+ * API, the host (api.openai.com, api.anthropic.com,
+ * generativelanguage.googleapis.com), the default ports of Ollama and LM
+ * Studio; else generic, which the client may ask the server about
+ * (llm/kind.h).
+ */
 int llm_server_guess(int api, const char *url);
+/* 1 when the kind of url is known from the URL itself (not generic). */
+int llm_server_named_by_url(int api, const char *url);
 
 #endif

@@ -7,6 +7,7 @@
  * server's delay first; no new early request goes out meanwhile.
  */
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,7 @@ struct prefetch {
 	int n;
 	struct slots *limit;      /* NULL: no cap across processes */
 	long not_before;          /* ms (CLOCK_MONOTONIC): the server's delay */
+	char beyond[512];         /* a delay beyond --max-server-wait: why */
 	struct endpoints *eps;    /* NULL: one server */
 };
 
@@ -160,6 +162,12 @@ in_flight(const struct prefetch *p)
  * cutting one off would free its slot while the server still works on
  * it, and another process would then exceed the cap.
  */
+const char *
+prefetch_beyond(const struct prefetch *p)
+{
+	return p->beyond;
+}
+
 void
 prefetch_reset(struct prefetch *p)
 {
@@ -177,6 +185,7 @@ prefetch_reset(struct prefetch *p)
 		p->slots[i].server_slot = -1;
 		p->slots[i].state = SLOT_IDLE;
 	}
+	p->beyond[0] = '\0';
 }
 
 static struct slot *
@@ -248,6 +257,7 @@ finish(struct prefetch *p, struct slot *s, int curl_code)
 {
 	long status = 0, delay;
 	int slot = s->server_slot, wanted = s->state == SLOT_BUSY;
+	char why[512];
 
 	curl_easy_getinfo(llm_handle(s->client), CURLINFO_RESPONSE_CODE,
 	    &status);
@@ -260,6 +270,14 @@ finish(struct prefetch *p, struct slot *s, int curl_code)
 	}
 	if (status == 429 || status == 503) {
 		delay = llm_header_delay_ms(s->client);
+		/* a new wait is said; one beyond --max-server-wait is not
+		 * waited: the request asked again (llm_ask) gives up on it */
+		if (delay > 0 && (delay > LONG_MAX / 2 ||
+		    now_ms() + delay > p->not_before) &&
+		    llm_wait_allowed(s->client, delay, why, sizeof(why)) != 0) {
+			snprintf(p->beyond, sizeof(p->beyond), "%s", why);
+			delay = -1;
+		}
 		if (delay > 0 && now_ms() + delay > p->not_before)
 			p->not_before = now_ms() + delay;
 		if (wanted)
@@ -377,6 +395,8 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	*held = s->server_slot;
 	s->server_slot = -1;
 	*delay_ms = p->not_before > 0 ? p->not_before - now_ms() : -1;
+	if (p->beyond[0] != '\0')
+		*delay_ms = LONG_MAX;
 	if (answer != LLM_UNPARSED && *held >= 0 && p->limit != NULL) {
 		slots_release(p->limit, *held);
 		*held = -1;
@@ -387,6 +407,10 @@ prefetch_take(struct prefetch *p, int step, int agent, const char *context,
 	}
 	/* counted as the one call a sequential run makes for this decision */
 	stats->calls++;
+	stats->input_tokens += reply->input_tokens;
+	stats->output_tokens += reply->output_tokens;
+	stats->reasoning_tokens += reply->reasoning_tokens;
+	stats->answers_from_reasoning += reply->from_reasoning;
 	if (p->eps != NULL) {
 		p->eps->e[s->endpoint].calls++;
 		endpoints_ok(p->eps, s->endpoint);

@@ -26,6 +26,8 @@ void prefetch_free(struct prefetch *p);
 /* Lets whatever is in flight finish, unwanted (a run ends or starts),
  * and frees every slot. */
 void prefetch_reset(struct prefetch *p);
+/* Why a wait a server asked was beyond --max-server-wait ("" if none). */
+const char *prefetch_beyond(const struct prefetch *p);
 
 /* Moves transfers along without waiting (p may be NULL). */
 void prefetch_poll(void *p);
@@ -48,7 +50,8 @@ int prefetch_start(struct prefetch *p, int step, int agent,
  * counted in stats->prefetch_wasted.  Then *held is the server slot the
  * request kept because the server said 429 or 503 (-1: none), for the
  * caller's retry, and *delay_ms how long the server asked all requests
- * to wait from now (<= 0: none).
+ * to wait from now (<= 0: none; LONG_MAX: beyond --max-server-wait,
+ * prefetch_beyond says who asked how long).
  */
 enum llm_answer prefetch_take(struct prefetch *p, int step, int agent,
     const char *context, struct llm_reply *reply, struct llm_stats *stats,

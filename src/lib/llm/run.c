@@ -9,17 +9,44 @@
 #include "llm/cache_check.h"
 #include "llm/run.h"
 
+/*
+ * The kind as configured: given, named by the URL, or "auto" when the
+ * server is asked what it is (what it said goes in the end line), so
+ * that every run of an experiment says the same whenever it started.
+ */
+static int
+configured(const struct llm_params *p, const char *url)
+{
+	if (p->llm_server != LLM_SERVER_AUTO)
+		return p->llm_server;
+	return llm_server_named_by_url(p->llm_api, url) ?
+	    llm_server_guess(p->llm_api, url) : LLM_SERVER_AUTO;
+}
+
 const char *
 llm_agent_server_label(const struct llm_agent *a)
 {
 	const struct endpoints *eps = a->endpoints;
 
 	if (eps == NULL || eps->n == 0)
-		return llm_server_label(llm_params_server(a->params));
+		return llm_server_label(configured(a->params,
+		    llm_params_url(a->params)));
 	for (int i = 1; i < eps->n; i++)
-		if (eps->e[i].cfg.server != eps->e[0].cfg.server)
+		if (configured(a->params, eps->e[i].url) !=
+		    configured(a->params, eps->e[0].url))
 			return "mixed";
-	return llm_server_label(eps->e[0].cfg.server);
+	return llm_server_label(configured(a->params, eps->e[0].url));
+}
+
+/* The kind requests go to now (one server: as found by asking). */
+static const char *
+server_now(const struct llm_agent *a)
+{
+	const char *found;
+
+	if (a->endpoints != NULL)
+		return llm_agent_server_label(a);
+	return llm_server_label(llm_client_server(a->client, &found));
 }
 
 /* A new run: its counts start at zero, its decisions go to out. */
@@ -134,10 +161,10 @@ step_check(void *ctx, const struct step_counts *counts)
 	a->failure = LLM_REFUSED;
 	snprintf(a->reason, sizeof(a->reason), "%ld of %d replies of the step "
 	    "were empty: most likely a thinking model whose answer did not "
-	    "fit in --max-tokens %d; give --think off with the right "
-	    "--llm-server (now %s), or raise --max-tokens", s->empty_replies,
-	    counts->decisions, a->params->max_tokens,
-	    llm_agent_server_label(a));
+	    "fit in the token cap%s; give --think off with the right "
+	    "--llm-server (now %s), or --max-tokens auto", s->empty_replies,
+	    counts->decisions, s->reasoning_tokens > 0 ? " (the server "
+	    "counted reasoning tokens)" : "", server_now(a));
 	return 1;
 }
 
@@ -167,13 +194,50 @@ run_check(void *ctx, long decisions, char *buf, size_t len)
 	return -1;
 }
 
+/*
+ * What the server counted, when it did (usage), the answers taken from
+ * reasoning_content (LM Studio's bug) and the fields a server refused.
+ */
+static void
+put_usage(struct jw *w, const struct llm_stats *s)
+{
+	char dropped[128];
+
+	if (s->input_tokens > 0 || s->output_tokens > 0) {
+		jw_kv_int(w, "llm_input_tokens", s->input_tokens);
+		jw_kv_int(w, "llm_output_tokens", s->output_tokens);
+	}
+	if (s->reasoning_tokens > 0)
+		jw_kv_int(w, "llm_reasoning_tokens", s->reasoning_tokens);
+	if (s->answers_from_reasoning > 0)
+		jw_kv_int(w, "answers_from_reasoning",
+		    s->answers_from_reasoning);
+	if (llm_dropped_fields(dropped, sizeof(dropped))) {
+		jw_key(w, "dropped_fields");
+		jw_array_begin(w);
+		for (char *f = strtok(dropped, ","); f != NULL;
+		    f = strtok(NULL, ","))
+			jw_string(w, f);
+		jw_array_end(w);
+	}
+}
+
 static void
 put_end(void *ctx, struct jw *w, long decisions)
 {
 	const struct llm_agent *a = ctx;
 	const struct llm_stats *s = &a->run;
+	const char *found;
 
 	put_stats(w, a, s);
+	/* a server asked what it is: what it said, now that it is known */
+	if (a->endpoints == NULL && (llm_client_server(a->client, &found),
+	    *found != '\0')) {
+		char said[256];
+
+		snprintf(said, sizeof(said), "%s: %s", server_now(a), found);
+		jw_kv_string(w, "llm_server_found", said);
+	}
 	jw_kv_double(w, "avg_llm_response_time_s",
 	    s->time_s / (double)(s->calls > 0 ? s->calls : 1));
 	/* what the server says about itself: honest provenance */
@@ -183,6 +247,7 @@ put_end(void *ctx, struct jw *w, long decisions)
 		jw_kv_string(w, "system_fingerprint", a->fingerprint);
 	if (a->server_changes > 0)
 		jw_kv_int(w, "server_changes", a->server_changes);
+	put_usage(w, s);
 	jw_kv_double(w, "parse_failure_share", parse_failure_share(a,
 	    decisions));
 	if (a->endpoints != NULL) {
@@ -286,6 +351,31 @@ open_shared(struct llm_agent *a, const struct llm_params *p,
 	return 0;
 }
 
+/*
+ * One server whose URL does not say what it is: asked now (llm/kind.h),
+ * so that the pool's clients are made for the kind found; a server that
+ * does not answer now is asked again before the first request.  0, or
+ * 78 when the kind found takes none of the settings.
+ */
+static int
+resolve_server(struct llm_agent *a, struct llm_config *cfg, char *err,
+    size_t errlen)
+{
+	const char *found;
+	char why[512];
+
+	if (llm_client_resolve(a->client, why, sizeof(why)) == -2) {
+		snprintf(err, errlen, "%s", why);
+		return EX_CONFIG;
+	}
+	if ((cfg->server = llm_client_server(a->client, &found)) ==
+	    LLM_SERVER_AUTO)
+		cfg->server = LLM_SERVER_GENERIC;
+	else
+		cfg->server_auto = 0;
+	return 0;
+}
+
 /* The clients of an LLM agent: one, plus a pool for --llm-concurrency. */
 static int
 new_clients(struct llm_agent *a, const struct llm_params *p, char *err,
@@ -295,13 +385,16 @@ new_clients(struct llm_agent *a, const struct llm_params *p, char *err,
 	char *key;
 	int rc = 0;
 
-	llm_config_from(&cfg, p);
+	llm_config_from(&cfg, p, a->prog);
 	if (llm_read_key(p->llm_api_key_file, &key, err, errlen) != 0)
 		return EX_CONFIG;
 	a->concurrency = p->llm_concurrency;
 	if (open_shared(a, p, &cfg, key, err, errlen, note, notelen) != 0 ||
-	    (a->client = llm_client_new(&cfg, err, errlen)) == NULL ||
-	    (a->concurrency > 1 && (a->pool = a->endpoints != NULL ?
+	    (a->client = llm_client_new(&cfg, err, errlen)) == NULL)
+		rc = EX_CONFIG;
+	else if (a->endpoints == NULL)
+		rc = resolve_server(a, &cfg, err, errlen);
+	if (rc == 0 && (a->concurrency > 1 && (a->pool = a->endpoints != NULL ?
 	    prefetch_new_endpoints(a->endpoints, a->concurrency, err,
 	    errlen) : prefetch_new(&cfg, a->concurrency, a->slots, err,
 	    errlen)) == NULL))
@@ -311,9 +404,10 @@ new_clients(struct llm_agent *a, const struct llm_params *p, char *err,
 }
 
 int
-llm_agent_open(struct llm_agent **out, const struct llm_params *p,
-    int max_steps, int nagents, FILE *decision_log, char *err,
-    size_t errlen, char *note, size_t notelen)
+llm_agent_open(struct llm_agent **out, const char *prog,
+    const struct llm_params *p, int max_steps, int nagents,
+    FILE *decision_log, char *err, size_t errlen, char *note,
+    size_t notelen)
 {
 	struct llm_agent *a;
 	int rc;
@@ -324,6 +418,7 @@ llm_agent_open(struct llm_agent **out, const struct llm_params *p,
 		return EX_OSERR;
 	}
 	jw_init(&a->line);
+	a->prog = prog;
 	a->params = p;
 	a->max_steps = max_steps;
 	a->decision_log = decision_log;

@@ -18,20 +18,24 @@
 /*
  * An LLM agent for runs of p with max_steps steps and nagents agents
  * (0: one request at a time, no early requests); decision_log: where
- * decision lines go (NULL: none).  0, or 78 (the scenario, a key, slots,
- * the cache or endpoints) or 71 with one line in err.  A corrupted cache
- * moved aside (--llm-cache-reset yes) is said in note ("" if not).
+ * decision lines go (NULL: none); prog starts its messages.  0, or 78
+ * (the scenario, a key, slots, the cache, endpoints, settings the model
+ * does not take), 69 (a server whose kind had to be asked did not
+ * answer) or 71 with one line in err.  A corrupted cache moved aside
+ * (--llm-cache-reset yes) is said in note ("" if not).
  * llm_agent_close() in every case.
  */
-int llm_agent_open(struct llm_agent **out, const struct llm_params *p,
-    int max_steps, int nagents, FILE *decision_log, char *err,
-    size_t errlen, char *note, size_t notelen);
+int llm_agent_open(struct llm_agent **out, const char *prog,
+    const struct llm_params *p, int max_steps, int nagents,
+    FILE *decision_log, char *err, size_t errlen, char *note,
+    size_t notelen);
 void llm_agent_close(struct llm_agent *a);
 
 /* The hooks of agent a for the run loop. */
 void llm_agent_hooks(struct llm_agent *a, struct agent *out);
 
-/* The server kind: each endpoint's when they agree, else "mixed". */
+/* The server kind as configured (given, named by the URL, or auto: asked
+ * of the server): each endpoint's when they agree, else "mixed". */
 const char *llm_agent_server_label(const struct llm_agent *a);
 
 #endif

@@ -41,6 +41,10 @@ param_set_text(void *params, const struct param_spec *s, const char *text)
 
 	switch (s->type) {
 	case PARAM_INT:
+		if (s->word != NULL && strcmp(text, s->word) == 0) {
+			*(int *)(void *)field = PARAM_INT_WORD;
+			return 0;
+		}
 		if (parse_long_range(text, (long)s->lo, (long)s->hi, &l) != 0)
 			return -1;
 		*(int *)(void *)field = (int)l;
@@ -84,8 +88,11 @@ param_set_text(void *params, const struct param_spec *s, const char *text)
 static int
 is_word(const struct param_spec *s, const char *field)
 {
-	return s->word != NULL &&
-	    *(const double *)(const void *)field == PARAM_WORD_VALUE;
+	if (s->word == NULL)
+		return 0;
+	if (s->type == PARAM_INT)
+		return *(const int *)(const void *)field == PARAM_INT_WORD;
+	return *(const double *)(const void *)field == PARAM_WORD_VALUE;
 }
 
 /* A text parameter's value as shown: resolved, or the field itself. */
@@ -111,7 +118,10 @@ param_put_json(struct jw *w, const void *params, const struct param_spec *s)
 	jw_key(w, s->key);
 	switch (s->type) {
 	case PARAM_INT:
-		jw_int(w, *(const int *)(const void *)field);
+		if (is_word(s, field))
+			jw_string(w, s->word);
+		else
+			jw_int(w, *(const int *)(const void *)field);
 		break;
 	case PARAM_DOUBLE:
 		if (is_word(s, field))
@@ -145,7 +155,11 @@ param_text(const void *params, const struct param_spec *s, char *buf,
 
 	switch (s->type) {
 	case PARAM_INT:
-		snprintf(buf, len, "%d", *(const int *)(const void *)field);
+		if (is_word(s, field))
+			snprintf(buf, len, "%s", s->word);
+		else
+			snprintf(buf, len, "%d", *(const int *)(const void *)
+			    field);
 		break;
 	case PARAM_DOUBLE:
 		if (is_word(s, field))

@@ -13,6 +13,8 @@
 
 /* A double parameter that was given as its word ("default"): not sent. */
 #define PARAM_WORD_VALUE (-1.0)
+/* An int parameter given as its word ("auto"); its range starts above 0. */
+#define PARAM_INT_WORD 0
 
 enum param_type { PARAM_INT, PARAM_DOUBLE, PARAM_SEED, PARAM_ENUM,
 	PARAM_STRING,
@@ -27,8 +29,9 @@ struct param_spec {
 	double lo, hi;             /* PARAM_STRING: hi is the buffer size */
 	const char *const *names;  /* PARAM_ENUM: value i is names[i] */
 	const char *expect;        /* what a valid value looks like */
-	const char *word;          /* PARAM_DOUBLE: a word taken instead of a
-	                              number, stored as PARAM_WORD_VALUE */
+	const char *word;          /* PARAM_DOUBLE, PARAM_INT: a word taken
+	                              instead of a number, stored as
+	                              PARAM_WORD_VALUE or PARAM_INT_WORD */
 	/* PARAM_STRING: a check of the text beyond its length (NULL: any) */
 	int (*valid)(const char *text);
 	/* PARAM_STRING: the value shown in JSON and text, given the struct of

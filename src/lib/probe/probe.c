@@ -18,6 +18,7 @@
 #include "io/iostatus.h"
 #include "io/lines.h"
 #include "io/msg.h"
+#include "llm/family.h"
 #include "llm/llm.h"
 #include "llm/scenario.h"
 #include "model/rng.h"
@@ -32,6 +33,9 @@ struct probe {
 	struct scenario scenario;
 	struct table_header h;
 	int method;                /* PROBE_METHOD_AUTO until the first reply */
+	int fallbacks_said;        /* the first fallback to samples is said */
+	struct llm_config cfg;     /* the clients' settings, kind resolved */
+	char *key;                 /* the API key, or NULL */
 	struct llm_client *ask;    /* plain requests (samples) */
 	struct llm_client *lp;     /* with logprobs; NULL for samples */
 	struct llm_stats stats;
@@ -53,32 +57,83 @@ seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static struct llm_client *
-new_client(const struct probe *pr, int logprobs)
-{
-	const struct llm_params *p = pr->o->llm;
-	struct llm_config cfg;
-	struct llm_client *c;
-	char err[512], *key;
-
-	llm_config_from(&cfg, p);
-	cfg.logprobs = logprobs;
-	if (llm_read_key(p->llm_api_key_file, &key, err, sizeof(err)) != 0) {
-		msg(pr->prog, "%s", err);
-		return NULL;
-	}
-	cfg.api_key = key;
-	if ((c = llm_client_new(&cfg, err, sizeof(err))) == NULL)
-		msg(pr->prog, "%s", err);
-	llm_forget_key(key);
-	return c;
-}
-
 static void
 set_method(struct probe *pr, int method)
 {
 	pr->method = pr->h.method = method;
 	pr->h.samples = method == TABLE_SAMPLES ? pr->o->samples : 0;
+}
+
+/* The clients' settings, with the API key.  0 or an exit status. */
+static int
+client_config(struct probe *pr)
+{
+	const struct llm_params *p = pr->o->llm;
+
+	llm_config_from(&pr->cfg, p, pr->prog);
+	if (llm_read_key(p->llm_api_key_file, &pr->key, pr->err,
+	    sizeof(pr->err)) != 0) {
+		msg(pr->prog, "%s", pr->err);
+		return EX_CONFIG;
+	}
+	pr->cfg.api_key = pr->key;
+	return 0;
+}
+
+/*
+ * A server whose URL does not say what it is is asked now (llm/kind.h),
+ * and said; the log-prob client is then made for the kind found.  A
+ * server that does not answer now is asked before the first request.
+ */
+static int
+resolve_server(struct probe *pr)
+{
+	const char *found;
+
+	if (llm_client_resolve(pr->ask, pr->err, sizeof(pr->err)) == -2) {
+		msg(pr->prog, "%s", pr->err);
+		return EX_CONFIG;
+	}
+	pr->cfg.server = llm_client_server(pr->ask, &found);
+	if (pr->cfg.server == LLM_SERVER_AUTO) {
+		pr->cfg.server = LLM_SERVER_GENERIC;
+		return 0;
+	}
+	pr->cfg.server_auto = 0;
+	if (*found != '\0' && pr->cfg.server != LLM_SERVER_GENERIC)
+		msg(pr->prog, "%s is %s (asked: %s)", pr->cfg.url,
+		    llm_server_label(pr->cfg.server), found);
+	return 0;
+}
+
+static struct llm_client *
+new_client(struct probe *pr, int logprobs)
+{
+	struct llm_config cfg = pr->cfg;
+	struct llm_client *c;
+
+	cfg.logprobs = logprobs;
+	if ((c = llm_client_new(&cfg, pr->err, sizeof(pr->err))) == NULL)
+		msg(pr->prog, "%s", pr->err);
+	return c;
+}
+
+/*
+ * --method auto on a model that gives no log-probs (its family, see
+ * llm/family.h) probes by samples, and says so; an explicit --method
+ * logprobs is refused by the client with the reason.
+ */
+static void
+choose_method(struct probe *pr)
+{
+	struct llm_family f;
+
+	llm_family_of(pr->cfg.server, pr->cfg.model, &f);
+	if (pr->method != PROBE_METHOD_AUTO || f.logprobs)
+		return;
+	msg(pr->prog, "%s gives no log-probs (%s); probing by samples",
+	    pr->cfg.model, f.ref);
+	set_method(pr, TABLE_SAMPLES);
 }
 
 static int
@@ -120,6 +175,8 @@ static int
 probe_init(struct probe *pr, const struct probe_options *o, const char *prog)
 {
 	const struct llm_params *p = o->llm;
+	long room;
+	int rc;
 
 	memset(pr, 0, sizeof(*pr));
 	pr->o = o;
@@ -142,8 +199,15 @@ probe_init(struct probe *pr, const struct probe_options *o, const char *prog)
 		return msg_oom(pr->prog, NULL);
 	/* Ollama's native API has log-probs too (0.12.11) */
 	set_method(pr, o->method);
+	if ((rc = client_config(pr)) != 0)
+		return rc;
 	if ((pr->ask = new_client(pr, 0)) == NULL)
 		return EX_CONFIG;
+	if ((rc = resolve_server(pr)) != 0)
+		return rc;
+	choose_method(pr);
+	/* the cap sent (--max-tokens auto resolved, room for JSON) */
+	pr->h.max_tokens = llm_client_max_tokens(pr->ask, &room);
 	if (pr->method != TABLE_SAMPLES && (pr->lp = new_client(pr, 1)) == NULL)
 		return EX_CONFIG;
 	return 0;
@@ -156,6 +220,7 @@ probe_free(struct probe *pr)
 		fclose(pr->partial);
 	llm_client_free(pr->ask);
 	llm_client_free(pr->lp);
+	llm_forget_key(pr->key);
 	entries_free(&pr->es);
 	table_header_free(&pr->h);
 	scenario_free(&pr->scenario);
@@ -295,7 +360,21 @@ failure(enum llm_result res)
 	return res == LLM_REFUSED ? EX_UNAVAILABLE : EX_TEMPFAIL;
 }
 
-/* 0 with e filled, -1 to fall back to samples, or an exit status. */
+/* The first time an entry falls back to samples, it is said. */
+static int
+fall_back(struct probe *pr, const char *why)
+{
+	if (!pr->fallbacks_said++)
+		msg(pr->prog, "%s: probing this entry by samples (said once; "
+		    "the table's header counts them as fallbacks)", why);
+	return -1;
+}
+
+/*
+ * 0 with e filled, -1 to fall back to samples (--method auto only), or
+ * an exit status: with --method logprobs, a reply whose log-probs say
+ * nothing about MOVE and STAY fails the probe instead of being sampled.
+ */
 static int
 by_logprobs(struct probe *pr, const char *prompt, int group, long j,
     struct table_entry *e)
@@ -303,10 +382,12 @@ by_logprobs(struct probe *pr, const char *prompt, int group, long j,
 	struct llm_reply reply;
 	enum llm_result res;
 	double mass[2];
+	char why[256], what[96];
 	int carried;
 
 	res = llm_ask_logprobs(pr->lp, prompt, probe_seed(pr, group, j, 0),
-	    mass, &carried, &reply, &pr->stats, pr->err, sizeof(pr->err));
+	    mass, &carried, why, sizeof(why), &reply, &pr->stats, pr->err,
+	    sizeof(pr->err));
 	if (res == LLM_REFUSED && pr->method == PROBE_METHOD_AUTO) {
 		msg(pr->prog, "a request with logprobs was refused "
 		    "(%s); probing by samples", pr->err);
@@ -317,12 +398,20 @@ by_logprobs(struct probe *pr, const char *prompt, int group, long j,
 		return failure(res);
 	if (pr->method == PROBE_METHOD_AUTO) {
 		if (!carried)
-			msg(pr->prog, "the server returns no "
-			    "logprobs; probing by samples");
+			msg(pr->prog, "the log-probs say nothing of MOVE or "
+			    "STAY (%s); probing by samples", why);
 		set_method(pr, carried ? TABLE_LOGPROBS : TABLE_SAMPLES);
 	}
-	if (mass[LLM_MOVE] + mass[LLM_STAY] <= 0)
-		return -1;
+	if (!carried) {
+		if (pr->o->method == TABLE_LOGPROBS) {
+			entries_describe(&pr->es, entries_index(&pr->es, e),
+			    what, sizeof(what));
+			msg(pr->prog, "%s: %s; --method logprobs cannot measure "
+			    "this model here: give --method samples", what, why);
+			return EX_DATAERR;
+		}
+		return fall_back(pr, why);
+	}
 	e->p_move = e->lo = e->hi = mass[LLM_MOVE] /
 	    (mass[LLM_MOVE] + mass[LLM_STAY]);
 	e->n = 1;
@@ -331,14 +420,20 @@ by_logprobs(struct probe *pr, const char *prompt, int group, long j,
 	return 0;
 }
 
-/* An unparseable answer counts as STAY, as in live runs. */
+/*
+ * An unparseable answer counts as STAY, as in live runs, and as there an
+ * entry whose unparsed share passes --max-parse-failure-share is no
+ * measurement: it fails the probe (65), naming the entry.
+ */
 static int
 by_samples(struct probe *pr, const char *prompt, int group, long j,
     struct table_entry *e)
 {
 	struct llm_reply reply;
 	enum llm_result res;
-	int n = pr->o->samples;
+	int n = pr->o->samples, empty = 0;
+	double limit = pr->o->llm->max_parse_failure_share;
+	char what[96];
 
 	e->n = n;
 	e->moves = e->unparsed = 0;
@@ -349,10 +444,21 @@ by_samples(struct probe *pr, const char *prompt, int group, long j,
 			return failure(res);
 		e->moves += reply.answer == LLM_MOVE;
 		e->unparsed += reply.answer == LLM_UNPARSED;
+		empty += reply.answer == LLM_UNPARSED && reply.empty;
 	}
 	e->p_move = (double)e->moves / n;
 	table_wilson(e->moves, n, &e->lo, &e->hi);
-	return 0;
+	if ((double)e->unparsed / n <= limit)
+		return 0;
+	entries_describe(&pr->es, entries_index(&pr->es, e), what,
+	    sizeof(what));
+	msg(pr->prog, "%s: %ld of %d replies were not MOVE or STAY (share "
+	    "%.3g, above --max-parse-failure-share %g), e.g. '%.60s': %s",
+	    what, e->unparsed, n, (double)e->unparsed / n, limit, reply.text,
+	    empty * 2 > n ? "a thinking model cut off? give --think off with "
+	    "the right --llm-server, or --max-tokens auto" : "no constraint? "
+	    "give --constrain auto with the right --llm-server");
+	return EX_DATAERR;
 }
 
 static int
@@ -422,6 +528,9 @@ probe_entries(struct probe *pr)
 	if (rc != 0 && pr->partial != NULL && pr->es.filled > 0)
 		msg(pr->prog, "%ld entries are kept in %s; go on with "
 		    "--resume", pr->es.filled, pr->partial_path);
+	/* nothing to go on from: no file that asks for --resume */
+	else if (rc != 0 && pr->partial != NULL && !pr->o->resume)
+		unlink(pr->partial_path);
 	return rc;
 }
 

@@ -8,8 +8,11 @@
 int
 table_agent_open(struct table_agent *a, const char *path,
     const char *scenario, const char *scenario_file, int grid_size,
-    char *err, size_t errlen)
+    double max_unparsed, char *err, size_t errlen)
 {
+	char worst[160];
+	long over;
+
 	memset(a, 0, sizeof(*a));
 	a->path = path;
 	if (path[0] == '\0') {
@@ -23,6 +26,18 @@ table_agent_open(struct table_agent *a, const char *path,
 	if (table_load(path, a->scenario.name, &a->table, err, errlen) != 0 ||
 	    table_check_scenario(a->table, &a->scenario, err, errlen) != 0)
 		return EX_CONFIG;
+	/* entries whose replies were mostly not answers measured nothing:
+	 * the live runs' parse-failure rule holds for tables too */
+	if ((over = table_unparsed_over(a->table, max_unparsed, worst,
+	    sizeof(worst))) > 0) {
+		snprintf(err, errlen, "decision table %s: %ld entries were "
+		    "measured on replies that were mostly not MOVE or STAY "
+		    "(above --max-parse-failure-share %g; worst: %s): they say "
+		    "nothing of the model; probe again with --constrain auto "
+		    "and the right --llm-server", path, over, max_unparsed,
+		    worst);
+		return EX_DATAERR;
+	}
 	/* a 1x1 or 2x2 grid shows contexts no table of contexts has */
 	if (table_info(a->table)->key == TABLE_KEY_CONTEXT && grid_size < 3) {
 		snprintf(err, errlen, "a table of contexts needs --grid-size 3 "

@@ -21,12 +21,14 @@ struct table_agent {
 /*
  * The agent of table file path for the scenario (its file if given, else
  * the named one) on a grid of grid_size.  0, 64 (no table given, a grid
- * too small for a table of contexts) or 78 (the scenario, the table) with
- * one line in err.  table_agent_close() in every case.
+ * too small for a table of contexts), 65 (entries whose share of
+ * unparsed replies is above max_unparsed: not measurements) or 78 (the
+ * scenario, the table) with one line in err.  table_agent_close() in
+ * every case.
  */
 int table_agent_open(struct table_agent *a, const char *path,
     const char *scenario, const char *scenario_file, int grid_size,
-    char *err, size_t errlen);
+    double max_unparsed, char *err, size_t errlen);
 void table_agent_close(struct table_agent *a);
 void table_agent_hooks(struct table_agent *a, struct agent *out);
 

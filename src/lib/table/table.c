@@ -21,6 +21,8 @@ struct decision_table {
 	char *path;
 	int nslots;                /* per group */
 	double *p;                 /* [group][slot]; -1 until an entry sets it */
+	float *unparsed;           /* [group][slot]: a sampled entry's share of
+	                              replies that were not MOVE or STAY */
 };
 
 static const char digit_char[] = "SOE#";
@@ -566,6 +568,31 @@ describe_slot(int key, int group, int slot, char *out, size_t len)
 	}
 }
 
+long
+table_unparsed_over(const struct decision_table *t, double limit,
+    char *worst, size_t len)
+{
+	long over = 0;
+	int at = -1;
+
+	for (int i = 0; i < 2 * t->nslots; i++)
+		if ((double)t->unparsed[i] > limit) {
+			over++;
+			if (at < 0 || t->unparsed[i] > t->unparsed[at])
+				at = i;
+		}
+	*worst = '\0';
+	if (at >= 0) {
+		char what[96];
+
+		describe_slot(t->h.key, at / t->nslots, at % t->nslots, what,
+		    sizeof(what));
+		snprintf(worst, len, "%s, %.0f%% of its replies", what,
+		    100.0 * t->unparsed[at]);
+	}
+	return over;
+}
+
 static int
 check_header(const struct table_header *h, const char *scenario, char *err,
     size_t errlen)
@@ -601,6 +628,11 @@ take_entry(struct decision_table *t, const char *line, char *err,
 		return -1;
 	}
 	*p = e.p_move;
+	/* a log-prob entry's estimate does not come from its reply's words */
+	if (e.n > 0 && (e.method == TABLE_SAMPLES || (e.method < 0 &&
+	    e.n > 1)))
+		t->unparsed[e.group * t->nslots + e.slot] = (float)e.unparsed /
+		    (float)e.n;
 	return 0;
 }
 
@@ -634,7 +666,9 @@ new_slots(struct decision_table *t, char *err, size_t errlen)
 {
 	t->nslots = t->h.key == TABLE_KEY_CONTEXT ? TABLE_CODES :
 	    TABLE_COMPOSITIONS;
-	if ((t->p = malloc(2 * (size_t)t->nslots * sizeof(double))) == NULL) {
+	if ((t->p = malloc(2 * (size_t)t->nslots * sizeof(double))) == NULL ||
+	    (t->unparsed = calloc(2 * (size_t)t->nslots, sizeof(float))) ==
+	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -724,6 +758,7 @@ table_free(struct decision_table *t)
 	table_header_free(&t->h);
 	free(t->path);
 	free(t->p);
+	free(t->unparsed);
 	free(t);
 }
 

@@ -106,5 +106,12 @@ const struct table_header *table_info(const struct decision_table *t);
 int table_check_scenario(const struct decision_table *t,
     const struct scenario *s, char *err, size_t errlen);
 double table_p_move(const struct decision_table *t, int group, int slot);
+/*
+ * The sampled entries whose share of replies that were not MOVE or STAY
+ * is above limit (the live runs' --max-parse-failure-share): their count,
+ * and the worst of them in words into worst ("" if none).
+ */
+long table_unparsed_over(const struct decision_table *t, double limit,
+    char *worst, size_t len);
 
 #endif
