@@ -3,6 +3,16 @@ VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 DATADIR  = $(PREFIX)/share/simtools
+MANDIR  ?= $(PREFIX)/share/man
+# bash-completion's completionsdir under PREFIX (pkg-config --variable
+# completionsdir bash-completion is /usr/share/bash-completion/completions):
+# a file per command name, loaded when the command is first completed
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MAN1     = simrun simcfg simagg simprobe simcompare simplot simreport \
+	simstudy llm_runner
+# the commands the completion file serves (one file, one link per other)
+COMPLETED = simcfg simagg simprobe simcompare simplot simreport simstudy \
+	llm_runner baseline_runner
 CC      ?= cc
 SAN_CC  ?= clang
 CFLAGS  ?= -O2 -g
@@ -25,7 +35,8 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 DEPS_OK  = build/.deps-ok
 
 .PHONY: all deps demo test unit unit-san bats bench install uninstall \
-	clean check-clang docs-images fuzz fuzz-build fuzz-regress bin-san
+	clean check-clang docs-images fuzz fuzz-build fuzz-regress bin-san \
+	llama-server
 
 .SECONDARY:
 
@@ -50,8 +61,10 @@ LIB_OBJ     = $(LIB_SRC:src/lib/%.c=build/lib/%.o)
 LIB_SAN_OBJ = $(LIB_SRC:src/lib/%.c=build/san/lib/%.o)
 LIB_A       = build/libsim.a
 
-# an archive: each program links only the objects it needs
+# an archive: each program links only the objects it needs (made anew,
+# so that an object of a file moved or removed does not stay in it)
 $(LIB_A): $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 bin/%: src/%.c $(LIB_A) $(LIB_HDR)
@@ -71,6 +84,17 @@ build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SAN_OBJ)
 build/fakellm: tests/support/fakellm.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< -ljansson -lpthread -lm
+
+# The tests' real LLM server (tests/bats/llamaserver.bats): llama-server
+# built from the vendor snapshot into ~/.cache/simtools once (10-15 minutes
+# on 2 cores the first time, a checksum after), and its tiny random models.
+# Without a snapshot or a llama-server on PATH it says so and those tests skip.
+llama-server: | $(DEPS_OK)
+	@tests/support/llama-server-build --if-available
+	@for m in '' --decider '--template qwen3 --decider' \
+	    '--template deepseek-r1'; do \
+		tests/support/tiny-gguf --if-available $$m || exit; \
+	done
 
 # The ABM frameworks' Schelling benchmark, timed in one process (make bench).
 build/abmbench: tests/support/abmbench.c $(LIB_A)
@@ -127,7 +151,8 @@ fuzz: $(FUZZ)
 fuzz-regress: $(FUZZ)
 	scripts/fuzz replay $(FUZZ)
 
-test: all unit unit-san bin-san check-clang build/fakellm fuzz-build
+test: all unit unit-san bin-san check-clang build/fakellm fuzz-build \
+	llama-server
 	scripts/run-tests $(UNIT) -- $(UNIT_SAN) -- tests/bats -- $(SAN_BATS) \
 		-- $(FUZZ)
 
@@ -137,7 +162,7 @@ bench: all build/fakellm build/abmbench
 demo: all
 	scripts/demo
 
-# The README's example pictures, from a fixed seed, into docs/images/.
+# The example pictures of the README and docs/, from a fixed seed, into docs/images/.
 docs-images: all
 	scripts/docs-images
 
@@ -155,6 +180,15 @@ install: all
 	install -m 644 configs/scenarios/*.json $(DESTDIR)$(DATADIR)/scenarios
 	install -d $(DESTDIR)$(DATADIR)/replications
 	install -m 644 configs/replications/*.json $(DESTDIR)$(DATADIR)/replications
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(MAN1:%=man/man1/%.1) $(DESTDIR)$(MANDIR)/man1
+	ln -sf llm_runner.1 $(DESTDIR)$(MANDIR)/man1/baseline_runner.1
+	install -m 644 man/man5/simtools-formats.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/man7/simtools.7 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 completion/simtools.bash $(DESTDIR)$(BASHCOMPDIR)/simrun
+	for c in $(COMPLETED); do ln -sf simrun $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) \
@@ -165,6 +199,12 @@ uninstall:
 		$(DESTDIR)$(BINDIR)/llm_runner-endpoints.bash \
 		$(DESTDIR)$(BINDIR)/simtools-report.bash
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(MAN1:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+		$(DESTDIR)$(MANDIR)/man1/baseline_runner.1 \
+		$(DESTDIR)$(MANDIR)/man5/simtools-formats.5 \
+		$(DESTDIR)$(MANDIR)/man7/simtools.7 \
+		$(DESTDIR)$(BASHCOMPDIR)/simrun \
+		$(COMPLETED:%=$(DESTDIR)$(BASHCOMPDIR)/%)
 
 clean:
 	rm -rf build $(PROGRAMS:%=bin/%)

@@ -3,7 +3,6 @@
  * run_summary.csv and metrics_history.csv, and print a short summary.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -17,16 +16,16 @@
 #include <jansson.h>
 
 #include "agg/outputs.h"
-#include "agg/report.h"
+#include "agg/summary.h"
 #include "io/iostatus.h"
-#include "sim/cli.h"
-#include "sim/params.h"
-#include "sim/runset.h"
+#include "cli/cli.h"
+#include "param/number.h"
+#include "runfile/runset.h"
 #include "stats/stats.h"
 
 #define PROG "simagg"
-#define N_METRICS RUN_N_METRICS
-#define metric_names run_metric_names
+#define N_METRICS METRICS_N
+#define metric_names metrics_names
 
 enum {
 	OPT_OUTPUT_DIR = 256,
@@ -69,11 +68,35 @@ usage(FILE *f)
 }
 
 static int
-usage_error(const char *what, const char *arg)
+take_option(void *options, int c, char *arg)
 {
-	fprintf(stderr, PROG ": %s%s%s; see " PROG " --help\n", what,
-	    arg ? " " : "", arg ? arg : "");
-	return EX_USAGE;
+	struct options *o = options;
+	long v;
+
+	switch (c) {
+	case OPT_OUTPUT_DIR:
+		if (*arg == '\0')
+			return cli_usage_error(PROG, "--output-dir wants a directory, not "
+			    "an empty string", NULL);
+		o->dir = arg;
+		return 0;
+	case OPT_NO_FILES:
+		o->files = 0;
+		return 0;
+	case OPT_EXPERIMENT:
+		o->experiment = arg;
+		return 0;
+	case OPT_ALLOW_MIXED:
+		o->allow_mixed = 1;
+		return 0;
+	case OPT_MAX_LINE_BYTES:
+		if (parse_long_range(arg, 1024, 1L << 40, &v) != 0)
+			return cli_usage_error(PROG, "--max-line-bytes wants a whole number "
+			    "from 1024 to 1099511627776, not", arg);
+		o->max_line_bytes = (size_t)v;
+		return 0;
+	}
+	return cli_usage_error(PROG, "unhandled option", NULL);
 }
 
 /* Returns -1 when --help or --version was served, else an exit code. */
@@ -81,66 +104,19 @@ static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
-		{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
-		{ "no-files", no_argument, NULL, OPT_NO_FILES },
-		{ "experiment", required_argument, NULL, OPT_EXPERIMENT },
-		{ "allow-mixed", no_argument, NULL, OPT_ALLOW_MIXED },
-		{ "max-line-bytes", required_argument, NULL,
-		    OPT_MAX_LINE_BYTES },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		CLI_VALUE("output-dir", OPT_OUTPUT_DIR),
+		CLI_SWITCH("no-files", OPT_NO_FILES),
+		CLI_VALUE("experiment", OPT_EXPERIMENT),
+		CLI_SWITCH("allow-mixed", OPT_ALLOW_MIXED),
+		CLI_VALUE("max-line-bytes", OPT_MAX_LINE_BYTES), CLI_END
 	};
-	int c, longindex = -1;
+	struct cli c = { PROG, opts, usage, take_option, o, 0, -1 };
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hV", opts, &longindex)) != -1) {
-		if (cli_exact_name(PROG, opts, longindex, argc, argv) != 0)
-			return EX_USAGE;
-		longindex = -1;
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf(PROG " " SIM_VERSION "\n");
-			return -1;
-		case OPT_OUTPUT_DIR:
-			if (*optarg == '\0')
-				return usage_error("--output-dir wants a "
-				    "directory, not an empty string", NULL);
-			o->dir = optarg;
-			break;
-		case OPT_NO_FILES:
-			o->files = 0;
-			break;
-		case OPT_EXPERIMENT:
-			o->experiment = optarg;
-			break;
-		case OPT_ALLOW_MIXED:
-			o->allow_mixed = 1;
-			break;
-		case OPT_MAX_LINE_BYTES: {
-			long v;
-
-			if (parse_long_range(optarg, 1024, 1L << 40, &v) != 0)
-				return usage_error("--max-line-bytes wants a "
-				    "whole number from 1024 to 1099511627776, "
-				    "not", optarg);
-			o->max_line_bytes = (size_t)v;
-			break;
-		}
-		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
-		default:
-			return usage_error("unknown option", argv[optind - 1]);
-		}
-	}
-	return 0;
+	return cli_read(&c, argc, argv, 1);
 }
 
 static void
-print_summary(const struct report *rep, const struct options *o)
+print_summary(const struct aggregate *rep, const struct options *o)
 {
 	const struct summary *s = &rep->sum;
 
@@ -189,7 +165,7 @@ read_inputs(struct runset *a, int n, char **files)
 static int
 aggregate(struct runset *a, const struct options *o)
 {
-	struct report rep;
+	struct aggregate rep;
 	int rc;
 
 	if (a->nslots == 0) {
@@ -201,7 +177,7 @@ aggregate(struct runset *a, const struct options *o)
 	rep.prog = PROG;
 	rep.experiment = o->experiment;
 	rep.allow_mixed = o->allow_mixed;
-	if ((rc = report_make(a, &rep)) != 0)
+	if ((rc = aggregate_make(a, &rep)) != 0)
 		return rc;
 	if (o->files)
 		rc = outputs_write(&rep, o->dir);
@@ -210,7 +186,7 @@ aggregate(struct runset *a, const struct options *o)
 		if (rep.sum.failed > 0 || rep.sum.incomplete > 0)
 			rc = EX_TEMPFAIL;
 	}
-	report_free(&rep);
+	aggregate_free(&rep);
 	return rc;
 }
 

@@ -13,10 +13,12 @@
 
 #include "io/atomicfile.h"
 #include "io/iostatus.h"
-#include "sim/cli.h"
+#include "cli/cli.h"
+#include "config/flags.h"
 #include "io/jsonw.h"
-#include "sim/params.h"
-#include "sim/params_json.h"
+#include "config/params.h"
+#include "param/number.h"
+#include "config/params_json.h"
 #include "llm/scenario.h"
 
 #define PROG "simcfg"
@@ -30,8 +32,7 @@ enum {
 	OPT_CPU_COUNT,
 	OPT_OUTPUT,
 	OPT_EXPERIMENT,
-	OPT_NO_STEPS,
-	OPT_DECISION_LOG
+	OPT_SHAPING_KEYS
 };
 
 struct options {
@@ -42,22 +43,16 @@ struct options {
 	int cpu_count;
 	const char *output;                /* NULL: stdout */
 	const char *experiment;
-	int no_steps;                      /* simrun flags that shape a run */
-	int decision_log;                  /* file, kept for a resume */
+	struct run_file_flags file;        /* kept for a resume */
 };
 
 static const struct option own_options[] = {
-	{ "runs", required_argument, NULL, OPT_RUNS },
-	{ "processes", required_argument, NULL, OPT_PROCESSES },
-	{ "processes-requested", required_argument, NULL,
-	    OPT_PROCESSES_REQUESTED },
-	{ "cpu-count", required_argument, NULL, OPT_CPU_COUNT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "experiment", required_argument, NULL, OPT_EXPERIMENT },
-	{ "no-steps", no_argument, NULL, OPT_NO_STEPS },
-	{ "decision-log", no_argument, NULL, OPT_DECISION_LOG },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	CLI_VALUE("runs", OPT_RUNS), CLI_VALUE("processes", OPT_PROCESSES),
+	CLI_VALUE("processes-requested", OPT_PROCESSES_REQUESTED),
+	CLI_VALUE("cpu-count", OPT_CPU_COUNT), CLI_VALUE("output", OPT_OUTPUT),
+	CLI_VALUE("experiment", OPT_EXPERIMENT),
+	CLI_SWITCH("shaping-keys", OPT_SHAPING_KEYS), FLAGS_RUN_FILE_OPTIONS,
+	CLI_END
 };
 
 static void
@@ -67,6 +62,7 @@ usage(FILE *f)
 	    "usage: " PROG " [--config FILE] [simrun parameter flags] --runs N\n"
 	    "              [--processes P] [--processes-requested TEXT]\n"
 	    "              [--cpu-count C] [--experiment NAME] [--output FILE]\n"
+	    "       " PROG " --shaping-keys\n"
 	    "\n"
 	    "Writes an experiment's config.json (to FILE via a temporary name,\n"
 	    "or to stdout). It takes every parameter flag of simrun, and\n"
@@ -80,6 +76,10 @@ usage(FILE *f)
 	    "  --no-steps, --decision-log  the simrun flags the runs get: kept\n"
 	    "                              as step_lines and decision_log\n"
 	    "  --output FILE               write FILE instead of stdout\n"
+	    "  --shaping-keys              print the keys of the parameters that\n"
+	    "                              make a run what it is (a run file's\n"
+	    "                              start line must agree with config.json\n"
+	    "                              on them), as a JSON array, and exit\n"
 	    "  -h, --help, -V, --version\n");
 }
 
@@ -96,6 +96,20 @@ take_count(const char *flag, const char *text, int *out)
 	snprintf(what, sizeof(what), "--%s must be a whole number from 1 to "
 	    "%ld, not", flag, (long)RUNS_MAX);
 	return cli_usage_error(PROG, what, text);
+}
+
+/* --shaping-keys: the list, then exit 0 (-1: answered). */
+static int
+print_shaping_keys(void)
+{
+	struct jw w;
+	int rc;
+
+	jw_init(&w);
+	params_put_shape_keys(&w);
+	rc = jw_write_line(&w, stdout) == 0 ? -1 : EX_IOERR;
+	jw_free(&w);
+	return rc;
 }
 
 static int
@@ -119,12 +133,8 @@ take_option(void *options, int c, char *arg)
 	case OPT_EXPERIMENT:
 		o->experiment = arg;
 		return 0;
-	case OPT_NO_STEPS:
-		o->no_steps = 1;
-		return 0;
-	case OPT_DECISION_LOG:
-		o->decision_log = 1;
-		return 0;
+	case OPT_SHAPING_KEYS:
+		return print_shaping_keys();
 	}
 	return cli_usage_error(PROG, "unhandled option", NULL);
 }
@@ -136,33 +146,31 @@ check_slots(const struct sim_params *p)
 {
 	long v;
 
-	if (p->llm_slots[0] == '\0' || strcmp(p->llm_slots, "auto") == 0 ||
-	    parse_long_range(p->llm_slots, 1, 4096, &v) == 0)
+	if (p->llm.llm_slots[0] == '\0' || strcmp(p->llm.llm_slots, "auto") == 0 ||
+	    parse_long_range(p->llm.llm_slots, 1, 4096, &v) == 0)
 		return 0;
 	return cli_usage_error(PROG, "--llm-slots must be a number from 1 to "
-	    "4096 or auto, not", p->llm_slots);
+	    "4096 or auto, not", p->llm.llm_slots);
+}
+
+static int
+require_runs(void *options, const struct flags *f)
+{
+	(void)f;
+	if (((struct options *)options)->runs == 0)
+		return cli_usage_error(PROG, "--runs is required", NULL);
+	return 0;
 }
 
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
-	struct cli cli;
-	int rc;
+	const struct cli c = { PROG, own_options, usage, take_option, o, 0,
+	    0 };
+	int rc = flags_parse(&c, argc, argv, require_runs, &o->params,
+	    &o->file);
 
-	if ((rc = cli_init(&cli, PROG, own_options,
-	    sizeof(own_options) / sizeof(own_options[0]), argc)) != 0)
-		return rc;
-	rc = cli_read(&cli, argc, argv, usage, take_option, o);
-	if (rc == 0 && optind < argc)
-		rc = cli_usage_error(PROG, "unexpected argument", argv[optind]);
-	if (rc == 0 && o->runs == 0)
-		rc = cli_usage_error(PROG, "--runs is required", NULL);
-	if (rc == 0)
-		rc = cli_apply(&cli, &o->params);
-	if (rc == 0)
-		rc = check_slots(&o->params);
-	cli_free(&cli);
-	return rc;
+	return rc == 0 ? check_slots(&o->params) : rc;
 }
 
 /* The request as typed: a number when it is one, else the text. */
@@ -192,15 +200,6 @@ put_scenario(struct jw *w, const struct scenario *s)
 	jw_object_end(w);
 }
 
-/* A table agent checks its table against the scenario: resume needs it. */
-static int
-table_needs(const struct sim_params *p, const struct param_spec *s)
-{
-	return p->agent == AGENT_TABLE &&
-	    (s->offset == offsetof(struct sim_params, scenario) ||
-	    s->offset == offsetof(struct sim_params, scenario_file));
-}
-
 static void
 put_config(struct jw *w, const struct options *o, const struct scenario *s)
 {
@@ -216,14 +215,11 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 	else
 		jw_null(w);
 	jw_kv_int(w, "n_runs", o->runs);
-	for (size_t i = 0; i < param_count; i++)
-		if (!param_specs[i].llm_only || p->agent == AGENT_LLM ||
-		    table_needs(p, &param_specs[i]))
-			params_put_json(w, p, &param_specs[i]);
+	params_put_config(w, p);
 	if (s != NULL)
 		put_scenario(w, s);
-	jw_kv_bool(w, "step_lines", !o->no_steps);
-	jw_kv_bool(w, "decision_log", o->decision_log);
+	jw_kv_bool(w, "step_lines", !o->file.no_steps);
+	jw_kv_bool(w, "decision_log", o->file.decision_log);
 	jw_kv_bool(w, "parallel_execution", o->processes > 1);
 	jw_kv_int(w, "n_processes", o->processes);
 	put_requested(w, o->processes_requested);
@@ -268,7 +264,7 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc == -1 ? (fclose(stdout) == 0 ? 0 : EX_IOERR) : rc;
 	llm = o.params.agent == AGENT_LLM;
-	if (llm && scenario_for(o.params.scenario, o.params.scenario_file, &s,
+	if (llm && scenario_for(o.params.llm.scenario, o.params.llm.scenario_file, &s,
 	    err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return EX_CONFIG;

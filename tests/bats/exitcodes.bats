@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# The README's exit-code table is exactly true: every code, for every
-# program its "who" column names, happens as the row describes.  The
-# table is read from README.md, so a new row or program without a case
-# here fails.
+# The manual's exit statuses are exactly true: every code in the EXIT
+# STATUS section of a program's page (man/man1/) happens as the page says.
+# The codes are read from the pages, so a new code or program without a
+# case here fails; docs/hardening.md's table across programs must say the
+# same as the pages.
 
 setup() {
 	load helper
@@ -19,10 +20,23 @@ teardown() {
 PROGRAMS=(simrun simcfg simagg simprobe simcompare simplot simreport simstudy
 	llm_runner baseline_runner)
 
-# code<TAB>program for every documented pair ("all", "runners" expanded)
+# code<TAB>program for every ".It CODE" of every page's EXIT STATUS
+# (baseline_runner's page is llm_runner's)
 documented() {
+	local prog page
+	for prog in "${PROGRAMS[@]}"; do
+		page=$ROOT/man/man1/$prog.1
+		[ "$prog" != baseline_runner ] || page=$ROOT/man/man1/llm_runner.1
+		awk -v prog="$prog" '/^\.Sh / { on = (substr($0, 5) == "EXIT STATUS"); next }
+		    on && $1 == ".It" && $2 ~ /^[0-9]+$/ { print $2 "\t" prog }' "$page"
+	done
+}
+
+# code<TAB>program for every row of docs/hardening.md's exit-code table
+# ("all" and "runners" expanded)
+tabled() {
 	# an escaped \| inside a cell is no column
-	sed 's/\\|//g' "$ROOT/README.md" |
+	sed 's/\\|//g' "$ROOT/docs/hardening.md" |
 	awk -F' *\\| *' '/^## Exit codes/ { t = 1; next }
 	    t && /^## / { exit }
 	    t && /^\| [0-9]/ { print $2 "\t" $4 }' |
@@ -59,7 +73,7 @@ study_file() {  # a study of the given agents, fixed keys as JSON
 	printf '{"name": "s", "runs": %s, "agents": %s, "fixed": %s}\n' "$1" "$2" "$3" > "$T/study.json"
 }
 
-# exit status of PROG made to end with CODE, in the way the README says
+# exit status of PROG made to end with CODE, in the way its page says
 case_for() {
 	local code=$1 prog=$2
 	case "$code:$prog" in
@@ -199,12 +213,22 @@ PY
 	esac
 }
 
-@test "the README's exit-code table lists codes for every program" {
+@test "the pages' EXIT STATUS sections list codes for every program" {
 	run documented
 	assert_success
 	assert_line --regexp $'^0\tsimrun$'
 	assert_line --regexp $'^78\tsimprobe$'
-	[ "${#lines[@]}" -gt 40 ]
+	assert_line --regexp $'^143\tbaseline_runner$'
+	[ "${#lines[@]}" -gt 80 ]
+	local p
+	for p in "${PROGRAMS[@]}"; do
+		assert_line --regexp $'^64\t'"$p\$"
+	done
+}
+
+@test "docs/hardening.md's exit-code table says what the pages say" {
+	run diff <(documented | sort -u) <(tabled | sort -u)
+	assert_success
 }
 
 @test "every documented exit code happens for every program that documents it" {

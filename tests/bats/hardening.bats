@@ -254,13 +254,33 @@ PY
 	assert_failure 64
 	run --separate-stderr simcfg --run 3
 	assert_failure 64
-	assert_regex "$stderr" "^simcfg: unknown option --run "
+	assert_equal "$stderr" "simcfg: unknown option --run (did you mean --runs? flags are never abbreviated); see simcfg --help"
 	run --separate-stderr simagg --out "$T/x" /dev/null
 	assert_failure 64
-	assert_regex "$stderr" "^simagg: unknown option --out "
+	assert_equal "$stderr" "simagg: unknown option --out (did you mean --output-dir? flags are never abbreviated); see simagg --help"
 	run --separate-stderr simprobe --samp 3
 	assert_failure 64
-	assert_regex "$stderr" "^simprobe: unknown option --samp "
+	assert_equal "$stderr" "simprobe: unknown option --samp (did you mean --samples? flags are never abbreviated); see simprobe --help"
+	run --separate-stderr simcompare --metr share "$T"
+	assert_failure 64
+	assert_equal "$stderr" "simcompare: unknown option --metr (did you mean --metrics? flags are never abbreviated); see simcompare --help"
+	run --separate-stderr simcompare --output "$T/c" "$T"
+	assert_failure 64
+	assert_equal "$stderr" "simcompare: unknown option --output (did you mean --output-dir? flags are never abbreviated); see simcompare --help"
+	run --separate-stderr simplot trajectory --met share "$T"
+	assert_failure 64
+	assert_equal "$stderr" "simplot: unknown option --met (did you mean --metric? flags are never abbreviated); see simplot --help"
+	run --separate-stderr simplot grid --out "$T/g.svg" "$T"
+	assert_failure 64
+	assert_equal "$stderr" "simplot: unknown option --out (did you mean --output? flags are never abbreviated); see simplot --help"
+	run --separate-stderr simreport --out "$T/r.html" "$T"
+	assert_failure 64
+	assert_equal "$stderr" "simreport: unknown option --out (did you mean --output? flags are never abbreviated); see simreport --help"
+	run --separate-stderr simstudy_plan --hel
+	assert_failure 64
+	assert_equal "$stderr" "simstudy_plan: unknown option --hel (did you mean --help? flags are never abbreviated); see simstudy_plan --help"
+	# nothing was written under an abbreviated name
+	[ ! -e "$T/x" ] && [ ! -e "$T/c" ] && [ ! -e "$T/g.svg" ] && [ ! -e "$T/r.html" ]
 	# the full names still work, with = or a separate value
 	run simrun --grid-size=6 --num-type-a=10 --num-type-b 10 --run-id=0 --no-steps
 	assert_success

@@ -10,6 +10,10 @@ setup() {
 	    "$ROOT"/bin/llm_runner-*.bash "$ROOT"/bin/simtools-report.bash \
 	    "$ROOT"/tests/support/sshd-hosts \
 	    "$ROOT"/tests/support/slurm-cluster \
+	    "$ROOT"/tests/support/llama-vendor.bash \
+	    "$ROOT"/tests/support/llama-server-build \
+	    "$ROOT"/tests/support/llama-server-run \
+	    "$ROOT"/tests/support/tiny-gguf \
 	    "$ROOT"/tests/bats/helper.bash
 	assert_success
 }

@@ -204,7 +204,7 @@ oracle_set() {
 	assert_output 22
 }
 
-@test "bad input: one line naming the problem, README exit codes, nothing written" {
+@test "bad input: one line naming the problem, the exit codes of its page, nothing written" {
 	run --separate-stderr simcompare
 	assert_equal "$status" 64
 	assert_equal "$stderr" "simcompare: no experiments; give experiment directories or --study DIR (see --help)"

@@ -1,7 +1,7 @@
 /* libFuzzer target: a config file read by config_load (sim/config.c). */
 #include "fuzz.h"
-#include "sim/config.h"
-#include "sim/params.h"
+#include "config/file.h"
+#include "config/params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* libFuzzer target: run id lists (N, N-M, comma lists) by runids_parse. */
 #include "fuzz.h"
-#include "sim/runids.h"
+#include "config/runids.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
  * (agg/report: summary, runs of mixed parameters grouped).
  */
 #include "fuzz.h"
-#include "agg/report.h"
-#include "sim/runset.h"
+#include "agg/summary.h"
+#include "runfile/runset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -12,7 +12,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct runset a;
-	struct report rep;
+	struct aggregate rep;
 	FILE *f;
 
 	if (size == 0)
@@ -24,10 +24,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&rep, 0, sizeof(rep));
 		rep.prog = "fuzz";
 		rep.allow_mixed = size % 2;   /* both ways */
-		if (report_make(&a, &rep) == 0) {
+		if (aggregate_make(&a, &rep) == 0) {
 			for (size_t i = 0; i < rep.nruns; i++)
 				(void)run_is_ok(rep.runs[i]);
-			report_free(&rep);
+			aggregate_free(&rep);
 		}
 	}
 	runset_free(&a);

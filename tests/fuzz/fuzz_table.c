@@ -1,6 +1,6 @@
 /* libFuzzer target: a decision table file read by table_load. */
 #include "fuzz.h"
-#include "llm/table.h"
+#include "table/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

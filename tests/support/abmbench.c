@@ -19,9 +19,9 @@
 #include <time.h>
 #include <math.h>
 
-#include "sim/metrics.h"
-#include "sim/rng.h"
-#include "sim/world.h"
+#include "model/metrics.h"
+#include "model/rng.h"
+#include "model/world.h"
 
 static double
 now_ms(clockid_t clock)

@@ -4,8 +4,8 @@
 
 #include "check.h"
 #include "io/jsonw.h"
-#include "sim/params.h"
-#include "sim/runids.h"
+#include "config/params.h"
+#include "config/runids.h"
 
 static void
 line_of(struct jw *w, char *out, size_t len)
@@ -98,22 +98,22 @@ parameters(void)
 	const struct param_spec *s = param_by_flag("seed");
 
 	params_defaults(&p);
-	CHECK(p.grid_size == 20 && p.num_type_a == 160 && p.num_type_b == 160 &&
-	    p.max_steps == 1000 && p.no_move_threshold == 5,
+	CHECK(p.model.grid_size == 20 && p.model.num_type_a == 160 && p.model.num_type_b == 160 &&
+	    p.model.max_steps == 1000 && p.model.no_move_threshold == 5,
 	    "defaults are the production geometry");
 	CHECK(param_set_text(&p, g, "0") == -1 && param_set_text(&p, g, "-3") == -1 &&
 	    param_set_text(&p, g, "10x") == -1 && param_set_text(&p, g, "") == -1 &&
 	    param_set_text(&p, g, " 10") == -1 && param_set_text(&p, g, "+10") == -1,
 	    "bad grid sizes rejected");
-	CHECK(param_set_text(&p, g, "10") == 0 && p.grid_size == 10, "grid 10");
+	CHECK(param_set_text(&p, g, "10") == 0 && p.model.grid_size == 10, "grid 10");
 	CHECK(param_set_text(&p, t, "1.5") == -1 && param_set_text(&p, t, "nan") == -1 &&
-	    param_set_text(&p, t, "0.25") == 0 && p.similarity_threshold == 0.25,
+	    param_set_text(&p, t, "0.25") == 0 && p.model.similarity_threshold == 0.25,
 	    "threshold must lie in [0, 1]");
 	CHECK(param_set_text(&p, s, "9007199254740992") == -1 &&
 	    param_set_text(&p, s, "9007199254740991") == 0,
 	    "seeds stop at 2^53-1");
-	p.num_type_a = 60;
-	p.num_type_b = 41;
+	p.model.num_type_a = 60;
+	p.model.num_type_b = 41;
 	{
 		char err[256];
 

@@ -11,8 +11,8 @@
 #include "check.h"
 #include "io/iostatus.h"
 #include "io/msgtext.h"
-#include "sim/params.h"
-#include "sim/runset.h"
+#include "param/number.h"
+#include "runfile/runset.h"
 
 static void
 number_grammar(void)

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "llm/llm.h"
 #include "llm/scenario.h"
-#include "sim/world.h"
+#include "model/world.h"
 
 static void
 answers(void)

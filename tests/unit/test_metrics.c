@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sim/metrics.h"
+#include "model/metrics.h"
 
 /* rows of '.', 'A', 'B' -> metrics */
 static struct metrics

@@ -12,7 +12,7 @@
 #include "report/csvtable.h"
 #include "report/html.h"
 #include "report/markdown.h"
-#include "sim/runset.h"
+#include "runfile/runset.h"
 
 /* Runs fn(f) into a memory buffer; the text, to free. */
 static char *

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sim/rng.h"
+#include "model/rng.h"
 
 static void
 known_values(void)

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "sim/metrics.h"
-#include "sim/rng.h"
-#include "llm/table.h"
-#include "sim/world.h"
+#include "model/metrics.h"
+#include "model/rng.h"
+#include "table/table.h"
+#include "model/world.h"
 
 static int slots[TABLE_CONTEXTS];
 

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "sim/rng.h"
-#include "sim/utility.h"
-#include "sim/world.h"
+#include "model/rng.h"
+#include "model/utility.h"
+#include "model/world.h"
 
 static void *
 must(void *p)

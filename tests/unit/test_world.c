@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "sim/model_metrics.h"
-#include "sim/rng.h"
-#include "sim/world.h"
+#include "model/model_metrics.h"
+#include "model/rng.h"
+#include "model/world.h"
 
 static struct world *
 new_world(int g, int a, int b)

@@ -15,12 +15,15 @@
 #include <jansson.h>
 
 #include "agg/outputs.h"
+#include "io/msg.h"
+
+#define OOM_HINT "; aggregate fewer runs at once"
 #include "io/csvw.h"
 #include "io/iostatus.h"
 #include "io/jsonw.h"
 
-#define N_METRICS RUN_N_METRICS
-#define metric_names run_metric_names
+#define N_METRICS METRICS_N
+#define metric_names metrics_names
 #define N_OUTPUTS 3
 
 /* run_summary.csv puts the dissimilarity index first. */
@@ -49,14 +52,6 @@ struct numcache {
 	unsigned char len;         /* 0: empty */
 	char text[31];
 };
-
-static int
-oom(const char *prog)
-{
-	fprintf(stderr, "%s: out of memory; aggregate fewer runs at once\n",
-	    prog);
-	return EX_OSERR;
-}
 
 static void
 put_stats(struct jw *w, const char *key, const struct stats *s)
@@ -93,7 +88,7 @@ put_metric_stats(struct jw *w, const char *key, const struct stats *s)
 
 /* One group's parameters (those that differ) as "k=v k=v" or JSON. */
 static void
-put_group_params(struct jw *w, FILE *text, const struct report *rep,
+put_group_params(struct jw *w, FILE *text, const struct aggregate *rep,
     const struct group *g)
 {
 	char v[256];
@@ -129,7 +124,7 @@ put_group_params(struct jw *w, FILE *text, const struct report *rep,
 }
 
 static void
-put_groups(struct jw *w, const struct report *rep)
+put_groups(struct jw *w, const struct aggregate *rep)
 {
 	jw_key(w, "mixed_parameters");
 	jw_array_begin(w);
@@ -158,7 +153,7 @@ put_groups(struct jw *w, const struct report *rep)
 }
 
 static int
-write_summary(FILE *f, const struct report *rep)
+write_summary(FILE *f, const struct aggregate *rep)
 {
 	const struct summary *s = &rep->sum;
 	struct jw w;
@@ -269,7 +264,7 @@ stop_reason(const struct run *r)
 }
 
 static void
-put_run_row(FILE *f, const struct run *r, const struct report *rep)
+put_run_row(FILE *f, const struct run *r, const struct aggregate *rep)
 {
 	fprintf(f, "%lld,", r->id);
 	csv_put_text(f, r->scenario);
@@ -305,7 +300,7 @@ put_run_row(FILE *f, const struct run *r, const struct report *rep)
 }
 
 static int
-write_runs(FILE *f, const struct report *rep)
+write_runs(FILE *f, const struct aggregate *rep)
 {
 	fputs(runs_header, f);
 	for (size_t i = 0; i < rep->nruns; i++)
@@ -314,7 +309,7 @@ write_runs(FILE *f, const struct report *rep)
 }
 
 static int
-write_history(FILE *f, const struct report *rep)
+write_history(FILE *f, const struct aggregate *rep)
 {
 	fputs(history_header, f);
 	for (size_t i = 0; i < rep->nsteps; i++) {
@@ -335,7 +330,7 @@ write_history(FILE *f, const struct report *rep)
 
 static const struct output {
 	const char *name;
-	int (*write)(FILE *, const struct report *);
+	int (*write)(FILE *, const struct aggregate *);
 } outputs[N_OUTPUTS] = {
 	{ "summary.json", write_summary },
 	{ "run_summary.csv", write_runs },
@@ -387,7 +382,7 @@ join(const char *dir, const char *name, const char *suffix)
 }
 
 static int
-write_one(const char *tmp, const struct output *out, const struct report *rep)
+write_one(const char *tmp, const struct output *out, const struct aggregate *rep)
 {
 	static char buf[1 << 16];
 	FILE *f = fopen(tmp, "w");
@@ -415,7 +410,7 @@ write_one(const char *tmp, const struct output *out, const struct report *rep)
  * complete, so that a file under its own name is always whole.
  */
 static int
-write_all(const struct report *rep, const char *dir)
+write_all(const struct aggregate *rep, const char *dir)
 {
 	char *tmp[N_OUTPUTS] = { NULL }, *path[N_OUTPUTS] = { NULL };
 	int rc = 0;
@@ -429,7 +424,7 @@ write_all(const struct report *rep, const char *dir)
 	for (int i = 0; i < N_OUTPUTS && rc == 0; i++) {
 		if ((path[i] = join(dir, outputs[i].name, "")) == NULL ||
 		    (tmp[i] = join(dir, outputs[i].name, ".tmp")) == NULL)
-			rc = oom(rep->prog);
+			rc = msg_oom(rep->prog, OOM_HINT);
 		else
 			rc = write_one(tmp[i], &outputs[i], rep);
 	}
@@ -448,7 +443,7 @@ write_all(const struct report *rep, const char *dir)
 }
 
 int
-outputs_write(struct report *rep, const char *dir)
+outputs_write(struct aggregate *rep, const char *dir)
 {
 	int rc;
 
@@ -461,7 +456,7 @@ outputs_write(struct report *rep, const char *dir)
 }
 
 void
-outputs_group_text(FILE *f, const struct report *rep, const struct group *g)
+outputs_group_text(FILE *f, const struct aggregate *rep, const struct group *g)
 {
 	put_group_params(NULL, f, rep, g);
 }

@@ -108,3 +108,25 @@ atomic_abort(struct atomic_file *a)
 	if (!a->unnamed && a->tmp[0] != '\0')
 		unlink(a->tmp);
 }
+
+int
+atomic_open_err(struct atomic_file *a, const char *path, char *err,
+    size_t errlen)
+{
+	if (atomic_open(a, path) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	return -1;
+}
+
+int
+atomic_commit_err(struct atomic_file *a, char *err, size_t errlen)
+{
+	char path[sizeof(a->path)];
+
+	memcpy(path, a->path, sizeof(path));
+	if (atomic_commit(a) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	return -1;
+}

@@ -1,6 +1,6 @@
 /* Writing CSV fields (RFC 4180). */
-#ifndef CSVW_H
-#define CSVW_H
+#ifndef SIM_IO_CSVW_H
+#define SIM_IO_CSVW_H
 
 #include <stdio.h>
 

@@ -5,8 +5,8 @@
  * (input/output error) when writing failed: the disk or quota is full,
  * an I/O error, a file too large, a closed pipe.
  */
-#ifndef IOSTATUS_H
-#define IOSTATUS_H
+#ifndef SIM_IO_IOSTATUS_H
+#define SIM_IO_IOSTATUS_H
 
 /* 74 for errors of writing (ENOSPC, EDQUOT, EIO, EFBIG, EPIPE), else 73. */
 int io_status(int err);

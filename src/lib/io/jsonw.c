@@ -261,3 +261,19 @@ jw_write_line(struct jw *w, FILE *f)
 	jw_reset(w);
 	return failed ? -1 : 0;
 }
+
+void
+jw_kv_doubles(struct jw *w, const char *const *keys, const double *v,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		jw_kv_double(w, keys[i], v[i]);
+}
+
+void
+jw_kv_ints(struct jw *w, const char *const *keys, const long long *v,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		jw_kv_int(w, keys[i], v[i]);
+}

@@ -1,6 +1,6 @@
 /* A small JSON Lines writer: build one line in memory, then write it. */
-#ifndef JSONW_H
-#define JSONW_H
+#ifndef SIM_IO_JSONW_H
+#define SIM_IO_JSONW_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -36,6 +36,11 @@ void jw_kv_int(struct jw *w, const char *key, long long v);
 void jw_kv_double(struct jw *w, const char *key, double v);
 void jw_kv_bool(struct jw *w, const char *key, int v);
 void jw_kv_string(struct jw *w, const char *key, const char *s);
+/* n keys and their values, in order. */
+void jw_kv_doubles(struct jw *w, const char *const *keys, const double *v,
+    size_t n);
+void jw_kv_ints(struct jw *w, const char *const *keys, const long long *v,
+    size_t n);
 
 /* Shortest decimal that reads back as the same double; "null" if none. */
 int jw_format_double(double v, char *out, size_t outlen);

@@ -2,8 +2,8 @@
  * Reading text lines with a cap: getline grows without bound on input
  * without newlines (/dev/zero), so files of lines read through this.
  */
-#ifndef LINES_H
-#define LINES_H
+#ifndef SIM_IO_LINES_H
+#define SIM_IO_LINES_H
 
 #include <stdio.h>
 #include <sys/types.h>

@@ -2,8 +2,8 @@
  * Quoting text taken from input into a one-line message: control bytes
  * become escapes (\n, \t, \xNN) so that an error stays on one line.
  */
-#ifndef MSGTEXT_H
-#define MSGTEXT_H
+#ifndef SIM_IO_MSGTEXT_H
+#define SIM_IO_MSGTEXT_H
 
 #include <stddef.h>
 

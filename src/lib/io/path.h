@@ -1,6 +1,6 @@
 /* File names: joining a directory and a name, a path's last component. */
-#ifndef PATH_H
-#define PATH_H
+#ifndef SIM_IO_PATH_H
+#define SIM_IO_PATH_H
 
 /* "dir/name", allocated; NULL without memory. */
 char *path_join(const char *dir, const char *name);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "llm/cache.h"
-#include "sim/params.h"
+#include "llm/params.h"
 
 struct llm_cache {
 	sqlite3 *db;
@@ -89,7 +89,7 @@ make_key(struct llm_cache *c, const struct llm_config *cfg,
 		snprintf(extra + n, sizeof(extra) - n, "=%.17g", cfg->top_p);
 	}
 	*len = snprintf(c->key, c->key_cap, "%s\n%s\n%s\n%d%s\n%s", cfg->url,
-	    cfg->model, llm_api_name(cfg->api), cfg->max_tokens, extra, prompt);
+	    cfg->model, llm_api_names[cfg->api], cfg->max_tokens, extra, prompt);
 	return c->key;
 }
 

@@ -4,8 +4,8 @@
  * a killed writer leaves a consistent file).  The key is everything that
  * decides the answer: URL, model, API style, max tokens and the prompt.
  */
-#ifndef CACHE_H
-#define CACHE_H
+#ifndef SIM_LLM_CACHE_H
+#define SIM_LLM_CACHE_H
 
 #include <stddef.h>
 

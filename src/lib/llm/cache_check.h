@@ -3,8 +3,8 @@
  * corrupted file is named as such instead of failing every run that
  * touches it, and --llm-cache-reset moves it aside (never deletes it).
  */
-#ifndef CACHE_CHECK_H
-#define CACHE_CHECK_H
+#ifndef SIM_LLM_CACHE_CHECK_H
+#define SIM_LLM_CACHE_CHECK_H
 
 #include <stddef.h>
 

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "llm/endpoints.h"
-#include "sim/params.h"
+#include "llm/params.h"
 
 double
 endpoints_now(void)
@@ -107,7 +107,7 @@ connect_endpoint(struct endpoint *e, char *err, size_t errlen)
 {
 	e->cfg.url = e->url;
 	if (e->cfg.server_auto)
-		e->cfg.server = params_llm_server_guess(e->cfg.api, e->url);
+		e->cfg.server = llm_server_guess(e->cfg.api, e->url);
 	if ((e->client = llm_client_new(&e->cfg, err, errlen)) == NULL)
 		return -1;
 	if (e->nslots > 0 && (e->slots = slots_open(e->url, e->nslots, err,

@@ -6,8 +6,8 @@
  * seeds do not depend on the endpoint, so deterministic servers give the
  * same answers whichever one answered.
  */
-#ifndef ENDPOINTS_H
-#define ENDPOINTS_H
+#ifndef SIM_LLM_ENDPOINTS_H
+#define SIM_LLM_ENDPOINTS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -21,8 +21,8 @@
 #include <time.h>
 
 #include "llm/llm.h"
-#include "sim/params.h"
-#include "sim/rng.h"
+#include "llm/params.h"
+#include "model/rng.h"
 
 #define REPLY_MAX (1 << 20)
 #define RETRY_AFTER_MAX_MS 600000L
@@ -875,11 +875,11 @@ llm_forget_key(char *key)
 }
 
 void
-llm_config_from(struct llm_config *cfg, const struct sim_params *p)
+llm_config_from(struct llm_config *cfg, const struct llm_params *p)
 {
 	*cfg = (struct llm_config){
-		.url = params_llm_url(p), .model = p->llm_model,
-		.api = p->llm_api, .server = params_llm_server(p),
+		.url = llm_params_url(p), .model = p->llm_model,
+		.api = p->llm_api, .server = llm_params_server(p),
 		.server_auto = p->llm_server == LLM_SERVER_AUTO,
 		.think = p->think, .max_tokens_field = p->max_tokens_field,
 		.cache_prompt = p->cache_prompt, .constrain = p->constrain,

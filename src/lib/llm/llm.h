@@ -1,6 +1,6 @@
 /* A chat-completions client: one reused connection, bounded retries. */
-#ifndef LLM_H
-#define LLM_H
+#ifndef SIM_LLM_LLM_H
+#define SIM_LLM_LLM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -133,9 +133,9 @@ int llm_read_key(const char *file, char **key, char *err, size_t errlen);
 /* Wipes and frees a key read by llm_read_key. */
 void llm_forget_key(char *key);
 
-struct sim_params;
-/* The client settings a run's parameters ask for (no API key). */
-void llm_config_from(struct llm_config *cfg, const struct sim_params *p);
+struct llm_params;
+/* The client settings the LLM's parameters ask for (no API key). */
+void llm_config_from(struct llm_config *cfg, const struct llm_params *p);
 
 /*
  * One request with cfg.logprobs set (OpenAI API, or Ollama's native API

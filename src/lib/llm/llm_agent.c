@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "llm/llm_agent.h"
-#include "sim/rng.h"
+#include "model/rng.h"
 
 void
 llm_stats_add(struct llm_stats *total, const struct llm_stats *part)
@@ -52,7 +52,7 @@ ask_early(struct llm_agent *a, const struct world *w, int id,
 		prefetch_cancel(a->pool, key->step, id);
 		a->step.prefetch_wasted++;
 	}
-	if ((prompt = scenario_prompt(a->scenario, world_agent_type(w, id),
+	if ((prompt = scenario_prompt(&a->scenario, world_agent_type(w, id),
 	    context)) == NULL)
 		return -1;
 	rc = is_cached(a, prompt) ? 0 : prefetch_start(a->pool, key->step, id,
@@ -111,8 +111,8 @@ log_decision(struct llm_agent *a, const struct world *w, int id,
 	jw_kv_int(j, "step", key->step);
 	jw_kv_int(j, "agent_id", id);
 	jw_kv_string(j, "group", type == 0 ? "A" : "B");
-	jw_kv_string(j, "label", type == 0 ? a->scenario->type_a :
-	    a->scenario->type_b);
+	jw_kv_string(j, "label", type == 0 ? a->scenario.type_a :
+	    a->scenario.type_b);
 	jw_kv_string(j, "context", context);
 	jw_kv_int(j, "seed", seed);
 	jw_kv_string(j, "reply", reply->text);
@@ -253,7 +253,7 @@ llm_agent_decide(void *agent, const struct world *w, int id,
 	int rc;
 
 	world_context(w, w->pos[id], context);
-	if ((prompt = scenario_prompt(a->scenario, world_agent_type(w, id),
+	if ((prompt = scenario_prompt(&a->scenario, world_agent_type(w, id),
 	    context)) == NULL)
 		return fail(a, LLM_GAVE_UP, "out of memory");
 	rc = ask(a, id, key, context, prompt, seed, &reply);

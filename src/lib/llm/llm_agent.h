@@ -1,6 +1,6 @@
 /* The LLM agent kind: asks a chat model MOVE or STAY for each decision. */
-#ifndef LLM_AGENT_H
-#define LLM_AGENT_H
+#ifndef SIM_LLM_LLM_AGENT_H
+#define SIM_LLM_LLM_AGENT_H
 
 #include <stdio.h>
 
@@ -8,9 +8,10 @@
 #include "llm/endpoints.h"
 #include "io/jsonw.h"
 #include "llm/llm.h"
+#include "llm/params.h"
 #include "llm/prefetch.h"
 #include "llm/scenario.h"
-#include "sim/world.h"
+#include "model/world.h"
 
 struct llm_agent {
 	struct llm_client *client;
@@ -22,7 +23,8 @@ struct llm_agent {
 	struct endpoints *endpoints;  /* NULL: one server (client, slots) */
 	struct llm_cache *cache;   /* NULL: no decision cache */
 	struct llm_config cfg;     /* what the cache key needs; no key */
-	const struct scenario *scenario;
+	const struct llm_params *params;
+	struct scenario scenario;
 	FILE *decision_log;        /* NULL: no decision lines */
 	struct jw line;
 	struct llm_stats step;     /* since the step began */

@@ -45,9 +45,9 @@ struct prefetch {
 	struct endpoints *eps;    /* NULL: one server */
 };
 
-struct prefetch *
-prefetch_new(const struct llm_config *cfg, int k, struct slots *limit,
-    char *err, size_t errlen)
+/* A pool of k slots without clients yet, or NULL with err. */
+static struct prefetch *
+prefetch_alloc(int k, char *err, size_t errlen)
 {
 	struct prefetch *p = calloc(1, sizeof(*p));
 
@@ -57,6 +57,17 @@ prefetch_new(const struct llm_config *cfg, int k, struct slots *limit,
 		prefetch_free(p);
 		return NULL;
 	}
+	return p;
+}
+
+struct prefetch *
+prefetch_new(const struct llm_config *cfg, int k, struct slots *limit,
+    char *err, size_t errlen)
+{
+	struct prefetch *p = prefetch_alloc(k, err, errlen);
+
+	if (p == NULL)
+		return NULL;
 	p->limit = limit;
 	for (p->n = 0; p->n < k; p->n++)
 		if ((p->slots[p->n].client = llm_client_new(cfg, err,
@@ -70,14 +81,10 @@ prefetch_new(const struct llm_config *cfg, int k, struct slots *limit,
 struct prefetch *
 prefetch_new_endpoints(struct endpoints *eps, int k, char *err, size_t errlen)
 {
-	struct prefetch *p = calloc(1, sizeof(*p));
+	struct prefetch *p = prefetch_alloc(k, err, errlen);
 
-	if (p == NULL || (p->slots = calloc((size_t)k, sizeof(*p->slots))) ==
-	    NULL || (p->multi = curl_multi_init()) == NULL) {
-		snprintf(err, errlen, "out of memory for %d requests in flight", k);
-		prefetch_free(p);
+	if (p == NULL)
 		return NULL;
-	}
 	p->eps = eps;
 	for (p->n = 0; p->n < k; p->n++) {
 		struct slot *s = &p->slots[p->n];

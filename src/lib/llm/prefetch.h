@@ -3,8 +3,8 @@
  * interface, one thread), each about the neighbourhood as it stood when
  * asked.
  */
-#ifndef PREFETCH_H
-#define PREFETCH_H
+#ifndef SIM_LLM_PREFETCH_H
+#define SIM_LLM_PREFETCH_H
 
 #include "llm/endpoints.h"
 #include "llm/llm.h"

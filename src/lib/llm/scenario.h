@@ -1,6 +1,6 @@
 /* LLM prompt scenarios: two group labels and a prompt template. */
-#ifndef SCENARIO_H
-#define SCENARIO_H
+#ifndef SIM_LLM_SCENARIO_H
+#define SIM_LLM_SCENARIO_H
 
 #include <stddef.h>
 

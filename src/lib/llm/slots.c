@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/params.h"
-#include "sim/rng.h"
+#include "param/number.h"
+#include "model/rng.h"
 #include "llm/llm.h"
 #include "llm/slots.h"
 

@@ -3,8 +3,8 @@
  * one server: N lock files, a request holds one with flock(2), and the
  * kernel frees the locks of a process that dies, however it dies.
  */
-#ifndef SLOTS_H
-#define SLOTS_H
+#ifndef SIM_LLM_SLOTS_H
+#define SIM_LLM_SLOTS_H
 
 #include <stddef.h>
 

@@ -19,20 +19,14 @@ write_binary(const char *path, char *const *frames, size_t nframes,
 	struct atomic_file f;
 	size_t cells = (size_t)side * (size_t)side;
 
-	if (atomic_open(&f, path) != 0) {
-		snprintf(err, errlen, "cannot create %s: %s", path,
-		    strerror(errno));
+	if (atomic_open_err(&f, path, err, errlen) != 0)
 		return -1;
-	}
 	for (size_t i = 0; i < nframes; i++)
 		for (size_t c = 0; c < cells; c++)
 			putc(frames[i][c] == 'A' ? 1 : frames[i][c] == 'B' ? 2 : 0,
 			    f.f);
-	if (atomic_commit(&f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (atomic_commit_err(&f, err, errlen) != 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -56,11 +50,8 @@ plot_animation(struct plot_batch *b, const char *out, const char *data,
 			    "%dx%d grid", steps[i], side, side);
 			return -1;
 		}
-	if (atomic_open(&f, data) != 0) {
-		snprintf(err, errlen, "cannot create %s: %s", data,
-		    strerror(errno));
+	if (atomic_open_err(&f, data, err, errlen) != 0)
 		return -1;
-	}
 	fprintf(f.f, "# %zu frames of a %dx%d grid, row 0 first: 0 empty, "
 	    "1 A, 2 B; blocks separated by two blank lines\n", nframes, side,
 	    side);
@@ -68,11 +59,8 @@ plot_animation(struct plot_batch *b, const char *out, const char *data,
 		fprintf(f.f, "%s# step %lld\n", i ? "\n\n" : "", steps[i]);
 		plot_grid_matrix(f.f, frames[i], side);
 	}
-	if (atomic_commit(&f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", data,
-		    strerror(errno));
+	if (atomic_commit_err(&f, err, errlen) != 0)
 		return -1;
-	}
 	if (plot_sibling(bin, sizeof(bin), data, ".frames") != 0) {
 		snprintf(err, errlen, "%s: name too long", data);
 		return -1;

@@ -2,8 +2,8 @@
  * The animation: a run's frames (simrun --frames) as an animated GIF, one
  * frame per step, the step counter in each frame's title.
  */
-#ifndef PLOT_ANIMATION_H
-#define PLOT_ANIMATION_H
+#ifndef SIM_PLOT_ANIMATION_H
+#define SIM_PLOT_ANIMATION_H
 
 #include <stddef.h>
 

@@ -3,8 +3,8 @@
  * to a file, each figure goes to a temporary name, and every output is
  * renamed into place only when gnuplot has drawn them all.
  */
-#ifndef PLOT_BATCH_H
-#define PLOT_BATCH_H
+#ifndef SIM_PLOT_BATCH_H
+#define SIM_PLOT_BATCH_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -80,7 +80,7 @@ plot_distribution(struct plot_batch *b, const char *out, const char *data,
     const struct plot_series *series, size_t nseries, int metric,
     const char *title, int width, int height, char *err, size_t errlen)
 {
-	const char *name = run_metric_names[metric];
+	const char *name = metrics_names[metric];
 	struct column *col = calloc(nseries + 1, sizeof(*col));
 	struct atomic_file f;
 	FILE *s = b->script;
@@ -104,11 +104,8 @@ plot_distribution(struct plot_batch *b, const char *out, const char *data,
 			    (col[i].x[col[i].n / 2 - 1] + col[i].x[col[i].n / 2]) / 2;
 	}
 	qsort(col, nseries, sizeof(*col), cmp_column);
-	if (atomic_open(&f, data) != 0) {
-		snprintf(err, errlen, "cannot create %s: %s", data,
-		    strerror(errno));
+	if (atomic_open_err(&f, data, err, errlen) != 0)
 		goto out;
-	}
 	fprintf(f.f, "# final %s of each ok run; one block per series, "
 	    "ordered by median, blocks separated by two blank lines\n", name);
 	for (size_t i = 0; i < nseries; i++) {
@@ -121,11 +118,8 @@ plot_distribution(struct plot_batch *b, const char *out, const char *data,
 		if (col[i].n == 0)   /* an empty block would end the file early */
 			fprintf(f.f, "%zu NaN %zu\n", i + 1, i + 1);
 	}
-	if (atomic_commit(&f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", data,
-		    strerror(errno));
+	if (atomic_commit_err(&f, err, errlen) != 0)
 		goto out;
-	}
 	if (plot_figure(b, out, width, height, 0, err, errlen) != 0)
 		goto out;
 	fputs("set title ", s);

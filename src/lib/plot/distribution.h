@@ -2,8 +2,8 @@
  * The distribution: the final value of a metric in each series' ok runs,
  * as box plots with the runs' points over them, series ordered by median.
  */
-#ifndef PLOT_DISTRIBUTION_H
-#define PLOT_DISTRIBUTION_H
+#ifndef SIM_PLOT_DISTRIBUTION_H
+#define SIM_PLOT_DISTRIBUTION_H
 
 #include <stddef.h>
 

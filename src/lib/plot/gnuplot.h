@@ -2,8 +2,8 @@
  * Running gnuplot: a child process reading a script file, its exit status
  * and its stderr checked.  `SIM_GNUPLOT` names another binary.
  */
-#ifndef PLOT_GNUPLOT_H
-#define PLOT_GNUPLOT_H
+#ifndef SIM_PLOT_GNUPLOT_H
+#define SIM_PLOT_GNUPLOT_H
 
 #include <stddef.h>
 

@@ -93,19 +93,13 @@ plot_grid(struct plot_batch *b, const char *out, const char *data,
 		    "and 'B'");
 		return -1;
 	}
-	if (atomic_open(&f, data) != 0) {
-		snprintf(err, errlen, "cannot create %s: %s", data,
-		    strerror(errno));
+	if (atomic_open_err(&f, data, err, errlen) != 0)
 		return -1;
-	}
 	fprintf(f.f, "# %dx%d grid, row 0 first: 0 empty, 1 A, 2 B\n", side,
 	    side);
 	plot_grid_matrix(f.f, grid, side);
-	if (atomic_commit(&f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", data,
-		    strerror(errno));
+	if (atomic_commit_err(&f, err, errlen) != 0)
 		return -1;
-	}
 	if (plot_figure(b, out, width, height, 0, err, errlen) != 0)
 		return -1;
 	plot_grid_setup(b->script, side);

@@ -4,8 +4,8 @@
  * 0 (empty), 1 (A), 2 (B), row 0 on top.  Up to 100x100 every cell is its
  * own square; larger grids are drawn as one image.
  */
-#ifndef PLOT_GRID_H
-#define PLOT_GRID_H
+#ifndef SIM_PLOT_GRID_H
+#define SIM_PLOT_GRID_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -10,15 +10,9 @@
 #include <jansson.h>
 
 #include "io/path.h"
+#include "io/msg.h"
 #include "plot/series.h"
-#include "sim/params.h"
-
-static int
-oom(const char *prog)
-{
-	fprintf(stderr, "%s: out of memory\n", prog);
-	return EX_OSERR;
-}
+#include "config/params.h"
 
 
 static int
@@ -31,7 +25,7 @@ read_experiment(struct plot_series *s, const char *prog, const char *dir)
 	snprintf(pattern, sizeof(pattern), "%s/runs/run_*.jsonl", dir);
 	grc = glob(pattern, 0, NULL, &g);
 	if (grc == GLOB_NOSPACE)
-		return oom(prog);
+		return msg_oom(prog, NULL);
 	if (grc != 0) {
 		fprintf(stderr, "%s: %s has no finished run (no "
 		    "runs/run_*.jsonl); run or resume the experiment first\n",
@@ -81,7 +75,7 @@ plot_series_load(struct plot_series *s, const char *prog, const char *path,
 	if ((s->label = strcmp(path, "-") == 0 ? strdup("stdin") :
 	    path_last(path, ".jsonl")) == NULL ||
 	    (s->path = strdup(path)) == NULL)
-		return oom(prog);
+		return msg_oom(prog, NULL);
 	if (strcmp(path, "-") != 0 && stat(path, &st) != 0) {
 		fprintf(stderr, "%s: cannot open %s: %s; check the path\n",
 		    prog, path, strerror(errno));
@@ -110,7 +104,7 @@ plot_series_load(struct plot_series *s, const char *prog, const char *path,
 		    "Lines\n", prog, path);
 		return EX_DATAERR;
 	}
-	return index_steps(s) == 0 ? 0 : oom(prog);
+	return index_steps(s) == 0 ? 0 : msg_oom(prog, NULL);
 }
 
 void
@@ -128,8 +122,8 @@ plot_series_free(struct plot_series *s)
 int
 plot_metric_index(const char *name)
 {
-	for (int m = 0; m < RUN_N_METRICS; m++)
-		if (strcmp(run_metric_names[m], name) == 0)
+	for (int m = 0; m < METRICS_N; m++)
+		if (strcmp(metrics_names[m], name) == 0)
 			return m;
 	return -1;
 }
@@ -180,6 +174,8 @@ plot_series_vary_labels(struct plot_series *s, size_t n)
 	json_t **cfg = calloc(n + 1, sizeof(*cfg));
 	char **label = calloc(n + 1, sizeof(*label)), path[4200];
 	int rc = 0, usable = n > 1 && cfg != NULL && label != NULL;
+	size_t nparams;
+	const struct param_spec *params = params_table(&nparams);
 
 	for (size_t i = 0; usable && i < n; i++) {
 		snprintf(path, sizeof(path), "%s/config.json", s[i].path);
@@ -187,8 +183,8 @@ plot_series_vary_labels(struct plot_series *s, size_t n)
 		    (cfg[i] = json_load_file(path, 0, NULL)) != NULL &&
 		    json_is_object(cfg[i]);
 	}
-	for (size_t k = 0; usable && k < param_count && rc == 0; k++) {
-		const char *key = param_specs[k].key;
+	for (size_t k = 0; usable && k < nparams && rc == 0; k++) {
+		const char *key = params[k].key;
 		int same = 1;
 
 		/* frames change the output, not the runs */

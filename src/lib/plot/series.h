@@ -1,14 +1,14 @@
 /*
  * What the figures draw: a series is the runs of one experiment directory
- * (its runs/run_*.jsonl) or of one JSON Lines file, read with sim/runset,
+ * (its runs/run_*.jsonl) or of one JSON Lines file, read with runfile/runset,
  * sorted by run id, with each run's step rows found.
  */
-#ifndef PLOT_SERIES_H
-#define PLOT_SERIES_H
+#ifndef SIM_PLOT_SERIES_H
+#define SIM_PLOT_SERIES_H
 
 #include <stddef.h>
 
-#include "sim/runset.h"
+#include "runfile/runset.h"
 
 struct plot_series {
 	char *label;               /* the directory's or file's name */

@@ -58,16 +58,13 @@ plot_trajectory(struct plot_batch *b, const char *out, const char *data,
     int until_converged, const char *title, int width, int height,
     char *err, size_t errlen)
 {
-	const char *name = run_metric_names[metric];
+	const char *name = metrics_names[metric];
 	struct atomic_file f;
 	FILE *s = b->script;
 	size_t runs = 0;
 
-	if (atomic_open(&f, data) != 0) {
-		snprintf(err, errlen, "cannot create %s: %s", data,
-		    strerror(errno));
+	if (atomic_open_err(&f, data, err, errlen) != 0)
 		return -1;
-	}
 	fprintf(f.f, "# %s: mean over ok runs and its 95%% confidence "
 	    "interval by sweeps done (0 = initial grid); %s; one block per "
 	    "series, blocks separated by two blank lines\n", name,
@@ -84,11 +81,8 @@ plot_trajectory(struct plot_batch *b, const char *out, const char *data,
 		}
 		runs += plot_series_ok(&series[i]);
 	}
-	if (atomic_commit(&f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", data,
-		    strerror(errno));
+	if (atomic_commit_err(&f, err, errlen) != 0)
 		return -1;
-	}
 	if (plot_figure(b, out, width, height, 0, err, errlen) != 0)
 		return -1;
 	fputs("set title ", s);

@@ -5,8 +5,8 @@
  * A run that stopped early keeps its final value afterwards, unless
  * until_converged, where it counts only while it runs.
  */
-#ifndef PLOT_TRAJECTORY_H
-#define PLOT_TRAJECTORY_H
+#ifndef SIM_PLOT_TRAJECTORY_H
+#define SIM_PLOT_TRAJECTORY_H
 
 #include <stddef.h>
 

@@ -3,8 +3,8 @@
  * the header row as th, numbers shown with 4 significant digits, the full
  * value in the cell's title.
  */
-#ifndef REPORT_CSVTABLE_H
-#define REPORT_CSVTABLE_H
+#ifndef SIM_REPORT_CSVTABLE_H
+#define SIM_REPORT_CSVTABLE_H
 
 #include <stdio.h>
 

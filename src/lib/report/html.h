@@ -3,8 +3,8 @@
  * Content-Security-Policy that allows only inline styles and data:
  * images), gnuplot's SVG figures inlined, printable.
  */
-#ifndef REPORT_HTML_H
-#define REPORT_HTML_H
+#ifndef SIM_REPORT_HTML_H
+#define SIM_REPORT_HTML_H
 
 #include <stdio.h>
 

@@ -3,8 +3,8 @@
  * HTML: headings, paragraphs, bullet lists, pipe tables, `code` and
  * **bold**.  Anything else is shown as text; nothing is ever unescaped.
  */
-#ifndef REPORT_MARKDOWN_H
-#define REPORT_MARKDOWN_H
+#ifndef SIM_REPORT_MARKDOWN_H
+#define SIM_REPORT_MARKDOWN_H
 
 #include <stdio.h>
 

@@ -4,8 +4,8 @@
  * t, and the exact small-sample null distributions of the Mann-Whitney U
  * and Wilcoxon signed-rank statistics, computed as scipy.stats 1.10 does.
  */
-#ifndef STATS_DIST_H
-#define STATS_DIST_H
+#ifndef SIM_STATS_DIST_H
+#define SIM_STATS_DIST_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  * and asymmetric interval).  scipy 1.10 has neither; the tests' oracle
  * computes both from the same textbook formulas in numpy.
  */
-#ifndef STATS_EFFECT_H
-#define STATS_EFFECT_H
+#ifndef SIM_STATS_EFFECT_H
+#define SIM_STATS_EFFECT_H
 
 #include <stddef.h>
 

@@ -2,8 +2,8 @@
  * Quantiles of a sorted sample by linear interpolation between order
  * statistics (numpy.percentile's default, Hyndman & Fan type 7).
  */
-#ifndef STATS_QUANTILE_H
-#define STATS_QUANTILE_H
+#ifndef SIM_STATS_QUANTILE_H
+#define SIM_STATS_QUANTILE_H
 
 #include <stddef.h>
 

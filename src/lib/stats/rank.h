@@ -2,8 +2,8 @@
  * Ranks with ties: average ranks (scipy.stats.rankdata's default) and the
  * tie terms the rank tests correct their variances with.
  */
-#ifndef STATS_RANK_H
-#define STATS_RANK_H
+#ifndef SIM_STATS_RANK_H
+#define SIM_STATS_RANK_H
 
 #include <stddef.h>
 

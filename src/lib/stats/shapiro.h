@@ -4,8 +4,8 @@
  * 1.10's shapiro: the sample less its median, sorted, then single
  * precision throughout (scipy's statlib/swilk.f works in REAL).
  */
-#ifndef STATS_SHAPIRO_H
-#define STATS_SHAPIRO_H
+#ifndef SIM_STATS_SHAPIRO_H
+#define SIM_STATS_SHAPIRO_H
 
 #include <stddef.h>
 

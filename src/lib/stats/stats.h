@@ -1,6 +1,6 @@
 /* Descriptive statistics of a sample, with a Student t 95% interval. */
-#ifndef STATS_H
-#define STATS_H
+#ifndef SIM_STATS_STATS_H
+#define SIM_STATS_STATS_H
 
 #include <stddef.h>
 

@@ -8,8 +8,8 @@
  * too few values, every value tied) the result says why instead of giving
  * numbers.
  */
-#ifndef STATS_TESTS_H
-#define STATS_TESTS_H
+#ifndef SIM_STATS_TESTS_H
+#define SIM_STATS_TESTS_H
 
 #include <stddef.h>
 

@@ -1,0 +1,170 @@
+/*
+ * The joined parameter table: the model's, the agent kind and the LLM's,
+ * in the order config.json has always had (see params.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/params.h"
+
+#define PARAMS_MAX 128
+
+static const char *const agent_names[] = { "mechanical", "llm", "table",
+	NULL };
+
+/* The parameters of neither table: which agent, and the table agent's. */
+static const struct param_spec agent_param_specs[] = {
+	{ .key = "agent", .flag = "agent", .type = PARAM_ENUM,
+	    .offset = offsetof(struct sim_params, agent), .names = agent_names,
+	    .expect = "mechanical, llm or table", .shape = 5 },
+	{ .key = "table", .flag = "table", .type = PARAM_STRING,
+	    PARAM_TEXT(struct sim_params, table),
+	    .expect = "a decision table file (simprobe's)", .agent_block = 1 },
+};
+
+/* A run of one table, from key `from` up to key `to` (NULL: its end). */
+struct slice {
+	const struct param_spec *specs;
+	const size_t *count;
+	const char *from, *to;
+	size_t base;
+	enum param_part part;
+};
+
+static const size_t agent_param_count = sizeof(agent_param_specs) /
+    sizeof(agent_param_specs[0]);
+
+static const struct slice order[] = {
+	{ model_param_specs, &model_param_count, "grid_size", "radius",
+	    offsetof(struct sim_params, model), PART_MODEL },
+	{ agent_param_specs, &agent_param_count, "agent", "table", 0,
+	    PART_AGENT },
+	{ llm_param_specs, &llm_param_count, "scenario",
+	    "max_parse_failure_share", offsetof(struct sim_params, llm),
+	    PART_LLM },
+	{ agent_param_specs, &agent_param_count, "table", NULL, 0,
+	    PART_AGENT },
+	{ model_param_specs, &model_param_count, "radius", NULL,
+	    offsetof(struct sim_params, model), PART_MODEL },
+	{ llm_param_specs, &llm_param_count, "max_parse_failure_share", NULL,
+	    offsetof(struct sim_params, llm), PART_LLM },
+};
+
+static struct param_spec joined[PARAMS_MAX];
+static size_t njoined;
+
+static size_t
+index_of(const struct slice *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < *s->count; i++)
+		if (key != NULL && strcmp(s->specs[i].key, key) == 0)
+			break;
+	return i;
+}
+
+/* Built once: each slice's specs, rebased on struct sim_params. */
+const struct param_spec *
+params_table(size_t *n)
+{
+	if (njoined == 0)
+		for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+			const struct slice *s = &order[k];
+
+			for (size_t i = index_of(s, s->from);
+			    i < index_of(s, s->to) && njoined < PARAMS_MAX;
+			    i++) {
+				joined[njoined] = s->specs[i];
+				joined[njoined].base = s->base;
+				joined[njoined++].part = (int)s->part;
+			}
+		}
+	*n = njoined;
+	return joined;
+}
+
+void
+params_defaults(struct sim_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	model_params_defaults(&p->model);
+	llm_params_defaults(&p->llm);
+	p->agent = AGENT_MECHANICAL;
+}
+
+static const struct param_spec *
+find(const char *name, int by_flag)
+{
+	size_t n;
+	const struct param_spec *t = params_table(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(by_flag ? t[i].flag : t[i].key, name) == 0)
+			return &t[i];
+	return NULL;
+}
+
+const struct param_spec *
+param_by_flag(const char *flag)
+{
+	return find(flag, 1);
+}
+
+const struct param_spec *
+param_by_key(const char *key)
+{
+	return find(key, 0);
+}
+
+/* What the agent kinds do not allow of the model. */
+static int
+check_agent(const struct sim_params *p, char *err, size_t errlen)
+{
+	const struct model_params *m = &p->model;
+
+	if (p->agent == AGENT_MECHANICAL)
+		return 0;
+	if (m->radius != 1) {
+		snprintf(err, errlen, "--agent %s sees a 3x3 context: --radius "
+		    "%d applies to mechanical agents only", agent_names[p->agent],
+		    m->radius);
+		return -1;
+	}
+	if (m->movers != MOVERS_UNHAPPY || m->isolated != ISOLATED_MOVE) {
+		snprintf(err, errlen, "--agent %s decides MOVE or STAY itself: "
+		    "--movers anyone and --isolated stay are rules of "
+		    "mechanical agents", agent_names[p->agent]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+params_check(const struct sim_params *p, char *err, size_t errlen)
+{
+	if (model_params_check_fit(&p->model, err, errlen) != 0 ||
+	    llm_params_check_cache(&p->llm, err, errlen) != 0 ||
+	    model_params_check(&p->model, err, errlen) != 0 ||
+	    check_agent(p, err, errlen) != 0 ||
+	    llm_params_check(&p->llm, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+const char *
+agent_kind_name(int kind)
+{
+	return agent_names[kind];
+}
+
+int
+params_in_config(const struct sim_params *p, const struct param_spec *s)
+{
+	size_t at = s->offset + s->base;
+
+	return s->part != PART_LLM || p->agent == AGENT_LLM ||
+	    (p->agent == AGENT_TABLE &&
+	    (at == offsetof(struct sim_params, llm.scenario) ||
+	    at == offsetof(struct sim_params, llm.scenario_file)));
+}

@@ -1,0 +1,133 @@
+/* --check-llm: a decision prompt to each server (see check.h). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "io/msg.h"
+#include "llm/check.h"
+#include "llm/run.h"
+
+/* Whether the served model is the one asked for (a dated or :latest
+ * variant of it counts). */
+static int
+same_model(const char *asked, const char *served)
+{
+	size_t n = strlen(asked);
+
+	if (*served == '\0' || strcmp(asked, served) == 0)
+		return 1;
+	return strncmp(asked, served, n) == 0 && (strcmp(served + n,
+	    ":latest") == 0 || (served[n] == '-' && isdigit(
+	    (unsigned char)served[n + 1])));
+}
+
+/* Why a reply to a decision prompt is no answer, in the user's terms. */
+static const char *
+no_answer_hint(const struct llm_reply *reply)
+{
+	if (!reply->empty)
+		return " (a chatty model? check the scenario's prompt and "
+		    "--max-tokens)";
+	return reply->reasoned ? " (the model spent its tokens thinking: give "
+	    "--think off with the right --llm-server, or raise --max-tokens)" :
+	    " (a thinking model cut off? give --think off with the right "
+	    "--llm-server, or raise --max-tokens)";
+}
+
+/*
+ * One server: a real decision prompt of the scenario must get MOVE or
+ * STAY from the model asked for.  0, or 69 with the reason on stderr; `at`
+ * names the endpoint in messages ("" for the one server).
+ */
+static int
+check_client(struct llm_agent *a, const char *prog, struct llm_client *client,
+    const char *at, struct llm_reply *reply, int *answered)
+{
+	const char *model = a->params->llm_model;
+	char err[768], models[1024], *prompt;
+	enum llm_result res;
+
+	*answered = 0;
+	memset(reply, 0, sizeof(*reply));
+	if ((prompt = scenario_prompt(&a->scenario, 0, "S O E\nE X S\n# # #")) ==
+	    NULL)
+		return msg_oom(prog, NULL);
+	res = llm_probe(client, prompt, reply, err, sizeof(err));
+	free(prompt);
+	if (res != LLM_OK) {
+		msg(prog, "LLM check failed%s: %s", at, err);
+		if (strstr(err, "HTTP 404") != NULL &&
+		    llm_list_models(client, models, sizeof(models)) == 0)
+			msg(prog, "the server has: %s", models);
+		return EX_UNAVAILABLE;
+	}
+	*answered = 1;
+	if (!same_model(model, reply->model))
+		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed%s: the "
+		    "server answered with model %s, not %s (llama-server and LM "
+		    "Studio serve what they have loaded, whatever the name asked "
+		    "for); give --llm-model %s or load %s", at, reply->model,
+		    model, reply->model, model);
+	if (reply->answer == LLM_UNPARSED)
+		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed%s: the "
+		    "reply to a decision prompt is %s, not MOVE or STAY%s", at,
+		    reply->empty ? "empty" : "unparseable",
+		    no_answer_hint(reply));
+	return 0;
+}
+
+/* --check-llm with --llm-endpoints: every endpoint, naming those failing. */
+static int
+check_endpoints(struct llm_agent *a, const char *prog)
+{
+	const struct endpoints *eps = a->endpoints;
+	struct llm_reply reply;
+	char at[1200];
+	int bad = 0, rc, answered;
+
+	printf("Checking %d LLM endpoints...\nModel: %s\nServer: %s\n",
+	    eps->n, a->params->llm_model, llm_agent_server_label(a));
+	for (int i = 0; i < eps->n; i++) {
+		snprintf(at, sizeof(at), " for endpoint %d (%s)", i + 1,
+		    eps->e[i].url);
+		if ((rc = check_client(a, prog, eps->e[i].client, at, &reply,
+		    &answered)) != 0) {
+			if (rc != EX_UNAVAILABLE)
+				return rc;
+			bad++;
+			continue;
+		}
+		printf("Endpoint %d: %s: successful (response time: %.3fs)\n",
+		    i + 1, eps->e[i].url, reply.latency_s);
+	}
+	if (bad > 0)
+		return EX_UNAVAILABLE;
+	printf("LLM connection successful\n");
+	return 0;
+}
+
+int
+llm_check(struct llm_agent *a, const char *prog)
+{
+	const struct llm_params *p = a->params;
+	struct llm_reply reply;
+	int rc, answered;
+
+	if (a->endpoints != NULL)
+		return check_endpoints(a, prog);
+	printf("Checking LLM connection...\nURL: %s\nModel: %s\nServer: %s\n",
+	    llm_params_url(p), p->llm_model,
+	    llm_server_label(llm_params_server(p)));
+	rc = check_client(a, prog, a->client, "", &reply, &answered);
+	if (!answered)
+		return rc;
+	printf("LLM connection successful (response time: %.3fs)\n"
+	    "Test response: '%s'\n", reply.latency_s, reply.text);
+	if (reply.model[0] != '\0')
+		printf("Served model: %s\n", reply.model);
+	if (reply.fingerprint[0] != '\0')
+		printf("System fingerprint: %s\n", reply.fingerprint);
+	return rc;
+}
