@@ -17,6 +17,7 @@
 #include "llm/check.h"
 #include "llm/run.h"
 #include "run/runner.h"
+#include "agent/utility.h"
 #include "table/agent.h"
 
 #define PROG "simrun"
@@ -42,6 +43,7 @@ struct options {
 struct agents {
 	struct llm_agent *llm;
 	struct table_agent table;
+	struct utility_agent utility;
 };
 
 static void
@@ -63,7 +65,8 @@ usage(FILE *f)
 	    "  --similarity-threshold T    least alike share to stay (default 0.5)\n"
 	    "  --no-move-threshold K       zero-move steps that converge (default 5)\n"
 	    "  --max-steps N               step cap per run (default 1000)\n"
-	    "  --agent KIND                mechanical (default), llm or table\n"
+	    "  --agent KIND                mechanical (default), llm, table or\n"
+	    "                              utility\n"
 	    "  --radius R                  Chebyshev radius of the neighbourhood\n"
 	    "                              (default 1: the 8 Moore neighbours)\n"
 	    "  --min-similar K             happy with K alike neighbours (a count)\n"
@@ -138,6 +141,19 @@ usage(FILE *f)
 	    "  --decision-log              add a line per LLM decision\n"
 	    "  --check-llm                 send one decision prompt, require MOVE or\n"
 	    "                              STAY from the model asked for; exit 0 or 69\n"
+	    "\n"
+	    "Utility agents (--agent utility) value a neighbourhood by a utility\n"
+	    "of its like share and choose where to go (defaults: the\n"
+	    "predecessor's best_response exactly):\n"
+	    "  --utility U                 predecessor (default), flat, peaked or\n"
+	    "                              asymmetric\n"
+	    "  --dynamics D                best-response (default) or logit\n"
+	    "  --best-response RULE        predecessor (default: the first strictly\n"
+	    "                              best vacancy, old cell still occupied)\n"
+	    "                              or exact (judged after leaving, ties drawn)\n"
+	    "  --logit-temperature T       the logit rule's noise (default 0.1)\n"
+	    "  --utility-peak-m M          asymmetric: utility of an all-alike\n"
+	    "                              place, 0 to 1 (default 0.5)\n"
 	    "\n"
 	    "Table agents (--agent table) move with the P(MOVE) that simprobe\n"
 	    "measured for what they see; no server is asked:\n"
@@ -231,7 +247,8 @@ parse_args(int argc, char **argv, struct options *o)
 
 /*
  * The agent kind's set-up: the runs' LLM agent (also for --check-llm, of
- * any kind) or table agent; mechanical agents need none.  0 or a status.
+ * any kind), table agent or utility agents; mechanical agents need none.
+ * 0 or a status.
  */
 static int
 open_agent(struct agents *ag, struct runner *r, const struct options *o)
@@ -248,6 +265,12 @@ open_agent(struct agents *ag, struct runner *r, const struct options *o)
 			return rc == EX_USAGE ? cli_usage_error(PROG, err, NULL) :
 			    msg_fail(PROG, rc, "%s", err);
 		table_agent_hooks(&ag->table, &hooks);
+	} else if (p->agent == AGENT_UTILITY && !o->check_llm) {
+		if ((rc = utility_agent_open(&ag->utility, r->world, &p->model,
+		    err, sizeof(err))) != 0)
+			return rc == EX_USAGE ? cli_usage_error(PROG, err, NULL) :
+			    msg_fail(PROG, rc, "%s", err);
+		utility_agent_hooks(&ag->utility, &hooks);
 	} else if (p->agent == AGENT_LLM || o->check_llm) {
 		rc = llm_agent_open(&ag->llm, &p->llm, p->model.max_steps,
 		    p->model.num_type_a + p->model.num_type_b,
@@ -293,6 +316,7 @@ main(int argc, char **argv)
 	}
 	llm_agent_close(ag.llm);
 	table_agent_close(&ag.table);
+	utility_agent_close(&ag.utility);
 	runner_free(&r);
 	runids_free(&o.ids);
 	if (fclose(stdout) != 0 && rc == 0) {

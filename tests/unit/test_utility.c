@@ -165,7 +165,7 @@ model_check(void)
 		utility_model_default(&um);
 		um.peak_m = m[i];
 		bad += utility_model_check(&um, err, sizeof(err)) != 0 &&
-		    strstr(err, "peak m") != NULL;
+		    strstr(err, "utility-peak-m") != NULL;
 		utility_model_default(&um);
 		um.temperature = t[i];
 		bad += utility_model_check(&um, err, sizeof(err)) != 0 &&

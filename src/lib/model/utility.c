@@ -47,8 +47,19 @@ utility_model_default(struct utility_model *um)
 	um->kind = UTILITY_PREDECESSOR;
 	um->dynamics = DYNAMICS_BEST_RESPONSE;
 	um->rule = BR_PREDECESSOR;
-	um->peak_m = 0.5;
-	um->temperature = 0.1;
+	um->peak_m = UTILITY_PEAK_M_DEFAULT;
+	um->temperature = LOGIT_TEMPERATURE_DEFAULT;
+}
+
+void
+utility_model_from_params(struct utility_model *um,
+    const struct model_params *p)
+{
+	um->kind = p->utility;
+	um->dynamics = p->dynamics;
+	um->rule = p->best_response;
+	um->peak_m = p->utility_peak_m;
+	um->temperature = p->logit_temperature;
 }
 
 /* m = num / 10^digits exactly; -1 when it needs more digits than allowed. */
@@ -80,12 +91,13 @@ utility_model_check(const struct utility_model *um, char *err, size_t errlen)
 	}
 	if (!(um->peak_m >= 0 && um->peak_m <= 1) ||
 	    peak_m_rational(um->peak_m, &num, &den) != 0) {
-		snprintf(err, errlen, "the peak m %.17g is not a number from 0 "
-		    "to 1 with at most %d decimals", um->peak_m, PEAK_M_DIGITS);
+		snprintf(err, errlen, "--utility-peak-m %.17g is not a number "
+		    "from 0 to 1 with at most %d decimals; round it",
+		    um->peak_m, PEAK_M_DIGITS);
 		return -1;
 	}
 	if (!(um->temperature > 0) || isinf(um->temperature)) {
-		snprintf(err, errlen, "the logit temperature %.17g is not a "
+		snprintf(err, errlen, "--logit-temperature %.17g is not a "
 		    "positive number", um->temperature);
 		return -1;
 	}

@@ -19,17 +19,13 @@
  *   threshold    1 when the world's happiness rule holds, else 0
  *   peaked       2s for s <= 1/2, 2(1 - s) above
  *   asymmetric   2s for s <= 1/2, m + 2(1 - m)(1 - s) above (m = peak_m)
+ * (enum utility_kind, utility_dynamics and best_response_rule are in
+ * model/params.h, with the parameters.)  Best response, predecessor
+ * rule: each vacancy judged as the agent would see it with its old cell
+ * still occupied by itself, the first best one in row-major order; exact
+ * rule: as it would see it after leaving, ties drawn uniformly from the
+ * agent's keyed stream.
  */
-enum utility_kind { UTILITY_PREDECESSOR, UTILITY_THRESHOLD, UTILITY_PEAKED,
-	UTILITY_ASYMMETRIC };
-enum utility_dynamics { DYNAMICS_BEST_RESPONSE, DYNAMICS_LOGIT };
-/*
- * How best response judges and picks a vacancy.  predecessor: as the
- * agent would see it with its old cell still occupied by itself, the
- * first best one in row-major order; exact: as it would see it after
- * leaving, ties drawn uniformly from the agent's keyed stream.
- */
-enum best_response_rule { BR_PREDECESSOR, BR_EXACT };
 
 struct utility_model {
 	int kind;           /* enum utility_kind */
@@ -38,6 +34,10 @@ struct utility_model {
 	double peak_m;      /* asymmetric: the utility of an all-alike place */
 	double temperature; /* logit: T > 0 */
 };
+
+/* The utility model of a run's parameters. */
+void utility_model_from_params(struct utility_model *um,
+    const struct model_params *p);
 
 /* Predecessor utility, best response, predecessor rule; m 0.5, T 0.1. */
 void utility_model_default(struct utility_model *um);
