@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "agent/utility.h"
 #include "cli/cli.h"
 #include "config/flags.h"
 #include "config/params.h"
@@ -59,6 +60,7 @@ struct agents {
 	struct llm_agent *llm;
 #endif
 	struct table_agent table;
+	struct utility_agent utility;
 };
 
 static void
@@ -80,7 +82,8 @@ usage(FILE *f)
 	    "  --similarity-threshold T    least alike share to stay (default 0.5)\n"
 	    "  --no-move-threshold K       zero-move steps that converge (default 5)\n"
 	    "  --max-steps N               step cap per run (default 1000)\n"
-	    "  --agent KIND                mechanical (default), llm or table\n"
+	    "  --agent KIND                mechanical (default), llm, table or\n"
+	    "                              utility\n"
 	    "  --radius R                  Chebyshev radius of the neighbourhood\n"
 	    "                              (default 1: the 8 Moore neighbours)\n"
 	    "  --min-similar K             happy with K alike neighbours (a count)\n"
@@ -164,6 +167,19 @@ usage(FILE *f)
 	    "  --decision-log              add a line per LLM decision\n"
 	    "  --check-llm                 send one decision prompt, require MOVE or\n"
 	    "                              STAY from the model asked for; exit 0 or 69\n"
+	    "\n"
+	    "Utility agents (--agent utility) value a neighbourhood by a utility\n"
+	    "of its like share and choose where to go (defaults: the\n"
+	    "predecessor's best_response exactly):\n"
+	    "  --utility U                 predecessor (default), flat, peaked or\n"
+	    "                              asymmetric\n"
+	    "  --dynamics D                best-response (default) or logit\n"
+	    "  --best-response RULE        predecessor (default: the first strictly\n"
+	    "                              best vacancy, old cell still occupied)\n"
+	    "                              or exact (judged after leaving, ties drawn)\n"
+	    "  --logit-temperature T       the logit rule's noise (default 0.1)\n"
+	    "  --utility-peak-m M          asymmetric: utility of an all-alike\n"
+	    "                              place, 0 to 1 (default 0.5)\n"
 	    "\n"
 	    "Table agents (--agent table) move with the P(MOVE) that simprobe\n"
 	    "measured for what they see; no server is asked:\n"
@@ -285,8 +301,8 @@ needs_llm(const struct options *o)
 }
 
 /*
- * The agent kind's set-up: the runs' table agent or LLM agent;
- * mechanical agents need none.  0 or a status.
+ * The agent kind's set-up: the runs' table agent, utility agents or
+ * LLM agent; mechanical agents need none.  0 or a status.
  */
 static int
 open_agent(struct agents *ag, struct runner *r, const struct options *o)
@@ -303,6 +319,12 @@ open_agent(struct agents *ag, struct runner *r, const struct options *o)
 			return rc == EX_USAGE ? cli_usage_error(PROG, err, NULL) :
 			    msg_fail(PROG, rc, "%s", err);
 		table_agent_hooks(&ag->table, &hooks);
+	} else if (p->agent == AGENT_UTILITY && !o->check_llm) {
+		if ((rc = utility_agent_open(&ag->utility, r->world, &p->model,
+		    err, sizeof(err))) != 0)
+			return rc == EX_USAGE ? cli_usage_error(PROG, err, NULL) :
+			    msg_fail(PROG, rc, "%s", err);
+		utility_agent_hooks(&ag->utility, &hooks);
 #ifdef SIMRUN_LLM
 	} else if (needs_llm(o)) {
 		if ((rc = open_llm(ag, o, &hooks)) != 0)
@@ -366,6 +388,7 @@ main(int argc, char **argv)
 	llm_agent_close(ag.llm);
 #endif
 	table_agent_close(&ag.table);
+	utility_agent_close(&ag.utility);
 	runner_free(&r);
 	runids_free(&o.ids);
 	if (fclose(stdout) != 0 && rc == 0) {

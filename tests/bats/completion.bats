@@ -76,7 +76,8 @@ PROGRAMS=(simrun simcfg simagg simprobe simcompare simplot simreport simstudy
 	local flag v n=0 bad=()
 	for flag in --agent --llm-server --think --move-rule --boundary --metrics \
 	    --movers --isolated --update --threshold-arithmetic --model-metrics \
-	    --llm-api --max-tokens-field --cache-prompt --constrain --llm-cache-reset; do
+	    --llm-api --max-tokens-field --cache-prompt --constrain --llm-cache-reset \
+	    --utility --dynamics --best-response; do
 		run both "simrun $flag "
 		assert_success
 		[ -n "$output" ] || bad+=("$flag: nothing offered")
@@ -93,7 +94,7 @@ PROGRAMS=(simrun simcfg simagg simprobe simcompare simplot simreport simstudy
 	run both "simrun --boundary "
 	assert_output "$(printf '%s\n' bounded torus)"
 	run both "simrun --agent "
-	assert_output "$(printf '%s\n' llm mechanical table)"
+	assert_output "$(printf '%s\n' llm mechanical table utility)"
 	run both "simrun --temperature "
 	assert_output default
 	run both "simrun --llm-slots "
@@ -104,7 +105,7 @@ PROGRAMS=(simrun simcfg simagg simprobe simcompare simplot simreport simstudy
 
 @test "the runners, simprobe, simplot and simcompare offer their own values" {
 	run both "llm_runner --agent "
-	assert_output "$(printf '%s\n' llm mechanical table)"
+	assert_output "$(printf '%s\n' llm mechanical table utility)"
 	run both "baseline_runner --llm-server llama"
 	assert_output llama-server
 	run both "llm_runner --move-rule=nearest"

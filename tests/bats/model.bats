@@ -175,7 +175,7 @@ bad_usage() {
 
 @test "LLM and table agents refuse the mechanical-only variants (64), before any request" {
 	bad_usage 64 --run-id 0 --agent llm --radius 2 --llm-url http://127.0.0.1:9/v1/chat/completions
-	assert_regex "$stderr" 'sees a 3x3 context: --radius 2 applies to mechanical agents only'
+	assert_regex "$stderr" 'sees a 3x3 context: --radius 2 applies to mechanical and utility agents only'
 	bad_usage 64 --run-id 0 --agent table --table /nonexistent --radius 2
 	assert_regex "$stderr" '3x3 context'
 	bad_usage 64 --run-id 0 --agent llm --movers anyone

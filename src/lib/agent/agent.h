@@ -18,7 +18,11 @@ struct agent {
 	struct decider decider;
 	void *ctx;                 /* every hook's first argument */
 	/* Each hook may be NULL: the kind has nothing to do there. */
-	/* a run starts (counts reset); its lines go to out */
+	/* the kind plays a sweep itself (it chooses where movers go),
+	 * instead of world_step() with the decider; 0 or -1 as world_step */
+	int (*play)(void *ctx, const struct step_key *key,
+	    struct step_counts *out);
+	/* a run starts (counts reset, agents placed); its lines go to out */
 	void (*run_start)(void *ctx, FILE *out);
 	/* the kind's keys of a start line, after "version" and "host" */
 	void (*put_start)(void *ctx, struct jw *w);

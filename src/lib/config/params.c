@@ -6,17 +6,18 @@
 #include <string.h>
 
 #include "config/params.h"
+#include "model/utility.h"
 
 #define PARAMS_MAX 128
 
 static const char *const agent_names[] = { "mechanical", "llm", "table",
-	NULL };
+	"utility", NULL };
 
 /* The parameters of neither table: which agent, and the table agent's. */
 static const struct param_spec agent_param_specs[] = {
 	{ .key = "agent", .flag = "agent", .type = PARAM_ENUM,
 	    .offset = offsetof(struct sim_params, agent), .names = agent_names,
-	    .expect = "mechanical, llm or table", .shape = 5 },
+	    .expect = "mechanical, llm, table or utility", .shape = 5 },
 	{ .key = "table", .flag = "table", .type = PARAM_STRING,
 	    PARAM_TEXT(struct sim_params, table),
 	    .expect = "a decision table file (simprobe's)", .agent_block = 1 },
@@ -44,10 +45,12 @@ static const struct slice order[] = {
 	    PART_LLM },
 	{ agent_param_specs, &agent_param_count, "table", NULL, 0,
 	    PART_AGENT },
-	{ model_param_specs, &model_param_count, "radius", NULL,
+	{ model_param_specs, &model_param_count, "radius", "utility",
 	    offsetof(struct sim_params, model), PART_MODEL },
 	{ llm_param_specs, &llm_param_count, "max_parse_failure_share", NULL,
 	    offsetof(struct sim_params, llm), PART_LLM },
+	{ model_param_specs, &model_param_count, "utility", NULL,
+	    offsetof(struct sim_params, model), PART_UTILITY },
 };
 
 static struct param_spec joined[PARAMS_MAX];
@@ -117,18 +120,84 @@ param_by_key(const char *key)
 	return find(key, 0);
 }
 
+/* Utility parameters other than their defaults, for other agents. */
+static int
+check_utility_unused(const struct model_params *m, char *err, size_t errlen)
+{
+	if (m->utility == UTILITY_PREDECESSOR &&
+	    m->dynamics == DYNAMICS_BEST_RESPONSE &&
+	    m->best_response == BR_PREDECESSOR &&
+	    m->logit_temperature == LOGIT_TEMPERATURE_DEFAULT &&
+	    m->utility_peak_m == UTILITY_PEAK_M_DEFAULT)
+		return 0;
+	snprintf(err, errlen, "--utility, --dynamics, --best-response, "
+	    "--logit-temperature and --utility-peak-m shape utility agents "
+	    "only: add --agent utility");
+	return -1;
+}
+
+/*
+ * What utility agents do not allow: they choose where to go themselves
+ * and every one of them considers moving, one at a time; the happiness
+ * rule is their utility only when it is flat; a parameter of a dynamics
+ * or utility not chosen would be ignored.
+ */
+static int
+check_utility(const struct model_params *m, char *err, size_t errlen)
+{
+	struct utility_model um;
+	const char *what = NULL;
+
+	if (m->move_rule != MOVE_RANDOM || m->movers != MOVERS_UNHAPPY)
+		what = "--move-rule and --movers: the dynamics choose the "
+		    "destination and every agent considers moving";
+	else if (m->update != UPDATE_SEQUENTIAL)
+		what = "--update synchronous: two agents could choose the "
+		    "same vacancy";
+	else if (m->utility != UTILITY_THRESHOLD &&
+	    (m->similarity_threshold != 0.5 || m->min_similar >= 0 ||
+	    m->isolated != ISOLATED_MOVE ||
+	    m->threshold_arithmetic != THRESHOLD_EXACT))
+		what = "--similarity-threshold, --min-similar, --isolated and "
+		    "--threshold-arithmetic define --utility flat only";
+	else if (m->dynamics != DYNAMICS_LOGIT &&
+	    m->logit_temperature != LOGIT_TEMPERATURE_DEFAULT)
+		what = "--logit-temperature: it is a parameter of "
+		    "--dynamics logit";
+	else if (m->dynamics == DYNAMICS_LOGIT &&
+	    m->best_response != BR_PREDECESSOR)
+		what = "--best-response: it is a rule of --dynamics "
+		    "best-response";
+	else if (m->utility != UTILITY_ASYMMETRIC &&
+	    m->utility_peak_m != UTILITY_PEAK_M_DEFAULT)
+		what = "--utility-peak-m: it is a parameter of --utility "
+		    "asymmetric";
+	if (what != NULL) {
+		snprintf(err, errlen, "--agent utility refuses %s", what);
+		return -1;
+	}
+	utility_model_from_params(&um, m);
+	if (utility_model_check(&um, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
 /* What the agent kinds do not allow of the model. */
 static int
 check_agent(const struct sim_params *p, char *err, size_t errlen)
 {
 	const struct model_params *m = &p->model;
 
+	if (p->agent == AGENT_UTILITY)
+		return check_utility(m, err, errlen);
+	if (check_utility_unused(m, err, errlen) != 0)
+		return -1;
 	if (p->agent == AGENT_MECHANICAL)
 		return 0;
 	if (m->radius != 1) {
 		snprintf(err, errlen, "--agent %s sees a 3x3 context: --radius "
-		    "%d applies to mechanical agents only", agent_names[p->agent],
-		    m->radius);
+		    "%d applies to mechanical and utility agents only",
+		    agent_names[p->agent], m->radius);
 		return -1;
 	}
 	if (m->movers != MOVERS_UNHAPPY || m->isolated != ISOLATED_MOVE) {
@@ -163,6 +232,8 @@ params_in_config(const struct sim_params *p, const struct param_spec *s)
 {
 	size_t at = s->offset + s->base;
 
+	if (s->part == PART_UTILITY)
+		return p->agent == AGENT_UTILITY;
 	return s->part != PART_LLM || p->agent == AGENT_LLM ||
 	    (p->agent == AGENT_TABLE &&
 	    (at == offsetof(struct sim_params, llm.scenario) ||

@@ -12,10 +12,11 @@
 #include "model/params.h"
 #include "param/spec.h"
 
-enum agent_kind { AGENT_MECHANICAL, AGENT_LLM, AGENT_TABLE };
+enum agent_kind { AGENT_MECHANICAL, AGENT_LLM, AGENT_TABLE, AGENT_UTILITY };
 
 /* The table a joined spec came from (its part). */
-enum param_part { PART_MODEL, PART_AGENT, PART_LLM };
+enum param_part { PART_MODEL, PART_AGENT, PART_LLM,
+	PART_UTILITY };            /* the model's, of utility agents only */
 
 struct sim_params {
 	struct model_params model;
@@ -37,7 +38,8 @@ const struct param_spec *param_by_key(const char *key);
 int params_check(const struct sim_params *p, char *err, size_t errlen);
 const char *agent_kind_name(int kind);
 /* 1 when config.json of an experiment of p's agent kind holds s: the
- * LLM's only for LLM agents, the scenario for table agents too. */
+ * LLM's only for LLM agents, the scenario for table agents too, the
+ * utility agents' only for them. */
 int params_in_config(const struct sim_params *p, const struct param_spec *s);
 
 #endif

@@ -55,6 +55,7 @@ params_put_shaping(struct jw *w, const struct sim_params *p)
 		if (s->shape > 0 || s->agent_block ||
 		    strcmp(s->key, "llm_api_key_file") == 0 ||
 		    (s->part == PART_LLM && p->agent != AGENT_LLM) ||
+		    (s->part == PART_UTILITY && p->agent != AGENT_UTILITY) ||
 		    (s->type == PARAM_STRING &&
 		    *((const char *)p + s->base + s->offset) == '\0'))
 			continue;

@@ -19,6 +19,11 @@ const char *const isolated_names[] = { "move", "stay", NULL };
 const char *const update_names[] = { "sequential", "synchronous", NULL };
 const char *const arithmetic_names[] = { "exact", "predecessor", NULL };
 const char *const off_on_names[] = { "off", "on", NULL };
+/* by enum utility_kind, utility_dynamics, best_response_rule */
+const char *const utility_names[] = { "predecessor", "flat", "peaked",
+	"asymmetric", NULL };
+const char *const dynamics_names[] = { "best-response", "logit", NULL };
+const char *const best_response_names[] = { "predecessor", "exact", NULL };
 
 const struct param_spec model_param_specs[] = {
 	{ .key = "grid_size", .flag = "grid-size", .type = PARAM_INT,
@@ -80,6 +85,23 @@ const struct param_spec model_param_specs[] = {
 	    .expect = "off or on" },
 	{ .key = "frames", .flag = "frames", .type = PARAM_BOOL,
 	    .offset = FIELD(frames), .hi = 1, .expect = "true or false" },
+	/* utility agents (config/params.c: a part of its own from "utility") */
+	{ .key = "utility", .flag = "utility", .type = PARAM_ENUM,
+	    .offset = FIELD(utility), .names = utility_names,
+	    .expect = "predecessor, flat, peaked or asymmetric" },
+	{ .key = "dynamics", .flag = "dynamics", .type = PARAM_ENUM,
+	    .offset = FIELD(dynamics), .names = dynamics_names,
+	    .expect = "best-response or logit" },
+	{ .key = "best_response", .flag = "best-response", .type = PARAM_ENUM,
+	    .offset = FIELD(best_response), .names = best_response_names,
+	    .expect = "predecessor or exact" },
+	{ .key = "logit_temperature", .flag = "logit-temperature",
+	    .type = PARAM_DOUBLE, .offset = FIELD(logit_temperature),
+	    .lo = 1e-9, .hi = 1e9,
+	    .expect = "a number from 1e-9 to 1e9 (the logit rule's noise)" },
+	{ .key = "utility_peak_m", .flag = "utility-peak-m",
+	    .type = PARAM_DOUBLE, .offset = FIELD(utility_peak_m), .hi = 1,
+	    .expect = "a number from 0 to 1 with at most 9 decimals" },
 };
 const size_t model_param_count = sizeof(model_param_specs) /
     sizeof(model_param_specs[0]);
@@ -97,6 +119,8 @@ model_params_defaults(struct model_params *p)
 	p->seed = 0;
 	p->radius = 1;
 	p->min_similar = -1;
+	p->logit_temperature = LOGIT_TEMPERATURE_DEFAULT;
+	p->utility_peak_m = UTILITY_PEAK_M_DEFAULT;
 }
 
 int

@@ -21,6 +21,12 @@ enum movers { MOVERS_UNHAPPY, MOVERS_ANYONE };
 enum isolated { ISOLATED_MOVE, ISOLATED_STAY };
 enum update { UPDATE_SEQUENTIAL, UPDATE_SYNCHRONOUS };
 enum threshold_arithmetic { THRESHOLD_EXACT, THRESHOLD_PREDECESSOR };
+/* Utility agents (model/utility.h): the utility of a like share, the
+ * dynamics, and how best response judges and picks a vacancy. */
+enum utility_kind { UTILITY_PREDECESSOR, UTILITY_THRESHOLD, UTILITY_PEAKED,
+	UTILITY_ASYMMETRIC };
+enum utility_dynamics { DYNAMICS_BEST_RESPONSE, DYNAMICS_LOGIT };
+enum best_response_rule { BR_PREDECESSOR, BR_EXACT };
 
 /* by the enums above, NULL-ended */
 extern const char *const move_rule_names[];
@@ -31,6 +37,13 @@ extern const char *const isolated_names[];
 extern const char *const update_names[];
 extern const char *const arithmetic_names[];
 extern const char *const off_on_names[];
+extern const char *const utility_names[];
+extern const char *const dynamics_names[];
+extern const char *const best_response_names[];
+
+/* The utility agents' defaults: the predecessor's best_response. */
+#define UTILITY_PEAK_M_DEFAULT 0.5
+#define LOGIT_TEMPERATURE_DEFAULT 0.1
 
 struct model_params {
 	int grid_size;
@@ -52,6 +65,12 @@ struct model_params {
 	int threshold_arithmetic;  /* enum threshold_arithmetic */
 	int model_metrics;         /* 1: end lines add model_metrics */
 	int frames;                /* the grid on every step line */
+	/* utility agents only (config.json holds them for those) */
+	int utility;               /* enum utility_kind */
+	int dynamics;              /* enum utility_dynamics */
+	int best_response;         /* enum best_response_rule */
+	double logit_temperature;  /* logit: T > 0 */
+	double utility_peak_m;     /* asymmetric: u of an all-alike place */
 };
 
 extern const struct param_spec model_param_specs[];

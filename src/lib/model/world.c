@@ -483,8 +483,8 @@ nearest_satisfying(struct world *w, int t, int from)
 	return n;
 }
 
-static void
-finish_move(struct world *w, int agent, int to)
+void
+world_move(struct world *w, int agent, int to)
 {
 	int from = w->pos[agent], t = world_agent_type(w, agent);
 
@@ -493,6 +493,15 @@ finish_move(struct world *w, int agent, int to)
 	count_around(w, to, t, 1);
 	sat_around(w, from);
 	sat_around(w, to);
+}
+
+void
+world_lift(struct world *w, int agent, int delta)
+{
+	int cell = w->pos[agent];
+
+	count_around(w, cell, world_agent_type(w, agent), delta);
+	sat_around(w, cell);
 }
 
 /*
@@ -512,7 +521,7 @@ relocate(struct world *w, int agent, int unhappy, const struct step_key *key)
 		to = w->empty[rng_below(&r, (uint64_t)w->nempty)];
 		if (!unhappy && !happy_at(w, agent, to))
 			return 0;
-		finish_move(w, agent, to);
+		world_move(w, agent, to);
 		return 1;
 	}
 	/* judge the cells without the mover: take it off its home first */

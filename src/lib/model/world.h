@@ -92,6 +92,15 @@ int world_set_model(struct world *w, const struct model *m);
 void world_place(struct world *w, uint64_t seed, uint64_t run_id);
 /* Rebuilds the empty list and the counts from cell[], agent_at[], pos[]. */
 void world_reindex(struct world *w);
+/*
+ * Hooks for dynamics that choose the destination themselves (sim/utility):
+ * world_move() moves an agent to an empty cell, keeping the empty list,
+ * the counts and the satisfying sets; world_lift() adds delta (-1 or +1)
+ * to the counts around the agent's cell, so that cells are judged as if
+ * it had left (-1) and then as they are again (+1); it stays on its cell.
+ */
+void world_move(struct world *w, int agent, int to);
+void world_lift(struct world *w, int agent, int delta);
 /* Occupied neighbours of a cell within the model's radius. */
 void world_neighbours(const struct world *w, int cell, int *like,
     int *unlike);

@@ -250,7 +250,8 @@ play_step(struct runner *r, long run_id, struct step_key *key,
 	int every = p->metrics == METRICS_EVERY;
 
 	out->step = key->step;
-	if (world_step(r->world, &a->decider, key, &counts) != 0 ||
+	if ((a->play != NULL ? a->play(a->ctx, key, &counts) :
+	    world_step(r->world, &a->decider, key, &counts)) != 0 ||
 	    (a->step_check != NULL && a->step_check(a->ctx, &counts) != 0))
 		return failed_run(r, run_id, out);
 	if (every)
