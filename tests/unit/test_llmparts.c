@@ -44,7 +44,7 @@ config(struct llm_params *lp, struct llm_config *cfg, const char *url)
 	lp->llm_server = LLM_SERVER_GENERIC;
 	lp->temperature = 0;
 	lp->request_timeout = 30;
-	llm_config_from(cfg, lp);
+	llm_config_from(cfg, lp, "test_llmparts");
 }
 
 static void
