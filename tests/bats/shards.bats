@@ -92,3 +92,97 @@ setup() {
 	run simcfg --runs 3
 	echo "$output" | jq -e '.store == "files"'
 }
+
+# baseline_runner with shards, SMALL runs; experiment dir $1, then flags.
+shard_runner() {
+	local dir=$1
+	shift
+	baseline_runner "${SMALL[@]}" --store shards --no-report --processes 2 \
+		--experiment-dir "$dir" "$@"
+}
+
+@test "baseline_runner --store shards: shards in runs/, the summary of run files" {
+	mkdir "$BATS_TEST_TMPDIR/f" "$BATS_TEST_TMPDIR/s"
+	cd "$BATS_TEST_TMPDIR/f"
+	baseline_runner "${SMALL[@]}" --no-report --runs 300 --experiment-dir ex > /dev/null
+	cd ../s
+	shard_runner ex --runs 300 > /dev/null
+	jq -e '.store == "shards"' ex/config.json
+	run ls ex/runs
+	assert_output --regexp '^shard_0-[0-9]+\.jsonl'
+	refute_output --partial run_
+	cd ..
+	for f in run_summary.csv metrics_history.csv summary.json; do
+		cmp f/ex/$f s/ex/$f
+	done
+}
+
+@test "a torn shard is redone whole on --resume, never half-counted" {
+	mkdir "$BATS_TEST_TMPDIR/ref" "$BATS_TEST_TMPDIR/s"
+	cd "$BATS_TEST_TMPDIR/ref"
+	shard_runner es --runs 400 --batch-size 100 > /dev/null
+	cd ../s
+	shard_runner es --runs 400 --batch-size 100 > /dev/null
+	# cut a shard's index and last run: torn
+	head -n -2 es/runs/shard_100-199.jsonl > t && mv t es/runs/shard_100-199.jsonl
+	# and a shard that lost its end: gone on disk
+	rm es/runs/shard_300-399.jsonl
+	run --separate-stderr baseline_runner --resume es --no-report
+	assert_success
+	assert_equal "$(grep -c torn <<< "$stderr")" 1
+	assert [ -f es/runs/damaged/shard_100-199.jsonl.* ]
+	# every run once: no shard counts a run another holds
+	assert_equal "$(cat es/runs/shard_*.jsonl | grep -c '^{"event":"end"')" 400
+	for f in run_summary.csv metrics_history.csv summary.json; do
+		cmp ../ref/es/$f es/$f
+	done
+	jq -e '.runs == 400 and .ok == 400' es/summary.json
+}
+
+@test "kill -9 mid-campaign, then --resume: the results of an uninterrupted campaign" {
+	mkdir "$BATS_TEST_TMPDIR/ref" "$BATS_TEST_TMPDIR/s"
+	cd "$BATS_TEST_TMPDIR/ref"
+	SMALL=(--grid-size 20 --num-type-a 160 --num-type-b 160 --no-steps)
+	shard_runner es --runs 6000 --batch-size 500 > /dev/null
+	cd ../s
+	setsid bash -c 'baseline_runner "$@" > /dev/null 2>&1' _ "${SMALL[@]}" --store shards \
+		--no-report --processes 2 --experiment-dir es --runs 6000 --batch-size 500 &
+	local pid=$! n
+	# bounded: until the first shards are whole (at most 30 s)
+	for _ in $(seq 300); do
+		n=$(find es/runs -name 'shard_*.jsonl' 2>/dev/null | wc -l)
+		[ "$n" -lt 2 ] || break
+		sleep 0.1
+	done
+	kill -KILL -- -"$pid"
+	wait "$pid" || true
+	n=$(find es/runs -name 'shard_*.jsonl' | wc -l)
+	[ "$n" -ge 2 ] && [ "$n" -lt 12 ]
+	run baseline_runner --resume es --no-report
+	assert_success
+	for f in run_summary.csv metrics_history.csv summary.json; do
+		cmp ../ref/es/$f es/$f
+	done
+	jq -e '.runs == 6000 and .ok == 6000' es/summary.json
+	run find es/runs -name '*.tmp'
+	assert_output ''
+}
+
+@test "--store shards is refused with ssh hosts, Slurm and LLM agents, nothing made" {
+	mkdir "$BATS_TEST_TMPDIR/w"
+	cd "$BATS_TEST_TMPDIR/w"
+	run --separate-stderr baseline_runner --runs 3 --store shards --sshlogin 1/:
+	assert_failure 64
+	[[ $stderr == *"--store shards runs here only"* ]]
+	run --separate-stderr baseline_runner --runs 3 --store shards --slurm
+	assert_failure 64
+	[[ $stderr == *"--store shards runs here only"* ]]
+	run --separate-stderr baseline_runner --runs 3 --store heap
+	assert_failure 64
+	[[ $stderr == *"--store must be files or shards, not 'heap'"* ]]
+	run --separate-stderr llm_runner --runs 3 --store shards
+	assert_failure 64
+	[[ $stderr == *"--store shards is for mechanical and table agents"* ]]
+	run ls -A
+	assert_output ''
+}
