@@ -27,8 +27,10 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRC  = $(wildcard src/lib/*/*.c)
 LIB_HDR  = $(wildcard src/lib/*/*.h)
-PROGRAMS = simrun simcfg simagg simprobe simcompare simplot simreport \
-	simstudy_plan
+# simrun_llm: simrun with the LLM client, which simrun execs for LLM agents
+# (src/simrun_llm.c is src/simrun.c built with SIMRUN_LLM)
+PROGRAMS = simrun simrun_llm simcfg simagg simprobe simcompare simplot \
+	simreport simstudy_plan
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
@@ -70,6 +72,8 @@ $(LIB_A): $(LIB_OBJ)
 bin/%: src/%.c $(LIB_A) $(LIB_HDR)
 	@mkdir -p bin
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+bin/simrun_llm build/san/bin/simrun_llm: src/simrun.c
 
 build/unit/%: tests/unit/%.c tests/unit/check.h $(LIB_A)
 	@mkdir -p $(@D)

@@ -113,7 +113,7 @@ remote_check_hosts() {
 	fi
 	cmd="$simrun --version"
 	if [ -n "$remote_ship" ]; then
-		args=(--workdir "$wd" --basefile "$here/./simrun" --cleanup)
+		args=(--workdir "$wd" --basefile "$here/./simrun" --basefile "$here/./simrun_llm" --cleanup)
 		cmd="./simrun --version"
 	fi
 	[ -z "$remote_transfer$remote_ship" ] || cmd="$cmd && { command -v rsync >/dev/null || echo 'no rsync'; }"
@@ -191,7 +191,8 @@ remote_job() {
 		job+=(--sshlogin "$login")
 	done
 	if [ -n "$remote_ship" ]; then
-		job+=(--workdir "$wd" --basefile "$here/./simrun")
+		# simrun execs simrun_llm, next to it, for LLM agents
+		job+=(--workdir "$wd" --basefile "$here/./simrun" --basefile "$here/./simrun_llm")
 		simrun_path=./simrun
 	fi
 	# ':' (this machine) records this machine's name

@@ -1,8 +1,16 @@
 /*
  * simrun: run Schelling / Pancs-Vriend segregation simulations and print
  * each run as JSON Lines (start, one line per step, end).
+ *
+ * Built twice.  bin/simrun plays mechanical and table agents and links no
+ * LLM client (libcurl with its TLS chain, SQLite): its start-up is that of
+ * a small program.  For --agent llm and --check-llm it parses the flags as
+ * always (the same usage errors), then execs bin/simrun_llm, installed next
+ * to it: this file built with SIMRUN_LLM (src/simrun_llm.c), which plays
+ * every agent kind.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +22,19 @@
 #include "config/runids.h"
 #include "io/iostatus.h"
 #include "io/msg.h"
-#include "llm/check.h"
-#include "llm/run.h"
 #include "run/runner.h"
 #include "table/agent.h"
 
+#ifdef SIMRUN_LLM
+#include "llm/check.h"
+#include "llm/run.h"
+#else
+#include "io/sibling.h"
+#endif
+
 #define PROG "simrun"
+/* the LLM front end, next to bin/simrun */
+#define LLM_FRONT_END "simrun_llm"
 
 enum {
 	OPT_RUN_ID = 256,
@@ -40,7 +55,9 @@ struct options {
 
 /* The agent kind playing the runs: one of these is open. */
 struct agents {
+#ifdef SIMRUN_LLM
 	struct llm_agent *llm;
+#endif
 	struct table_agent table;
 };
 
@@ -258,16 +275,45 @@ parse_args(int argc, char **argv, struct options *o)
 	return rc == 0 ? check_store(o) : rc;
 }
 
+#ifdef SIMRUN_LLM
+/* The runs' LLM agent (also for --check-llm, of any kind).  0 or a status. */
+static int
+open_llm(struct agents *ag, const struct options *o, struct agent *hooks)
+{
+	const struct sim_params *p = &o->params;
+	char err[1024], note[4800];
+	int rc;
+
+	rc = llm_agent_open(&ag->llm, &p->llm, p->model.max_steps,
+	    p->model.num_type_a + p->model.num_type_b,
+	    o->file.decision_log ? stdout : NULL, err, sizeof(err), note,
+	    sizeof(note));
+	if (*note != '\0')
+		msg(PROG, "%s", note);
+	if (rc != 0)
+		return msg_fail(PROG, rc, "%s", err);
+	llm_agent_hooks(ag->llm, hooks);
+	return 0;
+}
+#endif
+
+/* Whether these runs (or --check-llm) need the LLM client. */
+static int
+needs_llm(const struct options *o)
+{
+	return o->params.agent == AGENT_LLM || o->check_llm;
+}
+
 /*
- * The agent kind's set-up: the runs' LLM agent (also for --check-llm, of
- * any kind) or table agent; mechanical agents need none.  0 or a status.
+ * The agent kind's set-up: the runs' table agent or LLM agent;
+ * mechanical agents need none.  0 or a status.
  */
 static int
 open_agent(struct agents *ag, struct runner *r, const struct options *o)
 {
 	const struct sim_params *p = &o->params;
 	struct agent hooks;
-	char err[1024], note[4800];
+	char err[1024];
 	int rc;
 
 	if (p->agent == AGENT_TABLE && !o->check_llm) {
@@ -277,21 +323,29 @@ open_agent(struct agents *ag, struct runner *r, const struct options *o)
 			return rc == EX_USAGE ? cli_usage_error(PROG, err, NULL) :
 			    msg_fail(PROG, rc, "%s", err);
 		table_agent_hooks(&ag->table, &hooks);
-	} else if (p->agent == AGENT_LLM || o->check_llm) {
-		rc = llm_agent_open(&ag->llm, &p->llm, p->model.max_steps,
-		    p->model.num_type_a + p->model.num_type_b,
-		    o->file.decision_log ? stdout : NULL, err, sizeof(err), note,
-		    sizeof(note));
-		if (*note != '\0')
-			msg(PROG, "%s", note);
-		if (rc != 0)
-			return msg_fail(PROG, rc, "%s", err);
-		llm_agent_hooks(ag->llm, &hooks);
+#ifdef SIMRUN_LLM
+	} else if (needs_llm(o)) {
+		if ((rc = open_llm(ag, o, &hooks)) != 0)
+			return rc;
+#endif
 	} else {
 		return 0;
 	}
 	runner_set_agent(r, &hooks);
 	return 0;
+}
+
+/* --check-llm, or the runs.  A status. */
+static int
+play(struct agents *ag, struct runner *r, const struct options *o)
+{
+#ifdef SIMRUN_LLM
+	if (o->check_llm)
+		return llm_check(ag->llm, PROG);
+#else
+	(void)ag;
+#endif
+	return runner_play(r, &o->ids);
 }
 
 int
@@ -311,18 +365,28 @@ main(int argc, char **argv)
 			rc = fclose(stdout) == 0 ? 0 : EX_IOERR;
 		return rc;
 	}
+#ifndef SIMRUN_LLM
+	if (needs_llm(&o)) {
+		char err[PATH_MAX + 256];
+
+		runids_free(&o.ids);
+		rc = sibling_exec(LLM_FRONT_END, argv, err, sizeof(err));
+		return msg_fail(PROG, rc, "%s", err);
+	}
+#endif
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	rc = runner_init(&r, PROG, &o.params, !o.file.no_steps, o.output_dir,
 	    o.host);
 	r.shards = o.file.store == STORE_SHARDS;
 	if (rc == 0 && (rc = open_agent(&ag, &r, &o)) == 0)
-		rc = o.check_llm ? llm_check(ag.llm, PROG) :
-		    runner_play(&r, &o.ids);
+		rc = play(&ag, &r, &o);
 	if ((rc == EX_IOERR && !r.io_reported) || fflush(stdout) != 0) {
 		msg(PROG, "writing the results: %s", strerror(errno));
 		rc = EX_IOERR;
 	}
+#ifdef SIMRUN_LLM
 	llm_agent_close(ag.llm);
+#endif
 	table_agent_close(&ag.table);
 	runner_free(&r);
 	runids_free(&o.ids);

@@ -160,6 +160,12 @@ case_for() {
 	74:simcfg) simcfg --runs 1 > /dev/full 2> /dev/null ;;
 	74:simagg) runs; simagg --no-files "$T/runs.jsonl" > /dev/full 2> /dev/null ;;
 	74:simprobe) start_fakellm; comp_table > /dev/full 2> /dev/null ;;
+	74:*_runner) mkdir -p "$T/full"
+		# a 64 KiB tmpfs of a mount namespace of its own (gone with it)
+		unshare --map-root-user --mount sh -c \
+		    'mount -t tmpfs -o size=64k tmpfs "$1" && shift && exec "$@"' sh \
+		    "$T/full" "$prog" --runs 60 --agent mechanical "${SMALL[@]}" \
+		    --no-report --output-dir "$T/full" > /dev/null 2>&1 ;;
 	75:simrun) start_fakellm --fault 500
 		simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --llm-retries 0 --run-id 0 > /dev/null 2>&1 ;;
 	75:simagg) simrun "${SMALL[@]}" --run-id 0 | head -n 3 > "$T/cut.jsonl"
@@ -240,7 +246,7 @@ PY
 		case_for "$code" "$prog" < /dev/null || status=$?
 		[ "$status" -eq "$code" ] || failures+=("$prog: expected $code, got $status")
 		stop_fakellms
-		rm -rf "$T"/exp* "$T"/*.table* "$T"/f
+		rm -rf "$T"/exp* "$T"/*.table* "$T"/f "$T"/full
 	done < <(documented | grep -E "^${EXITCODES_ONLY:-.}")
 	[ "${#failures[@]}" -eq 0 ] || fail "$(printf '%s\n' "${failures[@]}")"
 }

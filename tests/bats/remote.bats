@@ -152,6 +152,13 @@ exp_in() {
 	same_runs "$(exp_in local)" "$(exp_in remote)"
 	run bash -c "head -qn 1 $(exp_in remote)/runs/*.jsonl | jq -r .host | sort -u"
 	assert_output h3
+	# LLM agents: simrun execs simrun_llm, shipped next to it
+	start_fakellm
+	run --separate-stderr llm_runner --runs 2 "${SMALL[@]}" --llm-url "$URL" \
+		--output-dir remote-llm --sshlogin "ssh -F $SSHD_DIR/ssh_config h3" --ship-simrun
+	assert_success
+	run bash -c "tail -qn 1 $(exp_in remote-llm)/runs/*.jsonl | jq -r .status | sort | uniq -c"
+	assert_output --regexp '^ +2 ok$'
 }
 
 @test "a host with another simrun version is named, and nothing is created" {

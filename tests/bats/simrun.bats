@@ -187,3 +187,29 @@ bad_usage() {
 	assert_equal "$status" 73
 	assert_regex "$stderr" "cannot create .*absent/run_0.jsonl"
 }
+
+# issue 19, item 4: the release build's link, whatever SIM_BIN_DIR says
+@test "a mechanical simrun loads no LLM client (libcurl, SQLite); LLM agents go to simrun_llm, which does" {
+	run --separate-stderr env LD_DEBUG=libs "$ROOT/bin/simrun" --grid-size 6 --num-type-a 10 --num-type-b 10 --run-id 0
+	assert_success
+	assert_regex "$stderr" "calling init: .*libjansson"
+	refute_regex "$stderr" "libcurl|libsqlite3|libssl|libgssapi|libldap"
+	run --separate-stderr env LD_DEBUG=libs "$ROOT/bin/simrun" --check-llm \
+	    --llm-url "http://127.0.0.1:$(closed_port)/v1/chat/completions"
+	assert_equal "$status" 69
+	assert_regex "$stderr" "calling init: .*libcurl"
+	assert_regex "$stderr" "simrun: LLM check failed: cannot connect"
+}
+
+@test "simrun without simrun_llm next to it: mechanical runs as ever, LLM agents exit 69 naming what is missing" {
+	cp "$ROOT/bin/simrun" "$BATS_TEST_TMPDIR/simrun"
+	run cmp <("$BATS_TEST_TMPDIR/simrun" --run-id 0-2) <("$ROOT/bin/simrun" --run-id 0-2)
+	assert_success
+	run --separate-stderr "$BATS_TEST_TMPDIR/simrun" --agent llm --run-id 0
+	assert_equal "$status" 69
+	assert_equal "$output" ""
+	assert_equal "$stderr" "simrun: cannot start $BATS_TEST_TMPDIR/simrun_llm: No such file or directory; it is installed with this program (make install)"
+	# usage errors stay the parser's, before any exec
+	run --separate-stderr "$BATS_TEST_TMPDIR/simrun" --agent llm --run-id 0 --grid=5
+	assert_equal "$status" 64
+}
