@@ -240,27 +240,15 @@ shard_read_run(struct runset *a, const char *path, long long id)
 	return rc;
 }
 
-/* run_N.jsonl or shard_A-B.jsonl: digits where they belong. */
+/* A .jsonl file of runs/ (run_N.jsonl, shard_A-B.jsonl, or one a user
+ * put there): never a hidden or temporary name (those end in .tmp). */
 static int
 is_store_name(const char *name)
 {
-	const char *p;
 	size_t len = strlen(name);
 
-	if (len < 7 || strcmp(name + len - 6, ".jsonl") != 0)
-		return 0;
-	if (strncmp(name, "run_", 4) == 0)
-		p = name + 4;
-	else if (strncmp(name, "shard_", 6) == 0)
-		p = name + 6;
-	else
-		return 0;
-	if (*p < '0' || *p > '9')
-		return 0;
-	p += strspn(p, "0123456789");
-	if (name[0] == 's' && *p == '-' && p[1] >= '0' && p[1] <= '9')
-		p += 1 + strspn(p + 1, "0123456789");
-	return strcmp(p, ".jsonl") == 0;
+	return len >= 7 && name[0] != '.' &&
+	    strcmp(name + len - 6, ".jsonl") == 0;
 }
 
 static int

@@ -47,8 +47,8 @@ void shard_index_free(struct shard_index *x);
 int shard_read_run(struct runset *a, const char *path, long long id);
 
 /*
- * The run files and shards of a runs/ directory, sorted by name, never a
- * temporary name: *paths (each "DIR/NAME") and *n.  0, or EX_NOINPUT /
+ * The run files and shards of a runs/ directory (every NAME.jsonl), sorted
+ * by name, never a hidden or temporary name: *paths (each "DIR/NAME") and *n.  0, or EX_NOINPUT /
  * EX_OSERR after a message starting with prog.
  */
 int store_list(const char *prog, const char *runs_dir, char ***paths,
