@@ -62,6 +62,7 @@ usage(FILE *f)
 	    "usage: " PROG " [--config FILE] [simrun parameter flags] --runs N\n"
 	    "              [--processes P] [--processes-requested TEXT]\n"
 	    "              [--cpu-count C] [--experiment NAME] [--output FILE]\n"
+	    "              [--store files|shards]\n"
 	    "       " PROG " --shaping-keys\n"
 	    "\n"
 	    "Writes an experiment's config.json (to FILE via a temporary name,\n"
@@ -75,6 +76,8 @@ usage(FILE *f)
 	    "  --experiment NAME           the experiment's name\n"
 	    "  --no-steps, --decision-log  the simrun flags the runs get: kept\n"
 	    "                              as step_lines and decision_log\n"
+	    "  --store files|shards        how runs/ holds the runs (simrun\n"
+	    "                              --store): kept as store\n"
 	    "  --output FILE               write FILE instead of stdout\n"
 	    "  --shaping-keys              print the keys of the parameters that\n"
 	    "                              make a run what it is (a run file's\n"
@@ -169,7 +172,11 @@ parse_args(int argc, char **argv, struct options *o)
 	    0 };
 	int rc = flags_parse(&c, argc, argv, require_runs, &o->params,
 	    &o->file);
+	char err[256];
 
+	if (rc == 0 && flags_check_store(&o->params, &o->file, err,
+	    sizeof(err)) != 0)
+		return cli_usage_error(PROG, err, NULL);
 	return rc == 0 ? check_slots(&o->params) : rc;
 }
 
@@ -220,6 +227,7 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 		put_scenario(w, s);
 	jw_kv_bool(w, "step_lines", !o->file.no_steps);
 	jw_kv_bool(w, "decision_log", o->file.decision_log);
+	jw_kv_string(w, "store", flags_store_name(o->file.store));
 	jw_kv_bool(w, "parallel_execution", o->processes > 1);
 	jw_kv_int(w, "n_processes", o->processes);
 	put_requested(w, o->processes_requested);

@@ -33,7 +33,7 @@ usage(FILE *f)
 	    "usage: " PROG " KIND [options] INPUT... [--output FILE]\n"
 	    "\n"
 	    "Draws runs with gnuplot.  INPUT is an experiment directory (its\n"
-	    "runs/run_*.jsonl), a run file of simrun's JSON Lines, or -.\n"
+	    "runs/run_*.jsonl or shard_*.jsonl), a run file of simrun's JSON Lines, or -.\n"
 	    "Writes FILE (.png, .svg or .gif), and beside it FILE's name with\n"
 	    ".dat (the data drawn) and .gp (the gnuplot script).\n"
 	    "\n"

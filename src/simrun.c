@@ -110,6 +110,11 @@ usage(FILE *f)
 	    "  --output-dir DIR            write run N to DIR/run_N.jsonl (via a\n"
 	    "                              temporary name); print one done line\n"
 	    "                              per run on stdout\n"
+	    "  --store files|shards        files (default): a file per run;\n"
+	    "                              shards: all the runs into one\n"
+	    "                              DIR/shard_A-B.jsonl with an index\n"
+	    "                              line, one done line (mechanical and\n"
+	    "                              table agents)\n"
 	    "  --host NAME                 add \"host\":NAME to start lines (the\n"
 	    "                              machine that ran them; set by the\n"
 	    "                              runners for remote hosts)\n"
@@ -261,14 +266,38 @@ check_given(void *options, const struct flags *f)
 	return 0;
 }
 
+/* A shard holds runs of one --output-dir in run id order. */
+static int
+check_store(const struct options *o)
+{
+	char err[256];
+	int rc;
+
+	if (o->file.store != STORE_SHARDS || o->check_llm)
+		return 0;
+	if ((rc = flags_check_store(&o->params, &o->file, err,
+	    sizeof(err))) != 0)
+		return cli_usage_error(PROG, err, NULL);
+	if (o->output_dir == NULL)
+		return cli_usage_error(PROG, "--store shards writes a shard into "
+		    "a directory: give --output-dir DIR", NULL);
+	for (int i = 1; i < o->ids.count; i++)
+		if (o->ids.ranges[i].first <= o->ids.ranges[i - 1].last)
+			return cli_usage_error(PROG, "--store shards wants --run-id "
+			    "in ascending order without repeats (a shard holds its "
+			    "runs in run id order)", NULL);
+	return 0;
+}
+
 /* Returns -1 when --help or --version was served, else an exit status. */
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	const struct cli c = { PROG, own_options, usage, take_option, o, 0,
 	    0 };
+	int rc = flags_parse(&c, argc, argv, check_given, &o->params, &o->file);
 
-	return flags_parse(&c, argc, argv, check_given, &o->params, &o->file);
+	return rc == 0 ? check_store(o) : rc;
 }
 
 #ifdef SIMRUN_LLM
@@ -377,8 +406,10 @@ main(int argc, char **argv)
 	}
 #endif
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	if ((rc = runner_init(&r, PROG, &o.params, !o.file.no_steps, o.output_dir,
-	    o.host)) == 0 && (rc = open_agent(&ag, &r, &o)) == 0)
+	rc = runner_init(&r, PROG, &o.params, !o.file.no_steps, o.output_dir,
+	    o.host);
+	r.shards = o.file.store == STORE_SHARDS;
+	if (rc == 0 && (rc = open_agent(&ag, &r, &o)) == 0)
 		rc = play(&ag, &r, &o);
 	if ((rc == EX_IOERR && !r.io_reported) || fflush(stdout) != 0) {
 		msg(PROG, "writing the results: %s", strerror(errno));

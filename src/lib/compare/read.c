@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "compare/read.h"
+#include "runfile/store.h"
 #include "io/msg.h"
 #include "io/path.h"
 #include "stats/quantile.h"
@@ -43,22 +44,14 @@ compare_metric_index(const char *name, size_t len)
 	return found;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Reads the .jsonl files of DIR/runs into e->rs; 0 or an exit status. */
+/* Reads the run files and shards of DIR/runs into e->rs; 0 or a status. */
 int
 compare_read_experiment(struct compare_exp *e)
 {
 	char *runs, **names = NULL;
-	size_t nn = 0, cap = 0;
+	size_t nn = 0;
 	struct stat sb;
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
+	int rc;
 
 	if (stat(e->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		msg(e->rs.prog, "cannot read experiment directory %s: %s (give directories "
@@ -69,41 +62,14 @@ compare_read_experiment(struct compare_exp *e)
 	}
 	if ((runs = path_join(e->dir, "runs")) == NULL)
 		return msg_oom(e->rs.prog, NULL);
-	if ((d = opendir(runs)) == NULL) {
-		if (errno == ENOENT) {
-			msg(e->rs.prog, "%s has no runs (no runs/ directory): run it first, "
-			    "or finish it with bin/llm_runner --resume %s",
-			    e->dir, e->dir);
-			free(runs);
-			return EX_DATAERR;
-		}
-		msg(e->rs.prog, "cannot read %s: %s", runs, strerror(errno));
+	if (stat(runs, &sb) != 0 && errno == ENOENT) {
+		msg(e->rs.prog, "%s has no runs (no runs/ directory): run it first, "
+		    "or finish it with bin/llm_runner --resume %s",
+		    e->dir, e->dir);
 		free(runs);
-		return EX_NOINPUT;
+		return EX_DATAERR;
 	}
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-
-		if (len < 7 || strcmp(de->d_name + len - 6, ".jsonl") != 0 ||
-		    de->d_name[0] == '.')
-			continue;
-		if (nn == cap) {
-			char **p;
-
-			cap = cap ? cap * 2 : 256;
-			if ((p = realloc(names, cap * sizeof(*p))) == NULL) {
-				rc = msg_oom(e->rs.prog, NULL);
-				goto out;
-			}
-			names = p;
-		}
-		if ((names[nn] = path_join(runs, de->d_name)) == NULL) {
-			rc = msg_oom(e->rs.prog, NULL);
-			goto out;
-		}
-		nn++;
-	}
-	qsort(names, nn, sizeof(*names), cmp_str);
+	rc = store_list(e->rs.prog, runs, &names, &nn);
 	for (size_t i = 0; i < nn && rc == 0; i++)
 		rc = runset_read_file(&e->rs, names[i]);
 	if (rc == 0 && e->rs.nslots == 0) {
@@ -111,11 +77,7 @@ compare_read_experiment(struct compare_exp *e)
 		    "or finish it with bin/llm_runner --resume %s", e->dir, e->dir);
 		rc = EX_DATAERR;
 	}
-out:
-	closedir(d);
-	for (size_t i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
+	store_list_free(names, nn);
 	free(runs);
 	return rc;
 }

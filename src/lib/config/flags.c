@@ -1,4 +1,5 @@
 /* The parameter flags on a command line (see flags.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -56,15 +57,47 @@ flags_free(struct flags *f)
 	f->arg = NULL;
 }
 
-/* 1 when opt is one of them (kept in rf), else 0. */
-static int
-take_run_file(struct run_file_flags *rf, int opt)
+const char *
+flags_store_name(enum run_store s)
 {
-	if (opt == FLAGS_OPT_NO_STEPS)
+	return s == STORE_SHARDS ? "shards" : "files";
+}
+
+int
+flags_check_store(const struct sim_params *p,
+    const struct run_file_flags *file, char *err, size_t errlen)
+{
+	if (file->store != STORE_SHARDS || p->agent != AGENT_LLM)
+		return 0;
+	snprintf(err, errlen, "--store shards is for mechanical and table "
+	    "agents; LLM runs keep a file each (--store files), so that a run "
+	    "that failed runs again alone");
+	return EX_USAGE;
+}
+
+/* 1 when opt is one of them (kept in rf), 0 when not, or a status. */
+static int
+take_run_file(const char *prog, struct run_file_flags *rf, int opt,
+    const char *value)
+{
+	switch (opt) {
+	case FLAGS_OPT_NO_STEPS:
 		rf->no_steps = 1;
-	else if (opt == FLAGS_OPT_DECISION_LOG)
+		return 1;
+	case FLAGS_OPT_DECISION_LOG:
 		rf->decision_log = 1;
-	return opt == FLAGS_OPT_NO_STEPS || opt == FLAGS_OPT_DECISION_LOG;
+		return 1;
+	case FLAGS_OPT_STORE:
+		if (strcmp(value, "files") == 0)
+			rf->store = STORE_FILES;
+		else if (strcmp(value, "shards") == 0)
+			rf->store = STORE_SHARDS;
+		else
+			return -cli_usage_error(prog, "--store must be files or "
+			    "shards, not", value);
+		return 1;
+	}
+	return 0;
 }
 
 /* --config and parameters are kept for later; the rest is the program's. */
@@ -75,13 +108,14 @@ take(void *arg, int opt, char *value)
 	struct flags *f = arg;
 	size_t n;
 	const struct param_spec *t = params_table(&n);
+	int rc;
 
 	if (opt == OPT_CONFIG) {
 		f->config = value;
 		return 0;
 	}
-	if (take_run_file(&f->file, opt))
-		return 0;
+	if ((rc = take_run_file(f->prog, &f->file, opt, value)) != 0)
+		return rc < 0 ? -rc : 0;
 	if (opt == OPT_FIXED_STEPS) {
 		opt = OPT_PARAM + (int)(param_by_flag("no-move-threshold") - t);
 		value = zero;

@@ -20,15 +20,33 @@
  */
 #define FLAGS_OPT_NO_STEPS 997
 #define FLAGS_OPT_DECISION_LOG 996
+#define FLAGS_OPT_STORE 995
 #define FLAGS_RUN_FILE_OPTIONS \
 	CLI_SWITCH("no-steps", FLAGS_OPT_NO_STEPS), \
-	CLI_SWITCH("decision-log", FLAGS_OPT_DECISION_LOG)
+	CLI_SWITCH("decision-log", FLAGS_OPT_DECISION_LOG), \
+	CLI_VALUE("store", FLAGS_OPT_STORE)
+
+/* How an experiment's runs/ holds its runs (--store): a file per run, or
+ * a shard per batch of runs (runfile/store.h). */
+enum run_store { STORE_FILES, STORE_SHARDS };
 
 /* What they asked for. */
 struct run_file_flags {
 	int no_steps;              /* no step lines */
 	int decision_log;          /* a line per LLM decision */
+	enum run_store store;      /* --store files (default) or shards */
 };
+
+/* "files" or "shards". */
+const char *flags_store_name(enum run_store s);
+
+/*
+ * Shards are for mechanical and table agents: an LLM run that fails is
+ * run again alone, which a shard of many runs cannot do.  0, or EX_USAGE
+ * with the reason in err.
+ */
+int flags_check_store(const struct sim_params *p,
+    const struct run_file_flags *file, char *err, size_t errlen);
 
 /*
  * The config file is read first, wherever --config stands, so that flags

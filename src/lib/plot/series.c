@@ -1,6 +1,5 @@
 /* Loading the runs a figure draws (see series.h). */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,29 +11,30 @@
 #include "io/path.h"
 #include "io/msg.h"
 #include "plot/series.h"
+#include "runfile/store.h"
 #include "config/params.h"
 
 
 static int
 read_experiment(struct plot_series *s, const char *prog, const char *dir)
 {
-	char pattern[4200];
-	glob_t g;
-	int rc = 0, grc;
+	char sub[4200], **paths;
+	size_t n;
+	int rc;
 
-	snprintf(pattern, sizeof(pattern), "%s/runs/run_*.jsonl", dir);
-	grc = glob(pattern, 0, NULL, &g);
-	if (grc == GLOB_NOSPACE)
-		return msg_oom(prog, NULL);
-	if (grc != 0) {
+	snprintf(sub, sizeof(sub), "%s/runs", dir);
+	if ((rc = store_list(prog, sub, &paths, &n)) != 0)
+		return rc;
+	if (n == 0) {
 		fprintf(stderr, "%s: %s has no finished run (no "
-		    "runs/run_*.jsonl); run or resume the experiment first\n",
-		    prog, dir);
+		    "runs/run_*.jsonl or runs/shard_*.jsonl); run or resume the "
+		    "experiment first\n", prog, dir);
+		store_list_free(paths, n);
 		return EX_DATAERR;
 	}
-	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
-		rc = runset_read_file(&s->set, g.gl_pathv[i]);
-	globfree(&g);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = runset_read_file(&s->set, paths[i]);
+	store_list_free(paths, n);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <sysexits.h>
 
 #include "config/params_json.h"
@@ -11,6 +12,7 @@
 #include "io/msg.h"
 #include "model/model_metrics.h"
 #include "run/runner.h"
+#include "runfile/store.h"
 
 struct run_outcome {
 	int failed;               /* the run stopped: no decision could be had */
@@ -353,11 +355,110 @@ play_run_to_file(struct runner *r, long run_id)
 	return rc;
 }
 
+/* The runs of a shard, and where each begins in it. */
+struct shard_runs {
+	long long *ids, *offsets;
+	size_t n, cap;
+};
+
+static int
+shard_note(struct shard_runs *s, long id, long long offset)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		long long *i = realloc(s->ids, cap * sizeof(*i)), *o;
+
+		if (i == NULL)
+			return -1;
+		s->ids = i;
+		if ((o = realloc(s->offsets, cap * sizeof(*o))) == NULL)
+			return -1;
+		s->offsets = o;
+		s->cap = cap;
+	}
+	s->ids[s->n] = id;
+	s->offsets[s->n++] = offset;
+	return 0;
+}
+
+/* The runs in order into the open shard; 0 or the first failure. */
+static int
+play_shard_runs(struct runner *r, const struct runids *ids,
+    struct shard_runs *s)
+{
+	int rc = 0;
+
+	for (int i = 0; i < ids->count && rc == 0; i++)
+		for (long id = ids->ranges[i].first;
+		    id <= ids->ranges[i].last && rc == 0; id++) {
+			off_t at = ftello(r->out);
+
+			if (at < 0)
+				return EX_IOERR;
+			if (shard_note(s, id, (long long)at) != 0)
+				return msg_oom(r->prog, " for a shard's index");
+			rc = play_run(r, id);
+		}
+	return rc;
+}
+
+/*
+ * Every run into one shard, which appears under its name only once whole,
+ * its index line last (a run that fails ends the shard there, as it ends
+ * the runs); then one done line on stdout for all of them.
+ */
+static int
+play_shard(struct runner *r, const struct runids *ids)
+{
+	struct shard_runs s = { 0 };
+	struct atomic_file file;
+	char path[4096];
+	long long first;
+	off_t size;
+	int rc;
+
+	if (shard_path(path, sizeof(path), r->output_dir, ids->ranges[0].first,
+	    ids->ranges[ids->count - 1].last) != 0) {
+		errno = ENAMETOOLONG;
+		return file_error(r, "create", r->output_dir);
+	}
+	if (atomic_open(&file, path) != 0)
+		return file_error(r, "create", path);
+	r->out = file.f;
+	rc = play_shard_runs(r, ids, &s);
+	if (rc != EX_IOERR && rc != EX_OSERR && (size = ftello(file.f)) >= 0) {
+		shard_put_index(&r->line, s.ids, s.offsets, s.n, (long long)size);
+		if (jw_write_line(&r->line, file.f) != 0)
+			rc = EX_IOERR;
+	} else if (rc != EX_OSERR) {
+		rc = EX_IOERR;
+	}
+	r->out = stdout;
+	first = s.n > 0 ? s.ids[0] : 0;
+	free(s.ids);
+	free(s.offsets);
+	if (rc == EX_IOERR || rc == EX_OSERR) {
+		int e = errno;
+
+		atomic_abort(&file);
+		errno = e;
+		return rc == EX_OSERR ? rc : file_error(r, "write", path);
+	}
+	if (atomic_commit(&file) != 0)
+		return file_error(r, "write", path);
+	printf("{\"event\":\"done\",\"run_id\":%lld,\"runs\":%zu,"
+	    "\"status\":\"%s\"}\n", first, s.n,
+	    rc == 0 ? "ok" : "failed");
+	return fflush(stdout) != 0 ? EX_IOERR : rc;
+}
+
 int
 runner_play(struct runner *r, const struct runids *ids)
 {
 	int rc = 0;
 
+	if (r->output_dir != NULL && r->shards)
+		return play_shard(r, ids);
 	for (int i = 0; i < ids->count && rc == 0; i++)
 		for (long id = ids->ranges[i].first;
 		    id <= ids->ranges[i].last && rc == 0; id++)

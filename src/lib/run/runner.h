@@ -1,8 +1,9 @@
 /*
  * Playing runs: place the agents, sweep until convergence or the step
  * cap, and write each run as JSON Lines (a start line, a line per step,
- * an end line) on stdout or into DIR/run_N.jsonl, each file appearing
- * under its name only once complete.  The agent kind comes in through
+ * an end line) on stdout, into DIR/run_N.jsonl, or all of them into one
+ * shard DIR/shard_A-B.jsonl (runfile/store.h), each file appearing under
+ * its name only once complete.  The agent kind comes in through
  * agent/agent.h; mechanical agents need nothing else.
  */
 #ifndef SIM_RUN_RUNNER_H
@@ -29,6 +30,8 @@ struct runner {
 	int step_lines;
 	FILE *out;                 /* where a run's lines go */
 	const char *output_dir;    /* NULL: all runs on stdout */
+	int shards;                /* with output_dir: one shard, not a file
+	                              per run (set after runner_init) */
 	const char *host;          /* NULL: no host key in start lines */
 	int io_reported;           /* a failed write has had its message */
 };
