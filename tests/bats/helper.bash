@@ -43,3 +43,14 @@ stop_fakellms() {
 closed_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# ended_session SID: every process of session SID (a runner started with
+# setsid) has ended within 10 s; else list them and fail.
+ended_session() {
+	for _ in $(seq 100); do
+		pgrep -s "$1" > /dev/null || return 0
+		sleep 0.1
+	done
+	pgrep -s "$1" -a >&2
+	return 1
+}

@@ -273,16 +273,6 @@ wait_session() {
 	return 1
 }
 
-# ended_session SID: the runner's session is empty within 10 s
-ended_session() {
-	for _ in $(seq 100); do
-		pgrep -s "$1" > /dev/null || return 0
-		sleep 0.1
-	done
-	pgrep -s "$1" -a >&2
-	return 1
-}
-
 # how CMD ended: "exit N", or "signal N" when a signal killed it (a shell
 # would say 128+N for both)
 how_it_ended() {

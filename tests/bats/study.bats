@@ -295,16 +295,6 @@ llm_baseline_llm_model=c experiments/llm_baseline_llm_model=c c'
 	assert_line "Cells: 6 of 6 complete"
 }
 
-# ended_session SID: the session is empty within 10 s
-ended_session() {
-	for _ in $(seq 100); do
-		pgrep -s "$1" > /dev/null || return 0
-		sleep 0.1
-	done
-	pgrep -s "$1" -a >&2
-	return 1
-}
-
 BIG='{"grid_size": 1000, "num_type_a": 450000, "num_type_b": 450000, "max_steps": 50}'
 
 @test "SIGTERM while a packed cell's simrun plays: no simrun outlives the study" {
