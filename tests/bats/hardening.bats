@@ -23,7 +23,7 @@ teardown() {
 	simrun --config "$T/config.json" --run-id 0 --no-steps > "$T/run"
 	jq -r 'del(.experiment, .n_runs, .context_info, .parallel_execution,
 	    .n_processes, .n_processes_requested, .cpu_count, .version,
-	    .timestamp, .llm_api_key_file, .step_lines) | to_entries[]
+	    .timestamp, .llm_api_key_file, .step_lines, .store) | to_entries[]
 	    | select(.value != null) | .key' "$T/config.json" | sort > "$T/want"
 	[ "$(wc -l < "$T/want")" -gt 20 ]
 	jq -r 'select(.event == "start") | keys[]' "$T/run" | sort > "$T/have"
