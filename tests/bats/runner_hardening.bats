@@ -264,7 +264,8 @@ ids_of() {
 # runs of a few seconds each
 BIG=(--grid-size 1000 --num-type-a 450000 --num-type-b 450000 --max-steps 50)
 
-# wait_session SID PATTERN: until a process of session SID matches PATTERN (15 s)
+# wait_session SID PATTERN: until a process of session SID matches PATTERN,
+# an extended regular expression of pgrep -f (15 s)
 wait_session() {
 	for _ in $(seq 300); do
 		pgrep -s "$1" -f -- "$2" > /dev/null && return 0
@@ -315,7 +316,7 @@ print("signal %d" % -r if r < 0 else "exit %d" % r)' "$@"
 	start_fakellm --latency-ms 60000
 	setsid llm_runner --runs 2 "${SMALL[@]}" --llm-url "$URL" > out 2> err &
 	pid=$! SESSION=$!
-	wait_session "$pid" "simrun --check-llm"
+	wait_session "$pid" "simrun(_llm)? --check-llm"
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
@@ -438,7 +439,7 @@ print("signal %d" % -r if r < 0 else "exit %d" % r)' "$@"
 	jq -c '.agent = 7' good.json > "$dir/config.json"
 	run --separate-stderr baseline_runner --resume "$dir"
 	assert_equal "$status" 78
-	assert_regex "$stderr" 'agent must be mechanical, llm or table'
+	assert_regex "$stderr" 'agent must be mechanical, llm, table or utility'
 }
 
 @test "--runs has simcfg's cap, named; a bad --llm-slots is a usage error, not the server's" {
