@@ -155,3 +155,20 @@ ends() {
 	assert_failure 64
 	[[ $stderr == *"2 to 9"* ]]
 }
+
+@test "--check-llm asks a choice prompt too when movers choose" {
+	start_fakellm
+	run simrun "${SMALL[@]}" --llm-url "$URL" --check-llm --destination choose
+	assert_success
+	# the example house with the most like neighbours is the third
+	assert_line "Choice response: '3' (house 3 of 4)"
+	run simrun "${SMALL[@]}" --llm-url "$URL" --check-llm
+	assert_success
+	refute_line --partial "Choice response"
+	stop_fakellms
+	start_fakellm --choice-fault
+	run --separate-stderr simrun "${SMALL[@]}" --llm-url "$URL" --check-llm \
+	    --destination choose --parse-retries 0
+	assert_failure 69
+	[[ $stderr == *"reply to a choice prompt is unparseable, not a number from 1 to 4"* ]]
+}
