@@ -105,22 +105,32 @@ answer_name(enum llm_answer a)
 	return a == LLM_MOVE ? "MOVE" : a == LLM_STAY ? "STAY" : NULL;
 }
 
-static int
-log_decision(struct llm_agent *a, const struct world *w, int id,
-    const struct step_key *key, const char *context, uint32_t seed,
-    const struct llm_reply *reply)
+/* A decision-log line begun: which event, whose, when. */
+static struct jw *
+log_head(struct llm_agent *a, const char *event, const struct world *w,
+    int id, const struct step_key *key)
 {
 	struct jw *j = &a->line;
 	int type = world_agent_type(w, id);
 
 	jw_object_begin(j);
-	jw_kv_string(j, "event", "decision");
+	jw_kv_string(j, "event", event);
 	jw_kv_int(j, "run_id", (long long)key->run_id);
 	jw_kv_int(j, "step", key->step);
 	jw_kv_int(j, "agent_id", id);
 	jw_kv_string(j, "group", type == 0 ? "A" : "B");
 	jw_kv_string(j, "label", type == 0 ? a->scenario.type_a :
 	    a->scenario.type_b);
+	return j;
+}
+
+static int
+log_decision(struct llm_agent *a, const struct world *w, int id,
+    const struct step_key *key, const char *context, uint32_t seed,
+    const struct llm_reply *reply)
+{
+	struct jw *j = log_head(a, "decision", w, id, key);
+
 	jw_kv_string(j, "context", context);
 	jw_kv_int(j, "seed", seed);
 	jw_kv_string(j, "reply", reply->text);
@@ -312,17 +322,8 @@ log_choice(struct llm_agent *a, const struct world *w, int id,
     const struct step_key *key, char ctx[][CONTEXT_LEN + 1], int n,
     uint32_t seed, const struct llm_reply *reply, int pick)
 {
-	struct jw *j = &a->line;
-	int type = world_agent_type(w, id);
+	struct jw *j = log_head(a, "choice", w, id, key);
 
-	jw_object_begin(j);
-	jw_kv_string(j, "event", "choice");
-	jw_kv_int(j, "run_id", (long long)key->run_id);
-	jw_kv_int(j, "step", key->step);
-	jw_kv_int(j, "agent_id", id);
-	jw_kv_string(j, "group", type == 0 ? "A" : "B");
-	jw_kv_string(j, "label", type == 0 ? a->scenario.type_a :
-	    a->scenario.type_b);
 	jw_key(j, "options");
 	jw_array_begin(j);
 	for (int i = 0; i < n; i++)
