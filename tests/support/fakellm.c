@@ -139,6 +139,7 @@ struct config {
     long json_tokens;         /* tokens a JSON-schema answer takes */
     int split_move, split_stay; /* the word is two tokens (log-probs) */
     int vllm_old;             /* vLLM before reasoning_effort "none" */
+    int choice_fault;         /* choice prompts get words, not a number */
     uint64_t start_ns;
 };
 
@@ -221,6 +222,9 @@ struct grid {
     int same;
     int other;
     char text[18]; /* "a b c|d X f|g h i" */
+    int options;   /* grids under "Option N:" lines: a choice prompt */
+    int best;      /* the option with the most S neighbours (first of ties) */
+    int best_same;
 };
 
 struct chat {
@@ -246,6 +250,7 @@ struct chat {
 };
 
 struct decision {
+    int choice;    /* 1: a choice prompt, answered with a number */
     int parseable; /* 0 when no grid was found */
     int move;
     double p_move;
@@ -347,7 +352,8 @@ enum {
     OPT_RETRY_AFTER_RAW,
     OPT_JSON_TOKENS,
     OPT_SPLIT_TOKENS,
-    OPT_VLLM_OLD
+    OPT_VLLM_OLD,
+    OPT_CHOICE_FAULT
 };
 
 static const struct option long_opts[] = {
@@ -381,6 +387,7 @@ static const struct option long_opts[] = {
     {"json-tokens", required_argument, NULL, OPT_JSON_TOKENS},
     {"split-tokens", required_argument, NULL, OPT_SPLIT_TOKENS},
     {"vllm-old", no_argument, NULL, OPT_VLLM_OLD},
+    {"choice-fault", no_argument, NULL, OPT_CHOICE_FAULT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -422,6 +429,7 @@ static void usage(FILE *out)
         "  --json-tokens N     a JSON-schema answer takes N tokens, cut at the cap (default 1)\n"
         "  --split-tokens W    MOVE, STAY or MOVE,STAY: that word is two tokens (log-probs)\n"
         "  --vllm-old          vLLM before 0.11: reasoning_effort only low|medium|high\n"
+        "  --choice-fault      a choice prompt (\"Option N:\" grids) gets words, not its number\n"
         "  -h, --help          show this help\n"
         "\n"
         "If FAKELLM_API_KEY is set, /v1/* and /api/* require 'Authorization: Bearer <key>'.\n"
@@ -572,6 +580,7 @@ static int apply_option(struct config *cfg, int opt, const char *arg)
         cfg->split_stay = strstr(arg, "STAY") != NULL;
         return cfg->split_move || cfg->split_stay ? 0 : -1;
     case OPT_VLLM_OLD: cfg->vllm_old = 1; return 0;
+    case OPT_CHOICE_FAULT: cfg->choice_fault = 1; return 0;
     default: return -1;
     }
 }
@@ -1149,18 +1158,30 @@ static void grid_record(struct grid *g, const char *rows[3])
     }
 }
 
-/* Records into g the last 3-line run of grid rows with X at the centre. */
+/* Records into g the last 3-line run of grid rows with X at the centre;
+ * grids under an "Option N:" line are a choice prompt's options, and the
+ * choosing rule takes the one with the most like (S) neighbours. */
 static void grid_scan(const char *text, struct grid *g)
 {
-    const char *rows[3] = {NULL, NULL, NULL};
+    const char *rows[3] = {NULL, NULL, NULL}, *line[4] = {NULL, NULL, NULL, NULL};
     const char *p = text;
     for (;;) {
         size_t n = strcspn(p, "\n");
         rows[0] = rows[1];
         rows[1] = rows[2];
         rows[2] = is_row(p, n) ? p : NULL;
-        if (rows[0] && rows[1] && rows[2] && rows[1][2] == 'X')
+        memmove(line, line + 1, 3 * sizeof line[0]);
+        line[3] = p; /* line[0]: the line above rows[0] */
+        if (rows[0] && rows[1] && rows[2] && rows[1][2] == 'X') {
             grid_record(g, rows);
+            if (line[0] != NULL && strncmp(line[0], "Option ", 7) == 0 &&
+                atoi(line[0] + 7) == g->options + 1) {
+                if (++g->options == 1 || g->same > g->best_same) {
+                    g->best = g->options;
+                    g->best_same = g->same;
+                }
+            }
+        }
         if (p[n] == '\0')
             return;
         p += n + 1;
@@ -1218,10 +1239,18 @@ static const char *reply_text(enum style style, int move)
 /* The fake model's answer to a chat whose grid was parsed into ch->grid. */
 static struct decision decide(const struct config *cfg, const struct chat *ch)
 {
-    struct decision d = {0, 0, 0.5, NO_GRID_REPLY};
+    static const char *const number[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    struct decision d = {0, 0, 0, 0.5, NO_GRID_REPLY};
     int same = ch->grid.same, other = ch->grid.other, occ = same + other;
     if (!ch->grid.found)
         return d;
+    if (ch->grid.options > 0) { /* a mover's choice: the most like neighbours */
+        d.parseable = 1;
+        d.text = cfg->choice_fault ? "the one with more of my own" :
+                 ch->grid.best <= 9 ? number[ch->grid.best] : NO_GRID_REPLY;
+        d.choice = 1;
+        return d;
+    }
     d.parseable = 1;
     switch (cfg->rule) {
     case RULE_MECHANICAL:
@@ -1636,7 +1665,7 @@ static void answer(const struct config *cfg, enum api api, const struct chat *ch
     char wrapped[256];
     json_t *fmt = json_object_get(ch->root, api == API_OLLAMA ? "format" : "response_format");
     /* Claude's OpenAI layer ignores response_format (platform.claude.com/docs/en/api/openai-sdk) */
-    int json = d.parseable && json_is_object(fmt) && cfg->kind != KIND_ANTHROPIC;
+    int json = d.parseable && !d.choice && json_is_object(fmt) && cfg->kind != KIND_ANTHROPIC;
     int hosted = cfg->kind == KIND_OPENAI || cfg->kind == KIND_GEMINI ||
                  cfg->kind == KIND_ANTHROPIC; /* the cap is applied with the reasoning */
     int cut = 0;

@@ -25,6 +25,21 @@ answers(void)
 	CHECK(llm_parse_answer("**MOVE**") == LLM_UNPARSED, "markdown is not trimmed");
 }
 
+/* A choosing mover's answer: the number alone, 1..K. */
+static void
+choices(void)
+{
+	CHECK(llm_parse_choice("3", 4) == 3, "a bare number");
+	CHECK(llm_parse_choice(" \"2.\"\n", 4) == 2, "quotes and a stop trimmed");
+	CHECK(llm_parse_choice("4", 4) == 4, "the last option");
+	CHECK(llm_parse_choice("5", 4) == 0, "beyond K");
+	CHECK(llm_parse_choice("0", 4) == 0, "zero is no option");
+	CHECK(llm_parse_choice("12", 9) == 0, "two digits");
+	CHECK(llm_parse_choice("Option 2", 4) == 0, "words around it");
+	CHECK(llm_parse_choice("", 4) == 0, "empty reply");
+	CHECK(llm_parse_choice("MOVE", 4) == 0, "MOVE is no choice");
+}
+
 /* Retry-After as seconds or an HTTP date, retry-after-ms (never capped:
  * test_providers.c has the long ones). */
 static void
@@ -161,6 +176,7 @@ int
 main(void)
 {
 	answers();
+	choices();
 	retry_after();
 	siblings();
 	contexts();

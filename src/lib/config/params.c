@@ -188,6 +188,13 @@ check_agent(const struct sim_params *p, char *err, size_t errlen)
 {
 	const struct model_params *m = &p->model;
 
+	if (p->llm.destination == DESTINATION_CHOOSE &&
+	    (p->agent != AGENT_LLM || m->move_rule != MOVE_RANDOM)) {
+		snprintf(err, errlen, "--destination choose lets LLM agents "
+		    "choose among random empty houses: it needs --agent llm "
+		    "and --move-rule random");
+		return -1;
+	}
 	if (p->agent == AGENT_UTILITY)
 		return check_utility(m, err, errlen);
 	if (check_utility_unused(m, err, errlen) != 0)
@@ -234,6 +241,10 @@ params_in_config(const struct sim_params *p, const struct param_spec *s)
 
 	if (s->part == PART_UTILITY)
 		return p->agent == AGENT_UTILITY;
+	if (at == offsetof(struct sim_params, llm.destination) ||
+	    at == offsetof(struct sim_params, llm.destination_choices))
+		return p->agent == AGENT_LLM &&
+		    p->llm.destination == DESTINATION_CHOOSE;
 	return s->part != PART_LLM || p->agent == AGENT_LLM ||
 	    (p->agent == AGENT_TABLE &&
 	    (at == offsetof(struct sim_params, llm.scenario) ||

@@ -117,8 +117,26 @@ llm_shape_init(struct llm_shape *sh, const struct llm_config *cfg,
 
 /* The answer as a JSON object with one enum field (strict schemas want
  * an object at the top). */
+/* The answers allowed: MOVE and STAY, or the numbers 1..choices. */
 static void
-answer_schema(struct jw *w)
+answer_words(struct jw *w, int choices)
+{
+	char n[12];
+
+	jw_array_begin(w);
+	if (choices == 0) {
+		jw_string(w, "MOVE");
+		jw_string(w, "STAY");
+	}
+	for (int i = 1; i <= choices; i++) {
+		snprintf(n, sizeof(n), "%d", i);
+		jw_string(w, n);
+	}
+	jw_array_end(w);
+}
+
+static void
+answer_schema(struct jw *w, int choices)
 {
 	jw_object_begin(w);
 	jw_kv_string(w, "type", "object");
@@ -128,10 +146,7 @@ answer_schema(struct jw *w)
 	jw_object_begin(w);
 	jw_kv_string(w, "type", "string");
 	jw_key(w, "enum");
-	jw_array_begin(w);
-	jw_string(w, "MOVE");
-	jw_string(w, "STAY");
-	jw_array_end(w);
+	answer_words(w, choices);
 	jw_object_end(w);
 	jw_object_end(w);
 	jw_key(w, "required");
@@ -144,7 +159,7 @@ answer_schema(struct jw *w)
 
 /* OpenAI's response_format with a JSON schema. */
 static void
-response_format(struct jw *w)
+response_format(struct jw *w, int choices)
 {
 	jw_key(w, "response_format");
 	jw_object_begin(w);
@@ -154,7 +169,7 @@ response_format(struct jw *w)
 	jw_kv_string(w, "name", "decision");
 	jw_kv_bool(w, "strict", 1);
 	jw_key(w, "schema");
-	answer_schema(w);
+	answer_schema(w, choices);
 	jw_object_end(w);
 	jw_object_end(w);
 }
@@ -213,29 +228,33 @@ think_fields(const struct llm_config *cfg, struct llm_shape *sh,
 		jw_kv_string(w, "reasoning_effort", effort);
 }
 
-/* The answer constrained to MOVE or STAY where the server can. */
+/* The answer constrained to MOVE or STAY (or to the numbers of the
+ * choices offered) where the server can: a GBNF grammar (llama-server's
+ * grammars/README.md), vLLM's structured_outputs choice, a JSON schema. */
 static void
 constrain_fields(const struct llm_config *cfg, const struct llm_shape *sh,
     struct jw *w)
 {
 	if (cfg->constrain != CONSTRAIN_AUTO)
 		return;
-	if (cfg->server == LLM_SERVER_LLAMA) {
+	if (cfg->server == LLM_SERVER_LLAMA && sh->choices > 0) {
+		char g[32];
+
+		snprintf(g, sizeof(g), "root ::= [1-%d]", sh->choices);
+		jw_kv_string(w, "grammar", g);
+	} else if (cfg->server == LLM_SERVER_LLAMA) {
 		jw_kv_string(w, "grammar", "root ::= \"MOVE\" | \"STAY\"");
 	} else if (cfg->server == LLM_SERVER_VLLM) {
 		jw_key(w, "structured_outputs");
 		jw_object_begin(w);
 		jw_key(w, "choice");
-		jw_array_begin(w);
-		jw_string(w, "MOVE");
-		jw_string(w, "STAY");
-		jw_array_end(w);
+		answer_words(w, sh->choices);
 		jw_object_end(w);
 	} else if (sh->json_answer && cfg->api == LLM_API_OLLAMA) {
 		jw_key(w, "format");
-		answer_schema(w);
+		answer_schema(w, sh->choices);
 	} else if (sh->json_answer) {
-		response_format(w);
+		response_format(w, sh->choices);
 	}
 }
 

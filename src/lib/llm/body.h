@@ -35,6 +35,8 @@ struct llm_shape {
 	int json_answer;           /* the answer comes as {"answer": ...} */
 	unsigned dropped;          /* fields the server refused (enum llm_field) */
 	unsigned sent;             /* optional fields of the last body */
+	int choices;               /* > 0: the answer is a number 1..choices
+	                              (a choosing mover), not MOVE or STAY */
 };
 
 /*

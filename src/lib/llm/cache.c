@@ -101,15 +101,16 @@ failed(struct llm_cache *c, sqlite3_stmt *st, char *err, size_t errlen)
 	return -1;
 }
 
-int
-cache_get(struct llm_cache *c, const struct llm_config *cfg,
-    const char *prompt, enum llm_answer *answer, char *err, size_t errlen)
+/* The text stored for the prompt into text (NUL-ended); 1, 0 none, -1. */
+static int
+get_text(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, char *text, size_t len, char *err, size_t errlen)
 {
-	int len, rc;
-	const char *key = make_key(c, cfg, prompt, &len);
-	const unsigned char *text;
+	int klen, rc;
+	const char *key = make_key(c, cfg, prompt, &klen);
+	const unsigned char *t;
 
-	if (key == NULL || sqlite3_bind_text(c->get, 1, key, len,
+	if (key == NULL || sqlite3_bind_text(c->get, 1, key, klen,
 	    SQLITE_STATIC) != SQLITE_OK)
 		return failed(c, c->get, err, errlen);
 	rc = sqlite3_step(c->get);
@@ -119,24 +120,69 @@ cache_get(struct llm_cache *c, const struct llm_config *cfg,
 	}
 	if (rc != SQLITE_ROW)
 		return failed(c, c->get, err, errlen);
-	text = sqlite3_column_text(c->get, 0);
-	*answer = llm_parse_answer(text ? (const char *)text : "");
+	t = sqlite3_column_text(c->get, 0);
+	snprintf(text, len, "%s", t ? (const char *)t : "");
 	sqlite3_reset(c->get);
+	return 1;
+}
+
+int
+cache_get(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, enum llm_answer *answer, char *err, size_t errlen)
+{
+	char text[16];
+	int rc = get_text(c, cfg, prompt, text, sizeof(text), err, errlen);
+
+	if (rc != 1)
+		return rc;
+	*answer = llm_parse_answer(text);
 	return *answer == LLM_UNPARSED ? 0 : 1;
 }
 
 int
-cache_put(struct llm_cache *c, const struct llm_config *cfg,
-    const char *prompt, enum llm_answer answer, char *err, size_t errlen)
+cache_get_choice(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, int choices, int *choice, char *err, size_t errlen)
+{
+	char text[16];
+	int rc = get_text(c, cfg, prompt, text, sizeof(text), err, errlen);
+
+	if (rc != 1)
+		return rc;
+	*choice = llm_parse_choice(text, choices);
+	return *choice > 0;
+}
+
+static int
+put_text(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, const char *text, char *err, size_t errlen)
 {
 	int len;
 	const char *key = make_key(c, cfg, prompt, &len);
 
 	if (key == NULL || sqlite3_bind_text(c->put, 1, key, len,
 	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_text(c->put, 2,
-	    answer == LLM_MOVE ? "MOVE" : "STAY", 4, SQLITE_STATIC) != SQLITE_OK ||
+	    text, (int)strlen(text), SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_step(c->put) != SQLITE_DONE)
 		return failed(c, c->put, err, errlen);
 	sqlite3_reset(c->put);
 	return 0;
+}
+
+int
+cache_put(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, enum llm_answer answer, char *err, size_t errlen)
+{
+	return put_text(c, cfg, prompt, answer == LLM_MOVE ? "MOVE" : "STAY",
+	    err, errlen);
+}
+
+/* A choice is kept as its number: the prompt (its options) keys it. */
+int
+cache_put_choice(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, int choice, char *err, size_t errlen)
+{
+	char text[12];
+
+	snprintf(text, sizeof(text), "%d", choice);
+	return put_text(c, cfg, prompt, text, err, errlen);
 }

@@ -22,5 +22,10 @@ int cache_get(struct llm_cache *c, const struct llm_config *cfg,
 /* Keeps a MOVE or STAY; 0, or -1 on an error. */
 int cache_put(struct llm_cache *c, const struct llm_config *cfg,
     const char *prompt, enum llm_answer answer, char *err, size_t errlen);
+/* The same for a choice prompt's number (1..choices). */
+int cache_get_choice(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, int choices, int *choice, char *err, size_t errlen);
+int cache_put_choice(struct llm_cache *c, const struct llm_config *cfg,
+    const char *prompt, int choice, char *err, size_t errlen);
 
 #endif

@@ -692,6 +692,25 @@ llm_parse_answer(const char *text)
 	return LLM_UNPARSED;
 }
 
+/*
+ * A choice: the number alone, 1..choices, with the tolerance of the MOVE
+ * or STAY answer (quotes around it, a stop after it); 0 for anything else.
+ */
+int
+llm_parse_choice(const char *text, int choices)
+{
+	const char *end = text + strlen(text);
+
+	while (*text && (isspace((unsigned char)*text) || strchr("\"'`", *text)))
+		text++;
+	while (end > text && (isspace((unsigned char)end[-1]) ||
+	    strchr("\"'`.!,;:", end[-1])))
+		end--;
+	if (end - text != 1 || *text < '1' || *text > '0' + choices)
+		return 0;
+	return *text - '0';
+}
+
 /* A wait in words: "42 s", or what the header said when beyond words. */
 static void
 wait_words(long ms, char *out, size_t len)
@@ -769,9 +788,20 @@ reply_retrying(struct llm_client *c, const char *prompt, uint32_t seed,
 	}
 }
 
-enum llm_result
-llm_ask(struct llm_client *c, const char *prompt, uint32_t seed,
-    struct llm_reply *reply, struct llm_stats *stats, char *err,
+/* The reply's answer: MOVE or STAY, or (choices > 0) the number chosen. */
+static int
+parsed(struct llm_reply *reply, int choices)
+{
+	if (choices > 0)
+		return (reply->choice = llm_parse_choice(reply->text,
+		    choices)) > 0;
+	reply->answer = llm_parse_answer(reply->text);
+	return reply->answer != LLM_UNPARSED;
+}
+
+static enum llm_result
+ask_parsed(struct llm_client *c, const char *prompt, uint32_t seed,
+    int choices, struct llm_reply *reply, struct llm_stats *stats, char *err,
     size_t errlen)
 {
 	int transient = 0, unparsed = 0;
@@ -783,8 +813,7 @@ llm_ask(struct llm_client *c, const char *prompt, uint32_t seed,
 		if ((res = reply_retrying(c, prompt, attempt_seed, seed,
 		    &transient, reply, stats, err, errlen)) != LLM_OK)
 			return res;
-		reply->answer = llm_parse_answer(reply->text);
-		if (reply->answer != LLM_UNPARSED)
+		if (parsed(reply, choices))
 			return LLM_OK;
 		/* asked again, a thinking model would think as long again */
 		if (reply->empty) {
@@ -801,6 +830,28 @@ llm_ask(struct llm_client *c, const char *prompt, uint32_t seed,
 		    RNG_REQUEST_SEED) & 0x7fffffff);
 		stats->retries++;
 	}
+}
+
+enum llm_result
+llm_ask(struct llm_client *c, const char *prompt, uint32_t seed,
+    struct llm_reply *reply, struct llm_stats *stats, char *err,
+    size_t errlen)
+{
+	return ask_parsed(c, prompt, seed, 0, reply, stats, err, errlen);
+}
+
+/* The body says which numbers may answer while this request is asked. */
+enum llm_result
+llm_ask_choice(struct llm_client *c, const char *prompt, uint32_t seed,
+    int choices, struct llm_reply *reply, struct llm_stats *stats, char *err,
+    size_t errlen)
+{
+	enum llm_result res;
+
+	c->sh.choices = choices;
+	res = ask_parsed(c, prompt, seed, choices, reply, stats, err, errlen);
+	c->sh.choices = 0;
+	return res;
 }
 
 enum llm_result

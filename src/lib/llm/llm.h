@@ -52,6 +52,8 @@ struct llm_stats {
 	long output_tokens;
 	long reasoning_tokens;    /* of the output, spent reasoning */
 	long answers_from_reasoning;  /* LM Studio's bug: see reply.c */
+	long choices;             /* choice prompts answered (a choosing mover) */
+	long choice_failures;     /* of those, no number: a random one taken */
 };
 
 enum llm_answer { LLM_STAY = 0, LLM_MOVE = 1, LLM_UNPARSED = -1 };
@@ -60,6 +62,7 @@ struct llm_reply {
 	char text[256];           /* the model's last reply, truncated, with
 	                             any <think> block taken out */
 	enum llm_answer answer;   /* LLM_UNPARSED -> treated as STAY */
+	int choice;               /* of a choice prompt: 1..n, 0 unparsed */
 	int attempts;
 	double latency_s;
 	int empty;                /* no answer text (a thinking model cut off?) */
@@ -90,12 +93,19 @@ void llm_client_free(struct llm_client *c);
 enum llm_result llm_ask(struct llm_client *c, const char *prompt,
     uint32_t seed, struct llm_reply *reply, struct llm_stats *stats,
     char *err, size_t errlen);
+/* The same for a choice prompt: reply->choice is the number, 0 unparsed
+ * (counted in stats->parse_failures, as an unparsed MOVE or STAY). */
+enum llm_result llm_ask_choice(struct llm_client *c, const char *prompt,
+    uint32_t seed, int choices, struct llm_reply *reply,
+    struct llm_stats *stats, char *err, size_t errlen);
 
 /* One request, no retry, for --check-llm. */
 enum llm_result llm_probe(struct llm_client *c, const char *prompt,
     struct llm_reply *reply, char *err, size_t errlen);
 
 enum llm_answer llm_parse_answer(const char *text);
+/* A choice among 1..choices (at most 9); 0 when it is none of them. */
+int llm_parse_choice(const char *text, int choices);
 
 /*
  * For many requests in flight (curl's multi interface): llm_start puts a

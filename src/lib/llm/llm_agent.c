@@ -23,6 +23,8 @@ llm_stats_add(struct llm_stats *total, const struct llm_stats *part)
 	total->output_tokens += part->output_tokens;
 	total->reasoning_tokens += part->reasoning_tokens;
 	total->answers_from_reasoning += part->answers_from_reasoning;
+	total->choices += part->choices;
+	total->choice_failures += part->choice_failures;
 }
 
 static uint32_t
@@ -103,22 +105,32 @@ answer_name(enum llm_answer a)
 	return a == LLM_MOVE ? "MOVE" : a == LLM_STAY ? "STAY" : NULL;
 }
 
-static int
-log_decision(struct llm_agent *a, const struct world *w, int id,
-    const struct step_key *key, const char *context, uint32_t seed,
-    const struct llm_reply *reply)
+/* A decision-log line begun: which event, whose, when. */
+static struct jw *
+log_head(struct llm_agent *a, const char *event, const struct world *w,
+    int id, const struct step_key *key)
 {
 	struct jw *j = &a->line;
 	int type = world_agent_type(w, id);
 
 	jw_object_begin(j);
-	jw_kv_string(j, "event", "decision");
+	jw_kv_string(j, "event", event);
 	jw_kv_int(j, "run_id", (long long)key->run_id);
 	jw_kv_int(j, "step", key->step);
 	jw_kv_int(j, "agent_id", id);
 	jw_kv_string(j, "group", type == 0 ? "A" : "B");
 	jw_kv_string(j, "label", type == 0 ? a->scenario.type_a :
 	    a->scenario.type_b);
+	return j;
+}
+
+static int
+log_decision(struct llm_agent *a, const struct world *w, int id,
+    const struct step_key *key, const char *context, uint32_t seed,
+    const struct llm_reply *reply)
+{
+	struct jw *j = log_head(a, "decision", w, id, key);
+
 	jw_kv_string(j, "context", context);
 	jw_kv_int(j, "seed", seed);
 	jw_kv_string(j, "reply", reply->text);
@@ -273,4 +285,101 @@ llm_agent_decide(void *agent, const struct world *w, int id,
 	if (rc != 0)
 		return -1;
 	return take_answer(a, w, id, key, context, seed, &reply, move);
+}
+
+/* The choice from the cache, or asked now (one request, not early). */
+static int
+ask_choice(struct llm_agent *a, const char *prompt, uint32_t seed, int n,
+    struct llm_reply *reply)
+{
+	int hit = 0, slot;
+
+	memset(reply, 0, sizeof(*reply));
+	if (a->cache != NULL && (hit = cache_get_choice(a->cache, &a->cfg,
+	    prompt, n, &reply->choice, a->reason, sizeof(a->reason))) < 0)
+		return fail(a, LLM_GAVE_UP, NULL);
+	if (hit) {
+		snprintf(reply->text, sizeof(reply->text), "%d", reply->choice);
+		a->step.cache_hits++;
+		return 0;
+	}
+	a->step.cache_misses += a->cache != NULL;
+	slot = a->slots ? slots_wait(a->slots, prefetch_poll, a->pool) : -1;
+	a->failure = llm_ask_choice(a->client, prompt, seed, n, reply,
+	    &a->step, a->reason, sizeof(a->reason));
+	if (a->slots != NULL)
+		slots_release(a->slots, slot);
+	if (a->failure != LLM_OK)
+		return -1;
+	if (a->cache != NULL && reply->choice > 0 && cache_put_choice(a->cache,
+	    &a->cfg, prompt, reply->choice, a->reason, sizeof(a->reason)) != 0)
+		return fail(a, LLM_GAVE_UP, NULL);
+	return 0;
+}
+
+static int
+log_choice(struct llm_agent *a, const struct world *w, int id,
+    const struct step_key *key, char ctx[][CONTEXT_LEN + 1], int n,
+    uint32_t seed, const struct llm_reply *reply, int pick)
+{
+	struct jw *j = log_head(a, "choice", w, id, key);
+
+	jw_key(j, "options");
+	jw_array_begin(j);
+	for (int i = 0; i < n; i++)
+		jw_string(j, ctx[i]);
+	jw_array_end(j);
+	jw_kv_int(j, "seed", seed);
+	jw_kv_string(j, "reply", reply->text);
+	jw_key(j, "choice");
+	if (reply->choice > 0)
+		jw_int(j, reply->choice);
+	else
+		jw_null(j);
+	jw_kv_bool(j, "parse_failed", reply->choice == 0);
+	jw_kv_int(j, "taken", pick + 1);
+	jw_kv_int(j, "attempts", reply->attempts);
+	jw_kv_double(j, "latency_s", reply->latency_s);
+	if (reply->model[0] != '\0')
+		jw_kv_string(j, "model", reply->model);
+	jw_object_end(j);
+	return jw_write_line(j, a->decision_log);
+}
+
+/*
+ * A choosing mover (--destination choose): the n empty houses offered,
+ * each as its neighbourhood would be, go into the scenario's choice
+ * prompt; the number answered is taken.  A reply that is no number
+ * (counted in choice_failures and parse_failures) takes the option the
+ * choice's keyed seed names, so a run stays what its key makes it.
+ */
+int
+llm_agent_destination(void *agent, const struct world *w, int id,
+    const int *cells, int n, const struct step_key *key, int *pick)
+{
+	struct llm_agent *a = agent;
+	char ctx[16][CONTEXT_LEN + 1];
+	uint32_t seed = (uint32_t)(rng_key(key->seed, key->run_id,
+	    (uint64_t)key->step, (uint64_t)id, RNG_CHOICE_SEED) & 0x7fffffff);
+	struct llm_reply reply;
+	char *prompt;
+	int rc;
+
+	for (int i = 0; i < n; i++)
+		world_context_for(w, cells[i], id, ctx[i]);
+	if ((prompt = scenario_choice_prompt(&a->scenario,
+	    world_agent_type(w, id), ctx, n)) == NULL)
+		return fail(a, LLM_GAVE_UP, "out of memory");
+	rc = ask_choice(a, prompt, seed, n, &reply);
+	free(prompt);
+	if (rc != 0)
+		return -1;
+	a->step.choices++;
+	a->step.choice_failures += reply.choice == 0;
+	*pick = reply.choice > 0 ? reply.choice - 1 : (int)(seed % (uint32_t)n);
+	llm_agent_note_server(a, &reply);
+	if (a->decision_log != NULL && log_choice(a, w, id, key, ctx, n, seed,
+	    &reply, *pick) != 0)
+		return fail(a, LLM_GAVE_UP, "cannot write the decision log");
+	return 0;
 }

@@ -45,6 +45,8 @@ int llm_agent_decide(void *agent, const struct world *w, int id,
     const struct step_key *key, int *move);
 void llm_agent_lookahead(void *agent, const struct world *w, const int *next,
     int count, const struct step_key *key);
+int llm_agent_destination(void *agent, const struct world *w, int id,
+    const int *cells, int n, const struct step_key *key, int *pick);
 void llm_stats_add(struct llm_stats *total, const struct llm_stats *part);
 
 #endif

@@ -21,6 +21,7 @@ const char *const max_tokens_field_names[] = { "auto", "max_tokens",
 	"max_completion_tokens", NULL };
 const char *const on_off_auto_names[] = { "auto", "on", "off", NULL };
 const char *const constrain_names[] = { "off", "auto", NULL };
+const char *const destination_names[] = { "random", "choose", NULL };
 static const char *const no_yes_names[] = { "no", "yes", NULL };
 
 static int messages_url(const char *url);
@@ -141,6 +142,15 @@ const struct param_spec llm_param_specs[] = {
 	{ .key = "max_server_wait", .flag = "max-server-wait",
 	    .type = PARAM_DOUBLE, .offset = FIELD(max_server_wait),
 	    .hi = 86400, .expect = "seconds, from 0 to 86400" },
+	/* written (config.json, start line) only with choose: the keys of
+	 * runs with random destinations stay what they were */
+	{ .key = "destination", .flag = "destination", .type = PARAM_ENUM,
+	    .offset = FIELD(destination), .names = destination_names,
+	    .expect = "random or choose", .agent_block = 1 },
+	{ .key = "destination_choices", .flag = "destination-choices",
+	    .type = PARAM_INT, .offset = FIELD(destination_choices), .lo = 2,
+	    .hi = 9, .expect = "a whole number from 2 to 9",
+	    .agent_block = 1 },
 };
 const size_t llm_param_count = sizeof(llm_param_specs) /
     sizeof(llm_param_specs[0]);
@@ -164,6 +174,7 @@ llm_params_defaults(struct llm_params *p)
 	p->llm_concurrency = 1;
 	p->max_parse_failure_share = 0.05;
 	p->max_server_wait = 600;
+	p->destination_choices = DESTINATION_CHOICES_DEFAULT;
 }
 
 int
@@ -185,6 +196,19 @@ llm_params_check(const struct llm_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "--cache-prompt is llama-server's; give "
 		    "--llm-server llama-server (other servers refuse or ignore "
 		    "the field)");
+		return -1;
+	}
+	if (p->destination == DESTINATION_RANDOM &&
+	    p->destination_choices != DESTINATION_CHOICES_DEFAULT) {
+		snprintf(err, errlen, "--destination-choices is the number of "
+		    "empty houses a choosing mover is offered: add "
+		    "--destination choose");
+		return -1;
+	}
+	if (p->destination == DESTINATION_CHOOSE &&
+	    p->llm_endpoints[0] != '\0') {
+		snprintf(err, errlen, "--destination choose does not work with "
+		    "--llm-endpoints yet: give one server (--llm-url)");
 		return -1;
 	}
 	if (p->llm_url[0] != '\0' && !url_ok(p->llm_url)) {

@@ -29,6 +29,10 @@ enum on_off_auto { OOA_AUTO, OOA_ON, OOA_OFF };
 extern const char *const on_off_auto_names[];
 enum constrain { CONSTRAIN_OFF, CONSTRAIN_AUTO };
 extern const char *const constrain_names[];
+/* where a mover goes: a random empty cell, or one of K it is offered */
+enum destination { DESTINATION_RANDOM, DESTINATION_CHOOSE };
+extern const char *const destination_names[];
+#define DESTINATION_CHOICES_DEFAULT 4
 
 struct llm_params {
 	char scenario[64];
@@ -58,6 +62,8 @@ struct llm_params {
 	double max_parse_failure_share;  /* above it a run ends failed */
 	int llm_cache_reset;       /* 1: move a corrupted cache aside */
 	double max_server_wait;    /* seconds a server may ask us to wait */
+	int destination;           /* enum destination */
+	int destination_choices;   /* K, the vacancies a mover is offered */
 };
 
 extern const struct param_spec llm_param_specs[];

@@ -102,6 +102,10 @@ put_start(void *ctx, struct jw *w)
 	}
 	if (a->cache != NULL)
 		jw_kv_string(w, "llm_cache", p->llm_cache);
+	if (p->destination == DESTINATION_CHOOSE) {
+		jw_kv_string(w, "destination", destination_names[p->destination]);
+		jw_kv_int(w, "destination_choices", p->destination_choices);
+	}
 }
 
 static void
@@ -126,6 +130,10 @@ put_stats(struct jw *w, const struct llm_agent *a, const struct llm_stats *s)
 	if (a->cache != NULL) {
 		jw_kv_int(w, "cache_hits", s->cache_hits);
 		jw_kv_int(w, "cache_misses", s->cache_misses);
+	}
+	if (a->params->destination == DESTINATION_CHOOSE) {
+		jw_kv_int(w, "choices", s->choices);
+		jw_kv_int(w, "choice_failures", s->choice_failures);
 	}
 }
 
@@ -168,12 +176,14 @@ step_check(void *ctx, const struct step_counts *counts)
 	return 1;
 }
 
-/* Parse failures per decision of the run so far (0 without decisions). */
+/* Parse failures per reply the run asked for so far: decisions, and the
+ * choices of choosing movers (0 without any). */
 static double
 parse_failure_share(const struct llm_agent *a, long decisions)
 {
-	return decisions > 0 ? (double)a->run.parse_failures /
-	    (double)decisions : 0;
+	long asked = decisions + a->run.choices;
+
+	return asked > 0 ? (double)a->run.parse_failures / (double)asked : 0;
 }
 
 /*
@@ -188,9 +198,11 @@ run_check(void *ctx, long decisions, char *buf, size_t len)
 
 	if (share <= a->params->max_parse_failure_share)
 		return 0;
-	snprintf(buf, len, "%ld of %ld replies were not MOVE or STAY (share "
+	snprintf(buf, len, "%ld of %ld replies were not MOVE or STAY%s (share "
 	    "%.4g, above --max-parse-failure-share %g)", a->run.parse_failures,
-	    decisions, share, a->params->max_parse_failure_share);
+	    decisions + a->run.choices, a->run.choices > 0 ? " or the number "
+	    "of a house offered" : "", share,
+	    a->params->max_parse_failure_share);
 	return -1;
 }
 
@@ -273,7 +285,10 @@ llm_agent_hooks(struct llm_agent *a, struct agent *out)
 {
 	*out = (struct agent){
 		.decider = { llm_agent_decide, a, a->pool != NULL ?
-		    llm_agent_lookahead : NULL },
+		    llm_agent_lookahead : NULL,
+		    a->params->destination == DESTINATION_CHOOSE ?
+		    llm_agent_destination : NULL,
+		    a->params->destination_choices },
 		.ctx = a,
 		.run_start = run_start,
 		.put_start = put_start,

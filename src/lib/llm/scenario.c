@@ -1,7 +1,9 @@
 /*
  * A scenario file is a JSON object: name, type_a, type_b, prompt_template
- * (and an optional description).  The template uses {agent_type},
- * {opposite_type} and, exactly once, {context}; no other braces.
+ * (and an optional description and choice_template).  The template uses
+ * {agent_type}, {opposite_type} and, exactly once, {context}; no other
+ * braces.  choice_template (a mover choosing among empty houses; the
+ * default wording below when absent) has {options} in place of {context}.
  */
 #include <jansson.h>
 #include <limits.h>
@@ -15,7 +17,19 @@
 #include "llm/scenario.h"
 
 static const char *const placeholders[] = { "{agent_type}",
-	"{opposite_type}", "{context}" };
+	"{opposite_type}", "{context}", "{options}" };
+
+static const char default_choice[] = "You are a {agent_type} living in a "
+    "residential area, and you have decided to move. You can choose one of "
+    "the empty houses below. Each is shown as its 3x3 neighbourhood as it "
+    "would be if you lived there. Legend:\n"
+    "X = the empty house you would live in (the centre)\n"
+    "S = a neighbour from your own group ({agent_type})\n"
+    "O = a neighbour from the other group ({opposite_type})\n"
+    "E = an empty house\n"
+    "# = outside the area (no house)\n\n"
+    "{options}\n\n"
+    "Reply with the number of the option you choose, and nothing else.";
 
 static char *
 dup_field(json_t *root, const char *key, int required, const char *path,
@@ -41,9 +55,11 @@ dup_field(json_t *root, const char *key, int required, const char *path,
 	return copy;
 }
 
-/* -1 unless every brace opens a known placeholder and {context} is there once. */
+/* -1 unless every brace opens a known placeholder and the field's own
+ * (placeholders[own]: {context} or {options}) is there once. */
 static int
-check_template(const char *t, const char *path, char *err, size_t errlen)
+check_template(const char *t, const char *field, int own, const char *path,
+    char *err, size_t errlen)
 {
 	int contexts = 0;
 
@@ -52,25 +68,31 @@ check_template(const char *t, const char *path, char *err, size_t errlen)
 
 		if (*p != '{' && *p != '}')
 			continue;
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < 2; k++)
 			if (strncmp(p, placeholders[k], strlen(placeholders[k])) == 0)
 				break;
-		if (*p == '}' || k == 3) {
+		if (k == 2 && strncmp(p, placeholders[own],
+		    strlen(placeholders[own])) == 0)
+			k = (size_t)own;
+		else if (k == 2)
+			k = 4;          /* none of this field's */
+		if (*p == '}' || k == 4) {
 			char at[96];
 
 			snprintf(err, errlen, "scenario file %s: bad field "
-			    "\"prompt_template\": unknown placeholder at \"%s\" "
-			    "(use {agent_type}, {opposite_type}, {context})",
-			    path, msg_escape(p, 20, at, sizeof(at)));
+			    "\"%s\": unknown placeholder at \"%s\" "
+			    "(use {agent_type}, {opposite_type}, %s)", path,
+			    field, msg_escape(p, 20, at, sizeof(at)),
+			    placeholders[own]);
 			return -1;
 		}
-		contexts += k == 2;
+		contexts += k == (size_t)own;
 		p += strlen(placeholders[k]) - 1;
 	}
 	if (contexts != 1) {
 		snprintf(err, errlen, "scenario file %s: bad field "
-		    "\"prompt_template\": {context} must appear exactly once",
-		    path);
+		    "\"%s\": %s must appear exactly once", path, field,
+		    placeholders[own]);
 		return -1;
 	}
 	return 0;
@@ -106,22 +128,32 @@ fill_labels(const char *t, size_t n, const char *own, const char *other)
 	return out;
 }
 
+/* A template split around placeholders[own], labels filled in by type. */
 static int
-render(struct scenario *s)
+split(const struct scenario *s, const char *tpl, int own, char *head[2],
+    char *tail[2])
 {
-	const char *cut = strstr(s->prompt_template, placeholders[2]);
-	const char *after = cut + strlen(placeholders[2]);
+	const char *cut = strstr(tpl, placeholders[own]);
+	const char *after = cut + strlen(placeholders[own]);
 	const char *label[2] = { s->type_a, s->type_b };
 
 	for (int t = 0; t < 2; t++) {
-		s->head[t] = fill_labels(s->prompt_template,
-		    (size_t)(cut - s->prompt_template), label[t], label[1 - t]);
-		s->tail[t] = fill_labels(after, strlen(after), label[t],
+		head[t] = fill_labels(tpl, (size_t)(cut - tpl), label[t],
 		    label[1 - t]);
-		if (s->head[t] == NULL || s->tail[t] == NULL)
+		tail[t] = fill_labels(after, strlen(after), label[t],
+		    label[1 - t]);
+		if (head[t] == NULL || tail[t] == NULL)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+render(struct scenario *s)
+{
+	return split(s, s->prompt_template, 2, s->head, s->tail) != 0 ||
+	    split(s, s->choice_template ? s->choice_template : default_choice,
+	    3, s->choice_head, s->choice_tail) != 0 ? -1 : 0;
 }
 
 int
@@ -153,8 +185,14 @@ scenario_load(const char *path, struct scenario *s, char *err, size_t errlen)
 	    errlen, &failed);
 	s->description = dup_field(root, "description", 0, path, err, errlen,
 	    &failed);
+	s->choice_template = dup_field(root, "choice_template", 0, path, err,
+	    errlen, &failed);
 	json_decref(root);
-	if (!failed && check_template(s->prompt_template, path, err, errlen))
+	if (!failed && check_template(s->prompt_template, "prompt_template", 2,
+	    path, err, errlen))
+		failed = 1;
+	if (!failed && s->choice_template != NULL && check_template(
+	    s->choice_template, "choice_template", 3, path, err, errlen))
 		failed = 1;
 	if (!failed && render(s) != 0) {
 		snprintf(err, errlen, "out of memory reading %s", path);
@@ -249,9 +287,12 @@ scenario_free(struct scenario *s)
 	free(s->type_a);
 	free(s->type_b);
 	free(s->prompt_template);
+	free(s->choice_template);
 	for (int t = 0; t < 2; t++) {
 		free(s->head[t]);
 		free(s->tail[t]);
+		free(s->choice_head[t]);
+		free(s->choice_tail[t]);
 	}
 	memset(s, 0, sizeof(*s));
 }
@@ -268,5 +309,28 @@ scenario_prompt(const struct scenario *s, int type, const char *context)
 	memcpy(p, s->head[type], h);
 	memcpy(p + h, context, CONTEXT_LEN);
 	memcpy(p + h + CONTEXT_LEN, s->tail[type], t + 1);
+	return p;
+}
+
+/*
+ * The choice prompt for an agent of the given type offered n empty
+ * houses, each a context (CONTEXT_LEN characters): "Option i:" and its
+ * grid, a blank line between.  The caller frees it.
+ */
+char *
+scenario_choice_prompt(const struct scenario *s, int type,
+    const char contexts[][CONTEXT_LEN + 1], int n)
+{
+	size_t h = strlen(s->choice_head[type]), t = strlen(s->choice_tail[type]);
+	size_t cap = h + t + (size_t)n * (CONTEXT_LEN + 16) + 1, len = h;
+	char *p = malloc(cap);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s->choice_head[type], h);
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(p + len, cap - len, "%sOption %d:\n%.*s",
+		    i > 0 ? "\n\n" : "", i + 1, CONTEXT_LEN, contexts[i]);
+	memcpy(p + len, s->choice_tail[type], t + 1);
 	return p;
 }

@@ -10,10 +10,14 @@ struct scenario {
 	char *type_a;
 	char *type_b;
 	char *prompt_template;
+	char *choice_template;     /* NULL: the default wording */
 	/* the template with labels filled in for an agent of type 0 / 1,
 	 * split around {context}: prompt = head + context + tail */
 	char *head[2];
 	char *tail[2];
+	/* the choice template (or the default) so, split around {options} */
+	char *choice_head[2];
+	char *choice_tail[2];
 };
 
 /* Context grid of an agent: X self, S same, O other, E empty, # off-grid. */
@@ -28,5 +32,8 @@ void scenario_free(struct scenario *s);
 int scenario_for(const char *name, const char *file, struct scenario *s,
     char *err, size_t errlen);
 char *scenario_prompt(const struct scenario *s, int type, const char *context);
+/* A mover's choice among n (at most 16) empty houses, each a context. */
+char *scenario_choice_prompt(const struct scenario *s, int type,
+    const char contexts[][CONTEXT_LEN + 1], int n);
 
 #endif

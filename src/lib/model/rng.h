@@ -11,7 +11,9 @@ enum rng_purpose {
 	RNG_DESTINATION = 3, /* where a mover goes, per step and agent */
 	RNG_REQUEST_SEED = 4, /* the seed an agent sends with a request */
 	RNG_TABLE = 5,        /* a table-driven agent's draw against P(MOVE) */
-	RNG_PROBE = 6         /* simprobe's sample seeds */
+	RNG_PROBE = 6,        /* simprobe's sample seeds */
+	RNG_OPTIONS = 7,      /* the empty cells a choosing mover is offered */
+	RNG_CHOICE_SEED = 8   /* the seed of an agent's choice request */
 };
 
 struct rng {

@@ -545,6 +545,48 @@ relocate(struct world *w, int agent, int unhappy, const struct step_key *key)
 	return 1;
 }
 
+/*
+ * A choosing mover: up to d->choices distinct empty cells drawn from the
+ * stream keyed (seed, run, step, agent, RNG_OPTIONS), the decider takes
+ * one.  1 moved, -1 the run stops.
+ */
+static int
+choose_destination(struct world *w, const struct decider *d, int agent,
+    const struct step_key *key)
+{
+	int cells[16], n = d->choices < w->nempty ? d->choices : w->nempty;
+	int pick = 0;
+	struct rng r;
+
+	if (n > 16)
+		n = 16;
+	rng_init(&r, rng_key(key->seed, key->run_id, (uint64_t)key->step,
+	    (uint64_t)agent, RNG_OPTIONS));
+	for (int i = 0; i < n; i++) {
+		int j, c = w->empty[rng_below(&r, (uint64_t)w->nempty)];
+
+		for (j = 0; j < i && cells[j] != c; j++)
+			;
+		if (j < i)
+			i--;            /* drawn before: draw again */
+		else
+			cells[i] = c;
+	}
+	if (d->destination(d->ctx, w, agent, cells, n, key, &pick) != 0)
+		return -1;
+	world_move(w, agent, cells[pick]);
+	return 1;
+}
+
+static int
+place_mover(struct world *w, const struct decider *d, int agent, int move,
+    const struct step_key *key)
+{
+	if (d->destination != NULL && w->model.move_rule == MOVE_RANDOM)
+		return choose_destination(w, d, agent, key);
+	return relocate(w, agent, move, key);
+}
+
 /* The order the agents decide in at step key->step. */
 void
 world_order(const struct world *w, const struct step_key *key, int *order)
@@ -596,7 +638,7 @@ world_step(struct world *w, const struct decider *d,
 	out->decisions = out->moves = 0;
 	world_order(w, key, w->order);
 	for (int i = 0; i < w->nagents; i++) {
-		int move;
+		int move, moved;
 
 		prefetch_agent(w, i);
 		if (decide(w, d, i, key, &move) != 0)
@@ -604,14 +646,21 @@ world_step(struct world *w, const struct decider *d,
 		out->decisions++;
 		if (w->mover != NULL)
 			w->mover[w->order[i]] = (uint8_t)move;
-		else if ((move || anyone) && w->nempty > 0)
-			out->moves += relocate(w, w->order[i], move, key);
+		else if ((move || anyone) && w->nempty > 0) {
+			if ((moved = place_mover(w, d, w->order[i], move,
+			    key)) < 0)
+				return -1;
+			out->moves += moved;
+		}
 	}
 	for (int i = 0; w->mover != NULL && i < w->nagents; i++) {
-		int agent = w->order[i], move = w->mover[agent];
+		int agent = w->order[i], move = w->mover[agent], moved;
 
-		if ((move || anyone) && w->nempty > 0)
-			out->moves += relocate(w, agent, move, key);
+		if ((move || anyone) && w->nempty > 0) {
+			if ((moved = place_mover(w, d, agent, move, key)) < 0)
+				return -1;
+			out->moves += moved;
+		}
 	}
 	return 0;
 }
@@ -655,6 +704,36 @@ world_context(const struct world *w, int cell, char *out)
 				ch = 'E';
 			else
 				ch = w->cell[rr * g + cc] == self ? 'S' : 'O';
+			*out++ = ch;
+			*out++ = dc < 1 ? ' ' : dr < 1 ? '\n' : '\0';
+		}
+	}
+}
+
+void
+world_context_for(const struct world *w, int cell, int agent, char *out)
+{
+	int g = w->size, r = cell / g, c = cell % g, home = w->pos[agent];
+	int8_t self = (int8_t)world_agent_type(w, agent);
+
+	for (int dr = -1; dr <= 1; dr++) {
+		for (int dc = -1; dc <= 1; dc++) {
+			int rr = r + dr, cc = c + dc, at;
+			char ch;
+
+			if (w->model.torus) {
+				rr = (rr + g) % g;
+				cc = (cc + g) % g;
+			}
+			at = rr * g + cc;
+			if (rr < 0 || rr >= g || cc < 0 || cc >= g)
+				ch = '#';
+			else if (dr == 0 && dc == 0)
+				ch = 'X';
+			else if (at == home || w->cell[at] == CELL_EMPTY)
+				ch = 'E';
+			else
+				ch = w->cell[at] == self ? 'S' : 'O';
 			*out++ = ch;
 			*out++ = dc < 1 ? ' ' : dr < 1 ? '\n' : '\0';
 		}

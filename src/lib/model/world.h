@@ -73,6 +73,13 @@ struct decider {
 	void *ctx;
 	void (*lookahead)(void *ctx, const struct world *w, const int *next,
 	    int count, const struct step_key *key);
+	/* NULL: a mover lands on a random empty cell.  Else, under the
+	 * random move rule, it is offered `choices` empty cells (drawn
+	 * from the stream keyed RNG_OPTIONS) and destination() sets *pick
+	 * to the index of the one it takes; 0, or -1 to stop the run */
+	int (*destination)(void *ctx, const struct world *w, int agent,
+	    const int *cells, int n, const struct step_key *key, int *pick);
+	int choices;
 };
 
 struct step_counts {
@@ -115,6 +122,10 @@ int world_step(struct world *w, const struct decider *d,
     const struct step_key *key, struct step_counts *out);
 void world_grid_string(const struct world *w, char *out);
 void world_context(const struct world *w, int cell, char *out);
+/* Empty cell `cell` as the agent would see it living there: X the cell,
+ * S and O by the agent's type, its home now E (the format above). */
+void world_context_for(const struct world *w, int cell, int agent,
+    char *out);
 int world_agent_type(const struct world *w, int agent);
 
 /*

@@ -72,7 +72,7 @@ void
 table_agent_hooks(struct table_agent *a, struct agent *out)
 {
 	*out = (struct agent){
-		.decider = { table_decide, a->table, NULL },
+		.decider = { table_decide, a->table, NULL, NULL, 0 },
 		.ctx = a,
 		.put_start = put_start,
 	};
