@@ -110,10 +110,7 @@ ends() {
 	    --num-type-b 40 --llm-url "$URL" --destination choose --destination-choices 3 \
 	    > killed.out 2> killed.err &
 	pid=$!
-	for _ in $(seq 300); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_run_files 2 || true
 	pkill -KILL -s "$pid"
 	wait "$pid" || true
 	killed=$(ls -dt experiments/* | head -n 1)

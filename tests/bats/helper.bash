@@ -54,3 +54,17 @@ ended_session() {
 	pgrep -s "$1" -a >&2
 	return 1
 }
+
+# wait_run_files N [SECONDS]: wait until the experiments under the current
+# folder hold at least N run files, checking every 0.05 s for at most
+# SECONDS (15 unless given); 1 when they never did.  Callers that go on
+# either way (the next step kills or checks) add `|| true`.
+wait_run_files() {
+	local n=$1 tries=$((${2:-15} * 20)) found
+	for ((; tries > 0; tries--)); do
+		found=$(find experiments -path '*/runs/run_*.jsonl' 2>/dev/null | wc -l)
+		[ "$found" -ge "$n" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

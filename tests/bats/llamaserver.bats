@@ -439,10 +439,7 @@ max_in_slots() {
 	llm_runner --runs 6 --processes 1 "${SMALL[@]}" --max-steps 3 --llm-url "$BASE/v1/chat/completions" \
 	    --llm-model "$DECIDER" --llm-retries 0 --llm-outage-wait 120s --no-report > out 2> err &
 	pid=$!
-	for _ in $(seq 600); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_run_files 2 30 || true
 	"$ROOT/tests/support/llama-server-run" kill "$BATS_TEST_TMPDIR/outage"
 	for _ in $(seq 600); do
 		grep -q 'LLM server unreachable: waiting' err && break

@@ -218,10 +218,7 @@ exp_in() {
 	llm_runner --runs 6 --processes 1 "${SMALL[@]}" --llm-url "$URL" --llm-retries 0 \
 		--llm-outage-wait 60s --sshloginfile "$SLF" > out 2> err &
 	runner=$!
-	for _ in $(seq 600); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_run_files 2 30 || true
 	stop_fakellms
 	for _ in $(seq 600); do
 		grep -q 'waiting .* of 01:00 (--llm-outage-wait)' err && break

@@ -202,10 +202,7 @@ latest() {
 	setsid llm_runner --runs 6 --processes 2 --seed 5 "${SMALL[@]}" --llm-url "$URL" \
 	    > killed.out 2> killed.err &
 	pid=$!
-	for _ in $(seq 300); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_run_files 2 || true
 	# the whole experiment: GNU parallel gives each job its own group
 	pkill -KILL -s "$pid"
 	wait "$pid" || true
@@ -234,10 +231,7 @@ latest() {
 	start_fakellm --latency-ms 2
 	llm_runner --runs 8 --processes 2 "${SMALL[@]}" --llm-url "$URL" > term.out 2> term.err &
 	pid=$!
-	for _ in $(seq 300); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 1 ] && break
-		sleep 0.05
-	done
+	wait_run_files 1 || true
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?

@@ -398,10 +398,7 @@ print("signal %d" % -r if r < 0 else "exit %d" % r)' "$@"
 	start_fakellm --latency-ms 5
 	llm_runner --runs 8 --processes 1 "${SMALL[@]}" --llm-url "$URL" > term.out 2> term.err &
 	pid=$!
-	for _ in $(seq 300); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 4 ] && break
-		sleep 0.05
-	done
+	wait_run_files 4 || true
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
@@ -468,10 +465,7 @@ kill_fakellm() {
 	llm_runner --runs 6 --processes 1 "${SMALL[@]}" --llm-url "$URL" --llm-retries 0 \
 	    --llm-outage-wait 60s > out 2> err &
 	pid=$!
-	for _ in $(seq 300); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_run_files 2 || true
 	kill_fakellm
 	for _ in $(seq 300); do
 		grep -q 'waiting .* of 01:00 (--llm-outage-wait)' err && break
@@ -497,10 +491,7 @@ kill_fakellm() {
 	llm_runner --runs 8 --processes 1 "${SMALL[@]}" --llm-url "$URL" --llm-retries 0 \
 	    --llm-outage-wait 2s > out 2> err &
 	pid=$!
-	for _ in $(seq 300); do
-		[ "$(ls experiments/*/runs/run_*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_run_files 2 || true
 	kill_fakellm
 	status=0
 	wait "$pid" || status=$?
