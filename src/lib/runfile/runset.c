@@ -260,12 +260,14 @@ vdict_code(struct vdict *d, uint64_t bits)
 	uint32_t *slot;
 	uint64_t *p;
 
+	/* full: the column's values are mostly new ones (mix_deviation),
+	 * packed whole without looking them up */
+	if (d->n >= VDICT_MAX)
+		return 0;
 	if ((d->n + 1) * 2 > d->slot_cap) {
 		size_t cap = d->slot_cap ? d->slot_cap * 2 : 256;
 		uint32_t *old = d->slot;
 
-		if (d->n >= VDICT_MAX)
-			goto find;
 		if ((d->slot = calloc(cap, sizeof(*d->slot))) == NULL) {
 			d->slot = old;
 			goto find;
@@ -1062,6 +1064,54 @@ plain_string(const char *p)
 	}
 }
 
+/*
+ * A decimal of at most 15 significant digits and a power of ten within
+ * 10^22 is exactly m * 10^e or m / 10^-e, both exact, in one rounding:
+ * strtod's result (Clinger's fast path); 0 when it is not such a number.
+ */
+static int
+exact_decimal(const char *p, const char *end, double *v)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+	    1e18, 1e19, 1e20, 1e21, 1e22 };
+	uint64_t m = 0;
+	int digits = 0, e = 0, after = 0;
+
+	for (; p < end && *p != 'e' && *p != 'E'; p++) {
+		if (*p == '.') {
+			after = 1;
+			continue;
+		}
+		if (m == 0 && *p == '0') {
+			e -= after;
+			continue;
+		}
+		if (++digits > 15)
+			return 0;
+		m = m * 10 + (uint64_t)(*p - '0');
+		e -= after;
+	}
+	if (p < end) {
+		int x = 0, neg = 0;
+
+		if (*++p == '-' || *p == '+')
+			neg = *p++ == '-';
+		for (; p < end; p++)
+			if ((x = x * 10 + (*p - '0')) > 400)
+				return 0;
+		e += neg ? -x : x;
+	}
+	if (m == 0) {
+		*v = 0;
+		return 1;
+	}
+	if (e < -22 || e > 22)
+		return 0;
+	*v = e < 0 ? (double)m / pow10[-e] : (double)m * pow10[e];
+	return 1;
+}
+
 /* A number's end and value, as jansson would take it; NULL otherwise. */
 static const char *
 plain_number(const char *p, double *v)
@@ -1071,14 +1121,8 @@ plain_number(const char *p, double *v)
 
 	if (end == NULL)
 		return NULL;
-	if (integral && end - p <= 15 && *p != '-') {
-		long long u = 0;
-
-		for (const char *q = p; q < end; q++)
-			u = u * 10 + (*q - '0');
-		*v = (double)u;
+	if (*p != '-' && exact_decimal(p, end, v))
 		return end;
-	}
 	errno = 0;
 	*v = strtod(p, NULL);
 	if (errno != 0 || isinf(*v) ||
