@@ -543,6 +543,18 @@ slot_of(struct runset *a, long long id)
 	return &a->slot[i];
 }
 
+/* The free slot an id not in the table takes: its ids are not read. */
+static uint32_t *
+free_slot_of(struct runset *a, long long id)
+{
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+	size_t mask = a->slot_cap - 1, i = (size_t)(h ^ h >> 32) & mask;
+
+	while (a->slot[i] != 0)
+		i = (i + 1) & mask;
+	return &a->slot[i];
+}
+
 static int
 rehash(struct runset *a)
 {
@@ -557,7 +569,7 @@ rehash(struct runset *a)
 	a->slot_cap = cap;
 	for (size_t i = 0; i < oldcap; i++)
 		if (old[i] != 0)
-			*slot_of(a, entry_id(a, old[i] - 1)) = old[i];
+			*free_slot_of(a, entry_id(a, old[i] - 1)) = old[i];
 	free(old);
 	return 0;
 }
@@ -625,7 +637,10 @@ run_for(struct runset *a, long long id, int start, const struct runset_where *at
 	}
 	if ((a->nslots + 1) * 2 > a->slot_cap && rehash(a) != 0)
 		return msg_oom(at->prog, OOM_HINT);
-	s = slot_of(a, id);
+	/* an id above all seen is new: its slot is found without reading
+	 * the ids of the slots on the way (campaigns come in id order) */
+	s = a->nslots > 0 && id <= a->max_id ? slot_of(a, id) :
+	    free_slot_of(a, id);
 	if (*s != 0 && !(start && entry_has_start(a, *s - 1))) {
 		*idx = a->last = *s - 1;
 		return 0;
@@ -636,7 +651,8 @@ run_for(struct runset *a, long long id, int start, const struct runset_where *at
 		entry_set_replaced(a, *s - 1);
 		note_duplicate(a, id, at);
 	} else {
-		a->nslots++;
+		if (a->nslots++ == 0 || id > a->max_id)
+			a->max_id = id;
 	}
 	*s = (uint32_t)(*idx + 1);
 	a->last = *idx;
@@ -1749,11 +1765,71 @@ cmp_id_entry(const void *x, const void *y)
 	return cmp_ll(a->id, b->id);
 }
 
+/* The steps of the runs kept, in (run id, step, input) order. */
+static void
+order_steps(struct runset *a)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < a->nsteps; i++)
+		if (!entry_replaced(a, a->steps[i].run))
+			a->steps[kept++] = a->steps[i];
+		else
+			free(a->steps[i].grid);
+	if (kept > 0)
+		qsort(a->steps, kept, sizeof(*a->steps), cmp_step);
+	a->nsteps = kept;
+}
+
+/*
+ * Dense ids (a campaign's 0..N-1, in whatever order its shards come):
+ * each entry put at its id's place, then the places closed up, in linear
+ * time and one array; 0 when the ids are too sparse for it.
+ */
+static int
+order_dense(struct runset *a, size_t **order, size_t *nruns)
+{
+	long long lo = 0, hi = 0;
+	size_t n = 0, range, k = 0, *o, *q;
+
+	for (size_t i = 0; i < a->nruns; i++) {
+		long long id;
+
+		if (entry_replaced(a, i))
+			continue;
+		id = entry_id(a, i);
+		if (n++ == 0 || id < lo)
+			lo = id;
+		if (n == 1 || id > hi)
+			hi = id;
+	}
+	if (n == 0 || (unsigned long long)hi - (unsigned long long)lo >=
+	    2 * (unsigned long long)n + 1024)
+		return 0;
+	range = (size_t)((unsigned long long)hi - (unsigned long long)lo) + 1;
+	if ((o = malloc(range * sizeof(*o))) == NULL)
+		return 0;
+	for (size_t i = 0; i < range; i++)
+		o[i] = SIZE_MAX;
+	for (size_t i = 0; i < a->nruns; i++)
+		if (!entry_replaced(a, i))
+			o[(size_t)((unsigned long long)entry_id(a, i) -
+			    (unsigned long long)lo)] = i;
+	for (size_t i = 0; i < range; i++)
+		if (o[i] != SIZE_MAX)
+			o[k++] = o[i];
+	if ((q = realloc(o, k * sizeof(*o))) != NULL)
+		o = q;
+	*order = o;
+	*nruns = k;
+	return 1;
+}
+
 int
 runset_order(struct runset *a, size_t **order, size_t *nruns)
 {
 	struct id_entry *p;
-	size_t *o, n = 0, kept = 0;
+	size_t *o, n = 0;
 	int sorted = 1;
 
 	*order = NULL;
@@ -1763,6 +1839,10 @@ runset_order(struct runset *a, size_t **order, size_t *nruns)
 	a->slot_cap = 0;
 	if (a->nruns == 0)
 		return 0;
+	if (order_dense(a, order, nruns)) {
+		order_steps(a);
+		return 0;
+	}
 	if ((p = malloc(a->nruns * sizeof(*p))) == NULL)
 		return msg_oom(a->prog, OOM_HINT);
 	for (size_t i = 0; i < a->nruns; i++) {
@@ -1783,14 +1863,7 @@ runset_order(struct runset *a, size_t **order, size_t *nruns)
 
 		o[i] = e;
 	}
-	for (size_t i = 0; i < a->nsteps; i++)
-		if (!entry_replaced(a, a->steps[i].run))
-			a->steps[kept++] = a->steps[i];
-		else
-			free(a->steps[i].grid);
-	if (kept > 0)
-		qsort(a->steps, kept, sizeof(*a->steps), cmp_step);
-	a->nsteps = kept;
+	order_steps(a);
 	if (n > 0 && (o = realloc(p, n * sizeof(*o))) != NULL)
 		p = (struct id_entry *)(void *)o;
 	*order = (size_t *)(void *)p;

@@ -63,6 +63,7 @@ struct runset {
 	size_t nsteps, steps_cap;
 	uint32_t *slot;            /* run id -> entry + 1; 0 is free */
 	size_t slot_cap, nslots;
+	long long max_id;          /* the largest id in slot (nslots > 0) */
 	size_t last;               /* the run of the previous line */
 	size_t ndup;               /* start lines of an id already started */
 	long long dup_id;
