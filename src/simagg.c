@@ -137,6 +137,8 @@ print_summary(const struct aggregate *rep, const struct options *o)
 		printf("Average LLM calls per run: %.1f\n", s->llm_calls.mean);
 	if (s->llm_time.n > 0)
 		printf("Average LLM response time: %.3fs\n", s->llm_time.mean);
+	if (s->with_utility > 0 && s->mean_utility.n > 0)
+		printf("Average mean utility: %.4f\n", s->mean_utility.mean);
 	for (size_t g = 0; g < rep->ngroups; g++) {
 		const struct summary *gs = &rep->groups[g].sum;
 
@@ -199,6 +201,7 @@ main(int argc, char **argv)
 
 	io_sigpipe_default();
 	runset_init(&a, PROG);
+	a.compact = 1;             /* a million runs in little memory */
 	if ((rc = parse_args(argc, argv, &o)) == 0 &&
 	    (a.max_line_bytes = o.max_line_bytes) != 0 &&
 	    (rc = read_inputs(&a, argc - optind, argv + optind)) == 0)

@@ -334,3 +334,65 @@ print(len(rows), {len(r) for r in rows}, rows[1][22])' "$OUT/run_summary.csv"
 	assert_equal "$status" 65
 	assert_regex "$stderr" "runs:3: "
 }
+
+@test "start and end lines read without jansson and through it give the same files" {
+	simrun --agent utility "${SMALL[@]}" --run-id 0-9 --no-steps > "$BATS_TEST_TMPDIR/as_is"
+	simrun "${SMALL[@]}" --run-id 0-4 --max-steps 1 --no-steps |
+	    sed 's/"status":"ok"/"status":"failed","reason":"a \\"quoted\\" reason"/' \
+	    > "$BATS_TEST_TMPDIR/failed"
+	# other key order and spacing: not simrun's own shape, so jansson reads them
+	jq -c '{run_id} + .' "$BATS_TEST_TMPDIR/as_is" | sed 's/^{/{ /' > "$BATS_TEST_TMPDIR/reshaped"
+	run grep -c '^{"event":' "$BATS_TEST_TMPDIR/reshaped"
+	assert_output 0
+	simagg --output-dir "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/as_is" > /dev/null
+	simagg --output-dir "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/reshaped" > /dev/null
+	run diff -r "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	assert_success
+	jq -c '{run_id} + .' "$BATS_TEST_TMPDIR/failed" | sed 's/^{/{ /' > "$BATS_TEST_TMPDIR/failed2"
+	run simagg --output-dir "$BATS_TEST_TMPDIR/c" "$BATS_TEST_TMPDIR/failed"
+	assert_equal "$status" 75
+	run simagg --output-dir "$BATS_TEST_TMPDIR/d" "$BATS_TEST_TMPDIR/failed2"
+	assert_equal "$status" 75
+	run diff -r "$BATS_TEST_TMPDIR/c" "$BATS_TEST_TMPDIR/d"
+	assert_success
+}
+
+# same_numbers A B: files of numbers, one a line, equal as numbers once sorted
+same_numbers() {
+	paste <(sort -g "$1") <(sort -g "$2") | awk -F'\t' '
+	    { n++; d = $1 - $2; if (d < 0) d = -d; if ($2 == "" || d > 1e-12 * ($1 < 0 ? -$1 : $1)) bad++ }
+	    END { if (bad || n == 0) { print bad + 0, "of", n, "differ"; exit 1 } }'
+}
+
+@test "utility runs: mean_utility in the three files and the summary as jq has it; other runs none" {
+	local u="$BATS_TEST_TMPDIR/u.jsonl" mean
+	simrun --agent utility "${SMALL[@]}" --run-id 0-9 > "$u"
+	run simagg --output-dir "$OUT" "$u"
+	assert_success
+	mean=$(jq -s '[.[] | select(.event == "end") | .mean_utility] | add / length' "$u")
+	assert_line --index 4 "$(printf 'Average mean utility: %.4f' "$mean")"
+	run jq -e --argjson m "$mean" '.mean_utility.n == 10 and
+	    ((.mean_utility.mean - $m) | fabs) < 1e-9' "$OUT/summary.json"
+	assert_success
+	# run_summary.csv: a last column, each run's end-line value
+	run head -1 "$OUT/run_summary.csv"
+	assert_output --regexp ',metrics_source,mean_utility$'
+	jq -r 'select(.event == "end") | .mean_utility' "$u" > "$BATS_TEST_TMPDIR/want"
+	tail -n +2 "$OUT/run_summary.csv" | awk -F, '{ print $NF }' > "$BATS_TEST_TMPDIR/got"
+	run same_numbers "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	assert_success
+	# metrics_history.csv: each step line's value
+	run head -1 "$OUT/metrics_history.csv"
+	assert_output --regexp ',decisions,mean_utility$'
+	jq -r 'select(.event == "step") | .mean_utility' "$u" > "$BATS_TEST_TMPDIR/want"
+	tail -n +2 "$OUT/metrics_history.csv" | awk -F, '{ print $NF }' > "$BATS_TEST_TMPDIR/got"
+	run same_numbers "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	assert_success
+	# mechanical runs: none of it
+	run simagg --output-dir "$BATS_TEST_TMPDIR/m" "$RUNS"
+	refute_output --partial "mean utility"
+	run jq 'has("mean_utility")' "$BATS_TEST_TMPDIR/m/summary.json"
+	assert_output false
+	run cat "$BATS_TEST_TMPDIR/m/run_summary.csv" "$BATS_TEST_TMPDIR/m/metrics_history.csv"
+	refute_output --partial mean_utility
+}

@@ -92,11 +92,13 @@ put_group_params(struct jw *w, FILE *text, const struct aggregate *rep,
     const struct group *g)
 {
 	char v[256];
+	struct run tmp;
+	const struct run *first = runset_run(rep->set, g->runs[0], &tmp);
 
 	if (w != NULL)
 		jw_object_begin(w);
 	for (size_t k = 0; rep->keys != NULL && rep->keys[k] != NULL; k++) {
-		int present = runset_param_text(g->runs[0], rep->keys[k], v,
+		int present = runset_param_text(first, rep->keys[k], v,
 		    sizeof(v));
 
 		if (w != NULL) {
@@ -147,6 +149,8 @@ put_groups(struct jw *w, const struct aggregate *rep)
 		put_stats(w, "convergence_step", &s->convergence_step);
 		put_metric_stats(w, "final", s->final);
 		put_stats(w, "n_steps", &s->n_steps);
+		if (s->with_utility > 0)
+			put_stats(w, "mean_utility", &s->mean_utility);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -176,6 +180,9 @@ write_summary(FILE *f, const struct aggregate *rep)
 	put_metric_stats(&w, "final", s->final);
 	put_metric_stats(&w, "initial", s->initial);
 	put_stats(&w, "n_steps", &s->n_steps);
+	/* utility agents (--agent utility): collective utility / N */
+	if (s->with_utility > 0)
+		put_stats(&w, "mean_utility", &s->mean_utility);
 	if (s->llm_calls.n > 0) {
 		put_stats(&w, "llm_calls", &s->llm_calls);
 		put_stats(&w, "avg_llm_response_time_s", &s->llm_time);
@@ -296,22 +303,45 @@ put_run_row(FILE *f, const struct run *r, const struct aggregate *rep)
 	csv_number(f, r->llm_calls, rep->cache);
 	putc(',', f);
 	csv_number(f, r->llm_time, rep->cache);
-	fputs(",live\n", f);
+	fputs(",live", f);
+	if (rep->sum.with_utility > 0) {
+		putc(',', f);
+		csv_number(f, r->mean_utility, rep->cache);
+	}
+	putc('\n', f);
+}
+
+/* A last column mean_utility when a run (a step row) has one. */
+static void
+put_header(FILE *f, const char *header, int utility)
+{
+	if (!utility) {
+		fputs(header, f);
+		return;
+	}
+	fwrite(header, 1, strlen(header) - 1, f);
+	fputs(",mean_utility\n", f);
 }
 
 static int
 write_runs(FILE *f, const struct aggregate *rep)
 {
-	fputs(runs_header, f);
+	struct run tmp;
+
+	put_header(f, runs_header, rep->sum.with_utility > 0);
 	for (size_t i = 0; i < rep->nruns; i++)
-		put_run_row(f, rep->runs[i], rep);
+		put_run_row(f, runset_run(rep->set, rep->runs[i], &tmp), rep);
 	return 0;
 }
 
 static int
 write_history(FILE *f, const struct aggregate *rep)
 {
-	fputs(history_header, f);
+	int utility = 0;
+
+	for (size_t i = 0; i < rep->nsteps && !utility; i++)
+		utility = !isnan(rep->steps[i].mean_utility);
+	put_header(f, history_header, utility);
 	for (size_t i = 0; i < rep->nsteps; i++) {
 		const struct step_row *s = &rep->steps[i];
 
@@ -323,6 +353,10 @@ write_history(FILE *f, const struct aggregate *rep)
 		csv_number(f, s->moves, rep->cache);
 		putc(',', f);
 		csv_number(f, s->decisions, rep->cache);
+		if (utility) {
+			putc(',', f);
+			csv_number(f, s->mean_utility, rep->cache);
+		}
 		putc('\n', f);
 	}
 	return 0;

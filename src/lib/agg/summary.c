@@ -14,51 +14,80 @@
 
 #define N_METRICS METRICS_N
 
-static int group_runs(struct aggregate *rep, double *x);
+static int group_runs(struct aggregate *rep);
 static void free_groups(struct aggregate *rep);
 
-/* x has room for one value per run. */
+/* The columns of the statistics: final and initial metrics, then these. */
+enum { COL_CONV = 2 * N_METRICS, COL_STEPS, COL_CALLS, COL_TIME, COL_UTIL,
+	NCOLS };
+
 static void
-summarize(const struct aggregate *rep, double *x, struct summary *s)
+run_columns(const struct run *r, double *v)
 {
-	struct run *const *runs = rep->runs;
-	size_t n = rep->nruns;
+	int ok = run_is_ok(r);
+
+	for (int m = 0; m < N_METRICS; m++) {
+		v[m] = ok ? r->final[m] : NAN;
+		v[N_METRICS + m] = r->initial[m];
+	}
+	v[COL_CONV] = r->converged ? r->convergence_step : NAN;
+	v[COL_STEPS] = ok ? r->n_steps : NAN;
+	v[COL_CALLS] = r->llm_calls;
+	v[COL_TIME] = isnan(r->llm_calls) ? NAN : r->llm_time;
+	v[COL_UTIL] = ok ? r->mean_utility : NAN;
+}
+
+/*
+ * Two passes over the runs (packed ones are unpacked each time), each
+ * statistic's values in run id order, as stats_compute takes them.
+ */
+static void
+summarize(const struct aggregate *rep, const size_t *runs, size_t n,
+    struct summary *s)
+{
+	struct stats_acc acc[NCOLS];
+	struct stats *out[NCOLS];
+	double v[NCOLS];
+	struct run tmp;
 
 	memset(s, 0, sizeof(*s));
 	s->runs = n;
+	for (int c = 0; c < NCOLS; c++)
+		stats_begin(&acc[c]);
 	for (size_t i = 0; i < n; i++) {
-		s->ok += run_is_ok(runs[i]);
-		s->converged += runs[i]->converged;
-		s->failed += runs[i]->has_end && !run_is_ok(runs[i]);
-		s->incomplete += !runs[i]->has_end;
-	}
-	for (int m = 0; m < N_METRICS; m++) {
-		for (size_t i = 0; i < n; i++)
-			x[i] = run_is_ok(runs[i]) ? runs[i]->final[m] : NAN;
-		stats_compute(x, n, &s->final[m]);
-		for (size_t i = 0; i < n; i++)
-			x[i] = runs[i]->initial[m];
-		stats_compute(x, n, &s->initial[m]);
-	}
-	for (size_t i = 0; i < n; i++)
-		x[i] = runs[i]->converged ? runs[i]->convergence_step : NAN;
-	stats_compute(x, n, &s->convergence_step);
-	for (size_t i = 0; i < n; i++)
-		x[i] = run_is_ok(runs[i]) ? runs[i]->n_steps : NAN;
-	stats_compute(x, n, &s->n_steps);
-	for (size_t i = 0; i < n; i++)
-		x[i] = runs[i]->llm_calls;
-	stats_compute(x, n, &s->llm_calls);
-	for (size_t i = 0; i < n; i++) {
-		const struct run *r = runs[i];
+		const struct run *r = runset_run(rep->set, runs[i], &tmp);
 
-		x[i] = isnan(r->llm_calls) ? NAN : r->llm_time;
+		s->ok += run_is_ok(r);
+		s->converged += r->converged;
+		s->failed += r->has_end && !run_is_ok(r);
+		s->incomplete += !r->has_end;
+		s->with_utility += !isnan(r->mean_utility);
+		run_columns(r, v);
+		for (int c = 0; c < NCOLS; c++)
+			stats_add(&acc[c], v[c]);
 		if (!isnan(r->llm_calls) && !isnan(r->parse_failures))
 			s->parse_failures += r->parse_failures;
 		if (!isnan(r->llm_calls) && !isnan(r->retries))
 			s->retries += r->retries;
 	}
-	stats_compute(x, n, &s->llm_time);
+	for (int c = 0; c < NCOLS; c++)
+		stats_middle(&acc[c]);
+	for (size_t i = 0; i < n; i++) {
+		run_columns(runset_run(rep->set, runs[i], &tmp), v);
+		for (int c = 0; c < NCOLS; c++)
+			stats_add2(&acc[c], v[c]);
+	}
+	for (int m = 0; m < N_METRICS; m++) {
+		out[m] = &s->final[m];
+		out[N_METRICS + m] = &s->initial[m];
+	}
+	out[COL_CONV] = &s->convergence_step;
+	out[COL_STEPS] = &s->n_steps;
+	out[COL_CALLS] = &s->llm_calls;
+	out[COL_TIME] = &s->llm_time;
+	out[COL_UTIL] = &s->mean_utility;
+	for (int c = 0; c < NCOLS; c++)
+		stats_end(&acc[c], out[c]);
 }
 
 /* Adds to keys (NULL-ended, *n of them) each key whose values differ. */
@@ -117,9 +146,11 @@ static struct group *
 group_of(struct aggregate *rep, const struct run *r)
 {
 	struct group *g;
+	struct run tmp;
 
 	for (size_t i = 0; i < rep->ngroups; i++) {
-		const struct run *first = rep->groups[i].runs[0];
+		const struct run *first = runset_run(rep->set,
+		    rep->groups[i].runs[0], &tmp);
 
 		if (r->params == NULL || first->params == NULL ||
 		    strcmp(first->params, r->params) == 0)
@@ -143,43 +174,75 @@ group_of(struct aggregate *rep, const struct run *r)
  * --allow-mixed they are refused, naming a key and two runs that differ;
  * with it the summary is given per group of runs of one setting too.
  */
+/*
+ * The first two runs (in run id order) whose parameters differ: *i < *j
+ * and the key; the runs' parameters are interned, so equal texts are one
+ * pointer and the comparison is mostly a pointer's.
+ */
 static int
-group_runs(struct aggregate *rep, double *x)
+find_mixed(const struct aggregate *rep, size_t *i, size_t *j, char *key,
+    size_t keylen)
 {
-	size_t i, j, nkeys = 0;
-	char key[256], vi[128], vj[128];
+	struct run t1, t2;
+	const struct run *first = NULL;
 
-	if (!runset_find_mixed(rep->runs, rep->nruns, &i, &j, key,
-	    sizeof(key)))
+	for (size_t k = 0; k < rep->nruns; k++) {
+		const struct run *r = runset_run(rep->set, rep->runs[k], &t2);
+
+		if (r->params == NULL)
+			continue;
+		if (first == NULL) {
+			first = runset_run(rep->set, rep->runs[k], &t1);
+			*i = k;
+		} else if (r->params != first->params &&
+		    runset_params_differ(first, r, key, keylen)) {
+			*j = k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+group_runs(struct aggregate *rep)
+{
+	size_t i = 0, j = 0, nkeys = 0;
+	char key[256], vi[128], vj[128];
+	struct run ti, tj;
+	const struct run *ri, *rj;
+
+	if (!find_mixed(rep, &i, &j, key, sizeof(key)))
 		return 0;
 	if (!rep->allow_mixed) {
-		runset_param_text(rep->runs[i], key, vi, sizeof(vi));
-		runset_param_text(rep->runs[j], key, vj, sizeof(vj));
+		ri = runset_run(rep->set, rep->runs[i], &ti);
+		rj = runset_run(rep->set, rep->runs[j], &tj);
+		runset_param_text(ri, key, vi, sizeof(vi));
+		runset_param_text(rj, key, vj, sizeof(vj));
 		fprintf(stderr, "%s: runs %lld and %lld differ in \"%s\" "
 		    "(%s and %s): they are runs of different settings; "
 		    "aggregate each experiment apart, or give --allow-mixed "
 		    "to group the summary by the differing parameters\n",
-		    rep->prog, rep->runs[i]->id, rep->runs[j]->id, key, vi, vj);
+		    rep->prog, ri->id, rj->id, key, vi, vj);
 		return EX_DATAERR;
 	}
 	for (i = 0; i < rep->nruns; i++) {
-		struct group *g = group_of(rep, rep->runs[i]);
+		struct group *g = group_of(rep, runset_run(rep->set,
+		    rep->runs[i], &ti));
 
 		if (g == NULL)
 			return msg_oom(rep->prog, OOM_HINT);
 		g->runs[g->nruns++] = rep->runs[i];
 	}
-	for (size_t g = 1; g < rep->ngroups; g++)
-		if (add_differing_keys(rep->groups[0].runs[0]->params,
-		    rep->groups[g].runs[0]->params, &rep->keys, &nkeys) != 0)
+	ri = runset_run(rep->set, rep->groups[0].runs[0], &ti);
+	for (size_t g = 1; g < rep->ngroups; g++) {
+		rj = runset_run(rep->set, rep->groups[g].runs[0], &tj);
+		if (add_differing_keys(ri->params, rj->params, &rep->keys,
+		    &nkeys) != 0)
 			return msg_oom(rep->prog, OOM_HINT);
-	for (size_t g = 0; g < rep->ngroups; g++) {
-		struct aggregate sub = *rep;
-
-		sub.runs = rep->groups[g].runs;
-		sub.nruns = rep->groups[g].nruns;
-		summarize(&sub, x, &rep->groups[g].sum);
 	}
+	for (size_t g = 0; g < rep->ngroups; g++)
+		summarize(rep, rep->groups[g].runs, rep->groups[g].nruns,
+		    &rep->groups[g].sum);
 	return 0;
 }
 
@@ -191,24 +254,19 @@ int
 aggregate_make(struct runset *a, struct aggregate *rep)
 {
 	struct aggregate set = *rep;
-	double *x;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->prog = set.prog;
 	rep->experiment = set.experiment;
 	rep->allow_mixed = set.allow_mixed;
-	if ((rc = runset_sort(a, &rep->runs, &rep->nruns)) != 0)
+	rep->set = a;
+	if ((rc = runset_order(a, &rep->runs, &rep->nruns)) != 0)
 		return rc;
-	if ((x = calloc(rep->nruns, sizeof(*x))) == NULL) {
-		free(rep->runs);
-		return msg_oom(rep->prog, OOM_HINT);
-	}
 	rep->steps = a->steps;
 	rep->nsteps = a->nsteps;
-	summarize(rep, x, &rep->sum);
-	rc = group_runs(rep, x);
-	free(x);
+	summarize(rep, rep->runs, rep->nruns, &rep->sum);
+	rc = group_runs(rep);
 	if (rc != 0) {
 		free_groups(rep);
 		free(rep->runs);

@@ -14,14 +14,16 @@
 
 struct summary {
 	size_t runs, ok, converged, failed, incomplete;
+	size_t with_utility;       /* runs with a mean_utility */
 	struct stats convergence_step, n_steps, llm_calls, llm_time;
+	struct stats mean_utility; /* utility agents' runs (ok) */
 	struct stats final[METRICS_N], initial[METRICS_N];
 	double parse_failures, retries;
 };
 
-/* Runs of one setting (--allow-mixed). */
+/* Runs of one setting (--allow-mixed): entries of the runset. */
 struct group {
-	struct run **runs;
+	size_t *runs;
 	size_t nruns;
 	struct summary sum;
 };
@@ -34,7 +36,8 @@ struct aggregate {
 	const char *experiment;    /* NULL: none given */
 	int allow_mixed;           /* group runs of other settings, not refuse */
 	/* made by aggregate_make */
-	struct run **runs;         /* by run id */
+	const struct runset *set;  /* the runs (runset_run) */
+	size_t *runs;              /* its entries by run id */
 	size_t nruns;
 	const struct step_row *steps;   /* by run id, then step */
 	size_t nsteps;

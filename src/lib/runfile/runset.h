@@ -8,6 +8,7 @@
 #define SIM_RUNFILE_RUNSET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "model/metrics.h"   /* the metrics' names: METRICS_N, metrics_names */
@@ -19,38 +20,50 @@ struct runset_where {
 	size_t line;
 };
 
-/* One run as read; a number the input leaves out (or null) is NAN. */
+/*
+ * One run as read; a number the input leaves out (or null) is NAN.  Its
+ * strings are the runset's (interned: one copy of each text however many
+ * runs carry it), valid until runset_free.
+ */
 struct run {
 	long long id;
 	int has_start, has_end;
 	int replaced;              /* a later start line of its id won */
 	int converged;
-	char *agent, *scenario, *llm_model, *status, *stop_reason;
+	const char *agent, *scenario, *llm_model, *status, *stop_reason;
 	double initial[METRICS_N], final[METRICS_N];
 	double convergence_step, final_step, n_steps;
 	double llm_calls, llm_time, parse_failures, retries;
+	double mean_utility;       /* utility agents' end line, else NAN */
 	char *grid_initial, *grid_final;   /* with keep_grids, else NULL */
-	char *reason;              /* a failed run's end line: why */
+	const char *reason;        /* a failed run's end line: why */
 	/* the start line's parameters that shape the run: canonical JSON
 	 * (sorted keys), NULL without a start line */
-	char *params;
+	const char *params;
 };
 
 struct step_row {
 	long long run_id, step;
 	size_t run, seq;           /* index in runs[], place in the input */
 	double moves, decisions, m[METRICS_N];
+	double mean_utility;       /* utility agents, else NAN */
 	char *grid;                /* simrun --frames, with keep_grids */
 };
 
+struct runset_strings;
+struct runset_starts;
+struct runset_values;
+
 struct runset {
 	const char *prog;          /* for messages */
+	/* the runs: runs[] itself, or with compact the entries of cx[] */
 	struct run *runs;
 	size_t nruns, runs_cap;
 	struct step_row *steps;
 	size_t nsteps, steps_cap;
-	size_t *slot;              /* run id -> runs[] index + 1; 0 is free */
+	uint32_t *slot;            /* run id -> entry + 1; 0 is free */
 	size_t slot_cap, nslots;
+	long long max_id;          /* the largest id in slot (nslots > 0) */
 	size_t last;               /* the run of the previous line */
 	size_t ndup;               /* start lines of an id already started */
 	long long dup_id;
@@ -62,6 +75,23 @@ struct runset {
 	/* what the LLM server said about itself, first seen and changed */
 	char served[2][128], fingerprint[2][128];
 	size_t max_line_bytes;     /* a longer line is an error (65) */
+	/*
+	 * compact (set before reading, without keep_grids): a run whose end
+	 * line has been read is packed into arena (about 60 bytes for a
+	 * mechanical run), so that a million runs fit in little memory; read
+	 * them with runset_run and runset_order, not runs[] and runset_sort.
+	 * runs[] then holds only the runs still open (started, not ended).
+	 */
+	int compact;
+	uint64_t *cx;              /* entry -> arena offset or open run */
+	size_t cx_cap;
+	struct runset_starts *starts;   /* start lines' texts seen */
+	size_t *free_open;         /* runs[] slots free for reuse */
+	size_t nfree, free_cap, nopen;
+	unsigned char *arena;
+	size_t arena_len, arena_cap;
+	struct runset_strings *strings;
+	struct runset_values *values;
 };
 
 /* What keep_grids keeps: start and end grids, the step lines' frames. */
@@ -88,6 +118,17 @@ void runset_warn_duplicates(const struct runset *a);
  * pointers point into a, which must outlive them.
  */
 int runset_sort(struct runset *a, struct run ***runs, size_t *nruns);
+
+/*
+ * The entries (runs) in run id order, the replaced left out, and the step
+ * rows sorted as by runset_sort; *order is allocated.  Reading more runs
+ * after it is not allowed (its id index is freed).
+ */
+int runset_order(struct runset *a, size_t **order, size_t *nruns);
+
+/* Entry i's run: a pointer into a, or into tmp, filled (compact). */
+const struct run *runset_run(const struct runset *a, size_t i,
+    struct run *tmp);
 
 /* A run that ended with status ok. */
 int run_is_ok(const struct run *r);
