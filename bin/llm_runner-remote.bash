@@ -10,6 +10,9 @@
 #             job's files back (rsync: temporary name, then rename) and the
 #             runner renames them into runs/; the hosts' work dirs are removed.
 #
+# With --store shards each job (a batch of run ids) writes one shard,
+# renamed into place only when whole, and travels back the same way.
+#
 # simrun must be on each host at this runner's path (make install with the
 # same PREFIX), or is shipped per experiment with --ship-simrun (parallel
 # --basefile; the host then needs only the shared libraries).  Both are
@@ -250,9 +253,14 @@ remote_run_jobs() {
 		remote_gather "$dir"
 		[ -z "$interrupted" ] || break
 		[ "$halt" = never ] || [ "$jobs_rc" -eq 0 ] || break
-		while read -r id; do
-			[ -e "$dir/runs/run_$id.jsonl" ] || echo "$id"
-		done < "$todo" > "$missing"
+		if [ "$store" = shards ]; then
+			# a shard is under its name only when whole: its index's ids
+			comm -23 <(sort "$todo") <(held_in_shards "$dir" | sort) | sort -n > "$missing"
+		else
+			while read -r id; do
+				[ -e "$dir/runs/run_$id.jsonl" ] || echo "$id"
+			done < "$todo" > "$missing"
+		fi
 		n=$(wc -l < "$missing")
 		if [ "$n" -eq 0 ] || [ "$round" -ge "${remote_retries:-3}" ]; then
 			break
@@ -263,8 +271,21 @@ remote_run_jobs() {
 	done
 }
 
-# After the jobs: returned run files go into runs/ (a rename each, so a run
-# file is there complete or not at all); the hosts' work dirs are removed.
+# held_in_shards DIR: the run ids of DIR's shards, one a line, from their
+# index lines (one jq for all of them).
+held_in_shards() {
+	local f
+	shopt -s nullglob
+	local shards=("$1"/runs/shard_*.jsonl)
+	shopt -u nullglob
+	for f in ${shards[@]+"${shards[@]}"}; do
+		tail -n 1 -- "$f"
+	done | jq -R 'fromjson? | select(.event == "index") | .run_ids[]?'
+}
+
+# After the jobs: returned run files and shards go into runs/ (a rename
+# each, so a run file or shard is there complete or not at all); the hosts'
+# work dirs are removed.
 remote_collect() {
 	local dir=$1
 	remote_gather "$dir"
@@ -278,7 +299,7 @@ remote_gather() {
 	local dir=$1 f
 	[ -d "$dir/ret" ] || return 0
 	mkdir -p "$dir/runs"
-	for f in "$dir"/ret/*/run_*.jsonl; do
+	for f in "$dir"/ret/*/run_*.jsonl "$dir"/ret/*/shard_*.jsonl; do
 		[ -e "$f" ] || continue
 		mv -f "$f" "$dir/runs/" || die 73 "cannot move $f into $dir/runs"
 	done

@@ -3,9 +3,12 @@
 #
 #   an array job (sbatch --array=0-(T-1)[%P]): task i runs simrun on the i-th
 #     batch of run ids (DIR/slurm/<submission>/batches, one line per task),
-#     writing DIR/runs/ directly (each file linked in only when complete);
+#     writing DIR/runs/ directly (each file linked in only when complete;
+#     with --store shards, the task's batch as one shard, renamed into
+#     place when whole);
 #     %P, the most tasks at once, is --processes when given;
-#   an aggregation job (--dependency=afterany:<array>): simagg over runs/,
+#   an aggregation job (--dependency=afterany:<array>): simagg over runs/
+#     (run files and shards),
 #     writing summary.json, run_summary.csv and metrics_history.csv.
 #
 # The experiment directory and this toolchain must be on a file system the
@@ -105,9 +108,9 @@ slurm_submit() {
 	# shellcheck disable=SC2016 # expanded by the job scripts
 	{
 		echo '#!/usr/bin/env bash'
-		echo "# the aggregation job: simagg over every run file"
+		echo "# the aggregation job: simagg over every run file and shard"
 		echo 'shopt -s nullglob'
-		printf 'files=(%q/runs/run_*.jsonl)\n' "$abs"
+		printf 'files=(%q/runs/run_*.jsonl %q/runs/shard_*.jsonl)\n' "$abs" "$abs"
 		printf 'exec %q --output-dir %q --experiment %q "${files[@]}"\n' "$simagg" "$abs" "$dir"
 	} > "$sub/aggregate.sh" || die 73 "cannot write $sub/aggregate.sh"
 	chmod +x "$sub/task.sh" "$sub/aggregate.sh"
@@ -139,6 +142,26 @@ slurm_stop_waiting() {
 	exit "$1"
 }
 
+# slurm_count_shards DIR: sets ndone to the runs in DIR's shards.  A shard
+# is under its name only when whole and never changes then: each is read
+# once (its index line's run count), at the poll that first sees it.
+declare -A slurm_shard_runs=()
+slurm_count_shards() {
+	local f n
+	shopt -s nullglob
+	local shards=("$1"/runs/shard_*.jsonl)
+	shopt -u nullglob
+	ndone=0
+	for f in ${shards[@]+"${shards[@]}"}; do
+		if [ -z "${slurm_shard_runs[$f]:-}" ]; then
+			n=$(tail -n 1 -- "$f" | jq -R 'fromjson? | select(.event == "index") | .runs') || n=
+			[ -n "$n" ] || continue
+			slurm_shard_runs[$f]=$n
+		fi
+		ndone=$((ndone + slurm_shard_runs[$f]))
+	done
+}
+
 # --wait: until the aggregation job has ended; a line of progress when
 # something changes (polled every 2 s).
 slurm_wait_jobs() {
@@ -158,7 +181,11 @@ slurm_wait_jobs() {
 		[[ $out != *'Invalid job id'* ]] || out=
 		agg_state=$out
 		states=$(slurm_states "$array")
-		ndone=$(find "$dir/runs" -maxdepth 1 -name 'run_*.jsonl' 2>/dev/null | wc -l)
+		if [ "$store" = shards ]; then
+			slurm_count_shards "$dir"
+		else
+			ndone=$(find "$dir/runs" -maxdepth 1 -name 'run_*.jsonl' 2>/dev/null | wc -l)
+		fi
 		line="[slurm-progress] done=$ndone total=$total array=${states:-ended} aggregation=${agg_state:-ended}"
 		if [ "$line" != "$last" ]; then
 			echo "$line elapsed_s=$((SECONDS - start))" >&2

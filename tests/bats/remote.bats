@@ -212,6 +212,53 @@ exp_in() {
 	assert_output 2
 }
 
+# same_summary DIR_A DIR_B: simagg's files agree (the experiment's path aside)
+same_summary() {
+	diff <(jq -S 'del(.experiment)' "$1/summary.json") <(jq -S 'del(.experiment)' "$2/summary.json")
+	local f
+	for f in run_summary.csv metrics_history.csv; do
+		cmp <(sed "s#$1#E#g" "$1/$f") <(sed "s#$2#E#g" "$2/$f")
+	done
+}
+
+@test "--store shards on hosts, shared and --transfer: a shard per job, the summary of local run files" {
+	baseline_runner --runs 30 "${SMALL[@]}" --output-dir local --no-report > /dev/null 2>&1
+	run --separate-stderr baseline_runner --runs 30 "${SMALL[@]}" --output-dir shared --no-report \
+		--store shards --batch-size 10 --sshloginfile "$SLF"
+	assert_success
+	run --separate-stderr baseline_runner --runs 30 "${SMALL[@]}" --output-dir moved --no-report \
+		--store shards --batch-size 10 --sshloginfile "$SLF" --transfer
+	assert_success
+	assert_line --partial "files transferred and returned"
+	local e
+	for e in shared moved; do
+		run ls "$(exp_in "$e")/runs"
+		assert_output $'shard_0-9.jsonl\nshard_10-19.jsonl\nshard_20-29.jsonl'
+		same_summary "$(exp_in local)" "$(exp_in "$e")"
+		# every run's lines are the local run file's, but for the host
+		diff <(cat "$(exp_in local)"/runs/run_{0..29}.jsonl) \
+			<(grep -hv '^{"event":"index"' "$(exp_in "$e")"/runs/shard_*.jsonl | sed 's/,"host":"[^"]*"//')
+		run bash -c "grep -h '^{\"event\":\"start\"' $(exp_in "$e")/runs/shard_*.jsonl | jq -r .host | sort -u"
+		assert_output --regexp '^h[12]'
+	done
+	assert_not_exist "$(exp_in moved)/ret"
+}
+
+@test "--resume --store shards on hosts: a torn shard is redone whole, never half-counted" {
+	baseline_runner --runs 30 "${SMALL[@]}" --output-dir local --no-report > /dev/null 2>&1
+	baseline_runner --runs 30 "${SMALL[@]}" --no-report --store shards --batch-size 10 > /dev/null 2>&1
+	local dir
+	dir=$(exp_in .)
+	head -n -2 "$dir/runs/shard_10-19.jsonl" > t && mv t "$dir/runs/shard_10-19.jsonl"
+	rm "$dir/runs/shard_20-29.jsonl"
+	run --separate-stderr baseline_runner --resume "$dir" --sshloginfile "$SLF" --transfer --no-report
+	assert_success
+	assert_line --regexp "^Running 20 simulations "
+	assert_equal "$(grep -c 'torn' <<< "$stderr")" 1
+	assert_equal "$(cat "$dir"/runs/shard_*.jsonl | grep -c '^{"event":"end"')" 30
+	same_summary "$(exp_in local)" "$dir"
+}
+
 @test "an LLM server outage on ssh hosts: the runner waits and probes, then goes on when it is back" {
 	start_fakellm --latency-ms 2
 	local port=${BASE##*:} runner status=0

@@ -168,15 +168,9 @@ shard_runner() {
 	assert_output ''
 }
 
-@test "--store shards is refused with ssh hosts, Slurm and LLM agents, nothing made" {
+@test "--store: a bad value and LLM agents with shards are refused, nothing made" {
 	mkdir "$BATS_TEST_TMPDIR/w"
 	cd "$BATS_TEST_TMPDIR/w"
-	run --separate-stderr baseline_runner --runs 3 --store shards --sshlogin 1/:
-	assert_failure 64
-	[[ $stderr == *"--store shards runs here only"* ]]
-	run --separate-stderr baseline_runner --runs 3 --store shards --slurm
-	assert_failure 64
-	[[ $stderr == *"--store shards runs here only"* ]]
 	run --separate-stderr baseline_runner --runs 3 --store heap
 	assert_failure 64
 	[[ $stderr == *"--store must be files or shards, not 'heap'"* ]]
@@ -185,4 +179,21 @@ shard_runner() {
 	[[ $stderr == *"--store shards is for mechanical and table agents"* ]]
 	run ls -A
 	assert_output ''
+}
+
+@test "--resume refuses a shard made with other parameters than config.json, moving nothing" {
+	mkdir "$BATS_TEST_TMPDIR/s" "$BATS_TEST_TMPDIR/other"
+	cd "$BATS_TEST_TMPDIR/s"
+	shard_runner es --runs 200 --batch-size 100 > /dev/null
+	# the second batch again, with another threshold, in place of its shard
+	simrun "${SMALL[@]}" --similarity-threshold 0.6 --run-id 100-199 --store shards \
+		--output-dir "$BATS_TEST_TMPDIR/other" > /dev/null
+	cp "$BATS_TEST_TMPDIR/other/shard_100-199.jsonl" es/runs/
+	rm es/runs/shard_0-99.jsonl
+	run --separate-stderr baseline_runner --resume es --no-report
+	assert_failure 65
+	assert_equal "$stderr" "baseline_runner: es/runs/shard_100-199.jsonl was made with similarity_threshold 0.6 but config.json says similarity_threshold 0.5: runs of other parameters must not be mixed; restore config.json or start a new experiment"
+	# nothing ran, nothing moved
+	run ls es/runs
+	assert_output shard_100-199.jsonl
 }

@@ -60,6 +60,31 @@ same_runs() {
 	assert_output --regexp "ArrayTaskThrottle=2"
 }
 
+@test "--slurm --store shards: a shard per array task, the summary of local run files; a torn one redone" {
+	baseline_runner --runs 20 "${SMALL[@]}" --output-dir local --no-report > /dev/null 2>&1
+	run --separate-stderr baseline_runner --runs 20 "${SMALL[@]}" --output-dir slurm --no-report \
+		--slurm --wait --store shards --batch-size 7
+	assert_success
+	assert_line --regexp '^Submitted to Slurm: array job [0-9]+ \(3 tasks of up to 7 runs\)'
+	assert_regex "$stderr" "\[slurm-progress\] done=20 total=20 array=COMPLETED:3"
+	local dir
+	dir=$(exp_in slurm)
+	run ls "$dir/runs"
+	assert_output $'shard_0-6.jsonl\nshard_14-19.jsonl\nshard_7-13.jsonl'
+	# the aggregation job read the shards: the local summary
+	diff <(jq -S 'del(.experiment)' "$(exp_in local)/summary.json") <(jq -S 'del(.experiment)' "$dir/summary.json")
+	diff <(cat "$(exp_in local)"/runs/run_{0..19}.jsonl) <(grep -hv '^{"event":"index"' "$dir"/runs/shard_{0-6,7-13,14-19}.jsonl)
+	# a torn shard: --resume --slurm submits its runs only, as one shard
+	head -n -1 "$dir/runs/shard_7-13.jsonl" > t && mv t "$dir/runs/shard_7-13.jsonl"
+	run --separate-stderr baseline_runner --resume "$dir" --slurm --wait --no-report --batch-size 7
+	assert_success
+	assert_line --regexp '^Submitted to Slurm: array job [0-9]+ \(1 tasks of up to 7 runs\)'
+	[[ $stderr == *"shard_7-13.jsonl was torn"* ]]
+	assert_equal "$(cat "$dir"/runs/shard_*.jsonl | grep -c '^{"event":"end"')" 20
+	diff <(jq -S 'del(.experiment)' "$(exp_in local)/summary.json") <(jq -S 'del(.experiment)' "$dir/summary.json")
+	cmp <(sed "s#$(exp_in local)#E#g" "$(exp_in local)/run_summary.csv") <(sed "s#$dir#E#g" "$dir/run_summary.csv")
+}
+
 @test "--slurm without --wait: job ids and how to follow; the aggregation job writes the summary" {
 	run --separate-stderr baseline_runner --runs 6 "${SMALL[@]}" --slurm --slurm-opt "--comment=simtools-test --nice=5"
 	assert_success

@@ -157,6 +157,36 @@ llm_baseline_llm_model=c experiments/llm_baseline_llm_model=c c'
 	assert_equal "${#lines[@]}" 6
 }
 
+@test "\"store\": \"shards\": the cells keep shards, the study's statistics are those of run files" {
+	local body='"runs": 40, "seed": 3, "vary": {"similarity_threshold": [0.4, 0.6]},
+	  "fixed": {"grid_size": 8, "num_type_a": 20, "num_type_b": 20, "max_steps": 60}'
+	study f.json "{\"name\": \"f\", $body}"
+	study s.json "{\"name\": \"s\", \"store\": \"shards\", $body}"
+	simstudy f.json --output-dir f --no-report > /dev/null
+	simstudy s.json --output-dir s --no-report > /dev/null
+	# cells of more runs than are packed go through llm_runner --store shards
+	SIMSTUDY_PACK=0 simstudy s.json --output-dir r --no-report > /dev/null
+	local d e
+	for d in s r; do
+		e=$(study_dir "$d")
+		run jq -r '.store' "$e/plan.jsonl"
+		assert_output $'shards\nshards'
+		run bash -c "ls '$e'/experiments/*/runs"
+		refute_output --partial run_
+		assert_output --partial shard_0-
+		jq -e '.store == "shards"' "$e"/experiments/*/config.json
+		diff <(sed 's#^[^,]*,##' "$(study_dir f)/comparison.csv") <(sed 's#^[^,]*,##' "$e/comparison.csv")
+		for c in "$(study_dir f)"/experiments/*/; do
+			c=${c%/}
+			diff <(jq -S 'del(.experiment)' "$c/summary.json") \
+				<(jq -S 'del(.experiment)' "$e/experiments/${c##*/}/summary.json")
+		done
+	done
+	# a study without the key: plan.jsonl as before, run files
+	run jq -r 'has("store")' "$(study_dir f)/plan.jsonl"
+	assert_output $'false\nfalse'
+}
+
 @test "LLM cells run through llm_runner against the server, after one check" {
 	start_fakellm
 	study s.json "{\"name\": \"llm\", \"runs\": 3, \"agents\": [\"mechanical\", \"llm\"],
@@ -379,6 +409,7 @@ bad_study() {
 	bad_study 78 '"fixed.max_steps": "many" is not valid' '{"name": "x", "fixed": {"max_steps": "many"}}'
 	bad_study 78 '"runs": 0 is not valid' '{"name": "x", "runs": 0}'
 	bad_study 78 '"density": 1.2 is not valid' '{"name": "x", "density": 1.2}'
+	bad_study 78 '"store": "packed" is not valid: it must be "files" \(a file per run\) or "shards"' '{"name": "x", "store": "packed"}'
 	bad_study 78 '"scenarios"\[1\]: unknown scenario .nope.' '{"name": "x", "agents": ["llm"], "scenarios": ["baseline", "nope"]}'
 	bad_study 78 '"agents"\[0\]: "robot" is not an agent kind' '{"name": "x", "agents": ["robot"]}'
 	bad_study 78 'make 10201 cells, more than 10000' \

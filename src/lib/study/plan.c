@@ -227,6 +227,10 @@ put_cell(struct jw *w, const struct study *st, const struct cell *c,
 		jw_array_end(w);
 	}
 	jw_kv_int(w, "combination", c->combo);
+	/* given in the study: the cell's store; LLM cells keep a file per run
+	 * (a failed run runs again alone) */
+	if (st->store != NULL)
+		jw_kv_string(w, "store", c->agent == AG_LLM ? "files" : st->store);
 	/* the runner's flags for this cell, values exactly as checked */
 	jw_key(w, "runner_args");
 	params_put_flags(w, p);

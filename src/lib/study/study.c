@@ -17,7 +17,7 @@ const char *const study_agent_kinds[] = { "mechanical", "llm", "table" };
 
 static const char *const top_keys[] = { "name", "description", "runs",
 	"seed", "agents", "scenarios", "vary", "fixed", "density", "tables",
-	NULL };
+	"store", NULL };
 
 int
 study_fail(const struct study *st, int status, const char *fmt, ...)
@@ -157,6 +157,26 @@ read_name(struct study *st)
 	}
 	st->name = s;
 	return 0;
+}
+
+/* "store": how the cells' runs/ hold their runs (llm_runner --store). */
+static int
+read_store(struct study *st)
+{
+	json_t *v = json_object_get(st->root, "store");
+	const char *s = json_string_value(v);
+	char text[128];
+
+	if (v == NULL)
+		return 0;
+	if (s != NULL && (strcmp(s, "files") == 0 || strcmp(s, "shards") == 0)) {
+		st->store = s;
+		return 0;
+	}
+	value_text(v, text, sizeof(text));
+	return study_fail(st, EX_CONFIG, "\"store\": %s is not valid: it must be "
+	    "\"files\" (a file per run) or \"shards\" (a shard per batch of "
+	    "runs, for mechanical and table cells)", text);
 }
 
 static int
@@ -493,7 +513,7 @@ study_read(struct study *st, const char *prog, const char *file)
 		if (!is_key(key, top_keys))
 			return study_fail(st, EX_CONFIG, "unknown key \"%s\"; a study "
 			    "has name, description, runs, seed, agents, "
-			    "scenarios, vary, fixed, density and tables (simrun "
+			    "scenarios, vary, fixed, density, tables and store (simrun "
 			    "parameters go in \"fixed\" or \"vary\")", key);
 	v = json_object_get(st->root, "description");
 	if (v != NULL && !json_is_string(v))
@@ -503,7 +523,7 @@ study_read(struct study *st, const char *prog, const char *file)
 		return study_fail(st, EX_CONFIG, "cannot resolve its directory: %s",
 		    strerror(errno));
 	if ((rc = read_name(st)) || (rc = read_runs(st)) ||
-	    (rc = read_agents(st)) || (rc = read_scenarios(st)) ||
+	    (rc = read_store(st)) || (rc = read_agents(st)) || (rc = read_scenarios(st)) ||
 	    (rc = read_fixed(st)) || (rc = read_vary(st)) ||
 	    (rc = read_seed_and_density(st)))
 		return rc;

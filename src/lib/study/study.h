@@ -49,6 +49,7 @@ struct study {
 	size_t n_vary;
 	json_t *fixed;
 	double density;            /* 0: not given */
+	const char *store;         /* "files", "shards"; NULL: not given */
 	long combos;
 	long cells;
 	double product;            /* combos without a cap, for the message */
