@@ -172,3 +172,66 @@ ends() {
 	assert_failure 69
 	[[ $stderr == *"reply to a choice prompt is unparseable, not a number from 1 to 4"* ]]
 }
+
+@test "under choose the shipped MOVE or STAY prompt says the mover chooses; random keeps its wording" {
+	start_fakellm --log-prompts
+	simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 --destination choose > choose
+	# the decision prompts: no "cannot choose" left, the choosing wording there
+	run jq -s -e '[.[] | .prompt | select(test("MOVE or STAY"))] | length > 0 and
+	    all(contains("you cannot choose") | not) and
+	    all(contains("you will be shown a few empty houses"))' "$FAKELLM_LOG"
+	assert_success
+	# the choice prompts are the scenario's own choice_template
+	run jq -s -e '[.[] | .prompt | select(test("Option 1:"))] | length > 0 and
+	    all(test("^You are a (red|blue) team resident living in a residential area, and you have decided to move[.]"))' \
+	    "$FAKELLM_LOG"
+	assert_success
+	run jq -c 'select(.event == "start") | [.move_prompt, .choice_prompt]' choose
+	assert_output '["choose_prompt_template","choice_template"]'
+	start_fakellm --log-prompts
+	simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 > random
+	run jq -s -e 'length > 0 and all(.prompt | contains("you cannot choose which one"))' \
+	    "$FAKELLM_LOG"
+	assert_success
+	run grep -c 'move_prompt\|choice_prompt' random
+	assert_output 0
+	# config.json records the templates a choosing run asks with, and only then
+	run jq -e '.context_info | (.choose_prompt_template | contains("choose one of them"))
+	    and (.choice_template | contains("{options}"))' \
+	    <(simcfg --agent llm --destination choose --runs 1)
+	assert_success
+	run jq -c '.context_info | keys' <(simcfg --agent llm --runs 1)
+	assert_output '["name","prompt_template","type_a","type_b"]'
+}
+
+@test "every shipped scenario has the choosing wording, in its own labels" {
+	for f in "$ROOT"/configs/scenarios/*.json; do
+		run jq -e '(.prompt_template | contains("you cannot choose which one"))
+		    and (.choose_prompt_template | contains("you cannot choose") | not)
+		    and (.choose_prompt_template | contains("choose one of them"))
+		    and (.choice_template | contains("{options}"))
+		    and (.choose_prompt_template | sub("you will be shown a few empty houses elsewhere in the area and choose one of them"; "you will end up in a randomly chosen empty house elsewhere in the area; you cannot choose which one")) == .prompt_template' "$f"
+		assert_success
+		# the program loads it and records the wording it will ask with
+		run jq -e --slurpfile s "$f" '.context_info.choose_prompt_template
+		    == $s[0].choose_prompt_template' <(simcfg --agent llm --runs 1 \
+		    --scenario "$(basename "$f" .json)" --destination choose)
+		assert_success
+	done
+	# a scenario file without choose_prompt_template keeps its prompt under choose
+	start_fakellm --log-prompts
+	jq 'del(.choose_prompt_template, .choice_template)' "$ROOT/configs/scenarios/baseline.json" > own.json
+	simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 --destination choose \
+	    --scenario-file own.json > own
+	run jq -s -e '[.[] | .prompt | select(test("MOVE or STAY"))] | length > 0 and
+	    all(contains("you cannot choose which one"))' "$FAKELLM_LOG"
+	assert_success
+	run jq -c 'select(.event == "start") | [.move_prompt, .choice_prompt]' own
+	assert_output '["prompt_template","default"]'
+	# a bad choose_prompt_template is refused like a bad prompt_template
+	jq '.choose_prompt_template = "no grid"' own.json > bad.json
+	run --separate-stderr simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 \
+	    --destination choose --scenario-file bad.json
+	assert_failure 78
+	[[ $stderr == *'"choose_prompt_template": {context} must appear exactly once'* ]]
+}
