@@ -235,3 +235,46 @@ ends() {
 	assert_failure 78
 	[[ $stderr == *'"choose_prompt_template": {context} must appear exactly once'* ]]
 }
+
+@test "several endpoints: choices spread over them, the results those of one server" {
+	start_fakellm
+	local one=$URL log1=$FAKELLM_LOG
+	start_fakellm
+	local two=$URL log2=$FAKELLM_LOG
+	printf '%s 4\n%s 4\n' "$one" "$two" > eps
+	simrun "${SMALL[@]}" --llm-url "$one" --run-id 0-2 --destination choose > single
+	: > "$log1"
+	for c in 1 4; do
+		run --separate-stderr simrun "${SMALL[@]}" --llm-endpoints eps --run-id 0-2 \
+		    --destination choose --llm-concurrency "$c"
+		assert_success
+		echo "$output" > "eps.$c"
+		run cmp <(jq -c 'select(.event == "end") | {grid, total_moves, choices,
+		    choice_failures, status}' single) \
+		    <(jq -c 'select(.event == "end") | {grid, total_moves, choices,
+		    choice_failures, status}' "eps.$c")
+		assert_success
+	done
+	# each endpoint answered choice prompts (a number), not only decisions
+	for log in "$log1" "$log2"; do
+		run jq -s -e '[.[] | select(.reply | test("^[1-9]$"))] | length > 0' "$log"
+		assert_success
+	done
+	run jq -s -e '[.[] | select(.event == "end")] | all(.choices > 0
+	    and (.llm_endpoint_calls | add) == .llm_calls)' eps.1
+	assert_success
+	# a failing endpoint is set aside for choices too; the results stay
+	start_fakellm --fault 500
+	printf '%s 4\n%s 4\n' "$URL" "$two" > eps.bad
+	run --separate-stderr simrun "${SMALL[@]}" --llm-endpoints eps.bad --run-id 0-2 \
+	    --destination choose --retry-base-ms 10
+	assert_success
+	run cmp <(jq -c 'select(.event == "end") | {grid, total_moves, choices}' single) \
+	    <(jq -c 'select(.event == "end") | {grid, total_moves, choices}' <<< "$output")
+	assert_success
+	# --check-llm sends a choice prompt to every endpoint
+	run simrun "${SMALL[@]}" --llm-endpoints eps --check-llm --destination choose
+	assert_success
+	run grep -c "Choice response: '3' (house 3 of 4)" <<< "$output"
+	assert_output 2
+}
