@@ -278,3 +278,23 @@ ends() {
 	run grep -c "Choice response: '3' (house 3 of 4)" <<< "$output"
 	assert_output 2
 }
+
+@test "the runner's progress counts choices beside decisions" {
+	start_fakellm
+	run --separate-stderr llm_runner --runs 3 --processes 1 --grid-size 10 --num-type-a 40 \
+	    --num-type-b 40 --llm-url "$URL" --destination choose --no-report
+	assert_success
+	dir=$(ls -dt experiments/* | head -n 1)
+	last=$(grep '^\[run-progress\].* decisions=' <<< "$stderr" | tail -n 1)
+	[[ $last =~ \ choices=([0-9]+)\  ]]
+	# the last line counts every choice of the three runs
+	run jq -s '[.[] | select(.event == "end") | .choices] | add' "$dir"/runs/run_*.jsonl
+	assert_output "${BASH_REMATCH[1]}"
+	[ "${BASH_REMATCH[1]}" -gt 0 ]
+	# MOVE or STAY runs: no choices in the line
+	run --separate-stderr llm_runner --runs 2 --processes 1 --grid-size 10 --num-type-a 40 \
+	    --num-type-b 40 --llm-url "$URL" --no-report
+	assert_success
+	run grep -c 'choices' <<< "$stderr"
+	assert_output 0
+}
