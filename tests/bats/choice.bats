@@ -291,6 +291,10 @@ ends() {
 	run jq -s '[.[] | select(.event == "end") | .choices] | add' "$dir"/runs/run_*.jsonl
 	assert_output "${BASH_REMATCH[1]}"
 	[ "${BASH_REMATCH[1]}" -gt 0 ]
+	# on a terminal the bar says them too
+	script -qec "llm_runner --runs 2 --processes 1 --grid-size 10 --num-type-a 40 --num-type-b 40 --llm-url $URL --destination choose --no-report" /dev/null > tty.out
+	run bash -c "tr '\r' '\n' < tty.out | grep -a -c '[0-9]* decisions, [1-9][0-9]* choices'"
+	[ "$output" -ge 1 ]
 	# MOVE or STAY runs: no choices in the line
 	run --separate-stderr llm_runner --runs 2 --processes 1 --grid-size 10 --num-type-a 40 \
 	    --num-type-b 40 --llm-url "$URL" --no-report
