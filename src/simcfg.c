@@ -196,7 +196,7 @@ put_requested(struct jw *w, const char *text)
 }
 
 static void
-put_scenario(struct jw *w, const struct scenario *s)
+put_scenario(struct jw *w, const struct scenario *s, int choose)
 {
 	jw_key(w, "context_info");
 	jw_object_begin(w);
@@ -204,6 +204,13 @@ put_scenario(struct jw *w, const struct scenario *s)
 	jw_kv_string(w, "type_a", s->type_a);
 	jw_kv_string(w, "type_b", s->type_b);
 	jw_kv_string(w, "prompt_template", s->prompt_template);
+	/* movers choose: the MOVE or STAY template and the choice template
+	 * they were asked with (the default wording's own text if none) */
+	if (choose) {
+		jw_kv_string(w, "choose_prompt_template",
+		    scenario_move_template(s));
+		jw_kv_string(w, "choice_template", scenario_choice_template(s));
+	}
 	jw_object_end(w);
 }
 
@@ -224,7 +231,7 @@ put_config(struct jw *w, const struct options *o, const struct scenario *s)
 	jw_kv_int(w, "n_runs", o->runs);
 	params_put_config(w, p);
 	if (s != NULL)
-		put_scenario(w, s);
+		put_scenario(w, s, p->llm.destination == DESTINATION_CHOOSE);
 	jw_kv_bool(w, "step_lines", !o->file.no_steps);
 	jw_kv_bool(w, "decision_log", o->file.decision_log);
 	jw_kv_string(w, "store", flags_store_name(o->file.store));
@@ -276,6 +283,12 @@ main(int argc, char **argv)
 	    err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return EX_CONFIG;
+	}
+	if (llm && o.params.llm.destination == DESTINATION_CHOOSE &&
+	    scenario_choose(&s) != 0) {
+		scenario_free(&s);
+		fprintf(stderr, PROG ": out of memory\n");
+		return EX_OSERR;
 	}
 	jw_init(&w);
 	put_config(&w, &o, llm ? &s : NULL);

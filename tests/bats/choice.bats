@@ -169,3 +169,133 @@ ends() {
 	assert_failure 69
 	[[ $stderr == *"reply to a choice prompt is unparseable, not a number from 1 to 4"* ]]
 }
+
+@test "under choose the shipped MOVE or STAY prompt says the mover chooses; random keeps its wording" {
+	start_fakellm --log-prompts
+	simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 --destination choose > choose
+	# the decision prompts: no "cannot choose" left, the choosing wording there
+	run jq -s -e '[.[] | .prompt | select(test("MOVE or STAY"))] | length > 0 and
+	    all(contains("you cannot choose") | not) and
+	    all(contains("you will be shown a few empty houses"))' "$FAKELLM_LOG"
+	assert_success
+	# the choice prompts are the scenario's own choice_template
+	run jq -s -e '[.[] | .prompt | select(test("Option 1:"))] | length > 0 and
+	    all(test("^You are a (red|blue) team resident living in a residential area, and you have decided to move[.]"))' \
+	    "$FAKELLM_LOG"
+	assert_success
+	run jq -c 'select(.event == "start") | [.move_prompt, .choice_prompt]' choose
+	assert_output '["choose_prompt_template","choice_template"]'
+	start_fakellm --log-prompts
+	simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 > random
+	run jq -s -e 'length > 0 and all(.prompt | contains("you cannot choose which one"))' \
+	    "$FAKELLM_LOG"
+	assert_success
+	run grep -c 'move_prompt\|choice_prompt' random
+	assert_output 0
+	# config.json records the templates a choosing run asks with, and only then
+	run jq -e '.context_info | (.choose_prompt_template | contains("choose one of them"))
+	    and (.choice_template | contains("{options}"))' \
+	    <(simcfg --agent llm --destination choose --runs 1)
+	assert_success
+	run jq -c '.context_info | keys' <(simcfg --agent llm --runs 1)
+	assert_output '["name","prompt_template","type_a","type_b"]'
+}
+
+@test "every shipped scenario has the choosing wording, in its own labels" {
+	for f in "$ROOT"/configs/scenarios/*.json; do
+		run jq -e '(.prompt_template | contains("you cannot choose which one"))
+		    and (.choose_prompt_template | contains("you cannot choose") | not)
+		    and (.choose_prompt_template | contains("choose one of them"))
+		    and (.choice_template | contains("{options}"))
+		    and (.choose_prompt_template | sub("you will be shown a few empty houses elsewhere in the area and choose one of them"; "you will end up in a randomly chosen empty house elsewhere in the area; you cannot choose which one")) == .prompt_template' "$f"
+		assert_success
+		# the program loads it and records the wording it will ask with
+		run jq -e --slurpfile s "$f" '.context_info.choose_prompt_template
+		    == $s[0].choose_prompt_template' <(simcfg --agent llm --runs 1 \
+		    --scenario "$(basename "$f" .json)" --destination choose)
+		assert_success
+	done
+	# a scenario file without choose_prompt_template keeps its prompt under choose
+	start_fakellm --log-prompts
+	jq 'del(.choose_prompt_template, .choice_template)' "$ROOT/configs/scenarios/baseline.json" > own.json
+	simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 --destination choose \
+	    --scenario-file own.json > own
+	run jq -s -e '[.[] | .prompt | select(test("MOVE or STAY"))] | length > 0 and
+	    all(contains("you cannot choose which one"))' "$FAKELLM_LOG"
+	assert_success
+	run jq -c 'select(.event == "start") | [.move_prompt, .choice_prompt]' own
+	assert_output '["prompt_template","default"]'
+	# a bad choose_prompt_template is refused like a bad prompt_template
+	jq '.choose_prompt_template = "no grid"' own.json > bad.json
+	run --separate-stderr simrun "${SMALL[@]}" --llm-url "$URL" --run-id 0 \
+	    --destination choose --scenario-file bad.json
+	assert_failure 78
+	[[ $stderr == *'"choose_prompt_template": {context} must appear exactly once'* ]]
+}
+
+@test "several endpoints: choices spread over them, the results those of one server" {
+	start_fakellm
+	local one=$URL log1=$FAKELLM_LOG
+	start_fakellm
+	local two=$URL log2=$FAKELLM_LOG
+	printf '%s 4\n%s 4\n' "$one" "$two" > eps
+	simrun "${SMALL[@]}" --llm-url "$one" --run-id 0-2 --destination choose > single
+	: > "$log1"
+	for c in 1 4; do
+		run --separate-stderr simrun "${SMALL[@]}" --llm-endpoints eps --run-id 0-2 \
+		    --destination choose --llm-concurrency "$c"
+		assert_success
+		echo "$output" > "eps.$c"
+		run cmp <(jq -c 'select(.event == "end") | {grid, total_moves, choices,
+		    choice_failures, status}' single) \
+		    <(jq -c 'select(.event == "end") | {grid, total_moves, choices,
+		    choice_failures, status}' "eps.$c")
+		assert_success
+	done
+	# each endpoint answered choice prompts (a number), not only decisions
+	for log in "$log1" "$log2"; do
+		run jq -s -e '[.[] | select(.reply | test("^[1-9]$"))] | length > 0' "$log"
+		assert_success
+	done
+	run jq -s -e '[.[] | select(.event == "end")] | all(.choices > 0
+	    and (.llm_endpoint_calls | add) == .llm_calls)' eps.1
+	assert_success
+	# a failing endpoint is set aside for choices too; the results stay
+	start_fakellm --fault 500
+	printf '%s 4\n%s 4\n' "$URL" "$two" > eps.bad
+	run --separate-stderr simrun "${SMALL[@]}" --llm-endpoints eps.bad --run-id 0-2 \
+	    --destination choose --retry-base-ms 10
+	assert_success
+	run cmp <(jq -c 'select(.event == "end") | {grid, total_moves, choices}' single) \
+	    <(jq -c 'select(.event == "end") | {grid, total_moves, choices}' <<< "$output")
+	assert_success
+	# --check-llm sends a choice prompt to every endpoint
+	run simrun "${SMALL[@]}" --llm-endpoints eps --check-llm --destination choose
+	assert_success
+	run grep -c "Choice response: '3' (house 3 of 4)" <<< "$output"
+	assert_output 2
+}
+
+@test "the runner's progress counts choices beside decisions" {
+	start_fakellm
+	run --separate-stderr llm_runner --runs 3 --processes 1 --grid-size 10 --num-type-a 40 \
+	    --num-type-b 40 --llm-url "$URL" --destination choose --no-report
+	assert_success
+	dir=$(ls -dt experiments/* | head -n 1)
+	last=$(grep '^\[run-progress\].* decisions=' <<< "$stderr" | tail -n 1)
+	[[ $last =~ \ choices=([0-9]+)\  ]]
+	# the last line counts every choice of the three runs
+	run jq -s '[.[] | select(.event == "end") | .choices] | add' "$dir"/runs/run_*.jsonl
+	assert_output "${BASH_REMATCH[1]}"
+	[ "${BASH_REMATCH[1]}" -gt 0 ]
+	# on a terminal the bar says them too
+	script -qec "llm_runner --runs 2 --processes 1 --grid-size 10 --num-type-a 40 --num-type-b 40 --llm-url $URL --destination choose --no-report" /dev/null > tty.out
+	run bash -c "tr '\r' '\n' < tty.out | grep -a -c '[0-9]* decisions, [1-9][0-9]* choices'"
+	[ "$output" -ge 1 ]
+	# MOVE or STAY runs: no choices in the line
+	run --separate-stderr llm_runner --runs 2 --processes 1 --grid-size 10 --num-type-a 40 \
+	    --num-type-b 40 --llm-url "$URL" --no-report
+	assert_success
+	run grep -c 'choices' <<< "$stderr"
+	assert_output 0
+}

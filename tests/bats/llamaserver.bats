@@ -193,6 +193,43 @@ max_in_slots() {
 	assert_success
 }
 
+@test "--destination choose under --constrain auto: every choice a number 1..K that parses, logged; the run ends ok" {
+	# llama-server's own reference (tools/server/README.md of the vendor
+	# snapshot, "POST /completion" options, taken by /v1/chat/completions
+	# too): "`grammar`: Set grammar for grammar-based sampling" and
+	# "`json_schema`: Set a JSON schema for grammar-based sampling", and
+	# "The `response_format` parameter supports ... schema-constrained
+	# JSON".  A choice among K houses is sent the GBNF grammar
+	# root ::= [1-K] (grammars/README.md: a character range), or with
+	# --llm-server lmstudio the JSON schema whose answer is an enum of the
+	# numbers; the random model's words can then only be those numbers.
+	# (At temperature 1: at the default 0.3 this model always says STAY.)
+	for server in llama-server lmstudio; do
+		run --separate-stderr simrun "${SMALL[@]}" --agent llm --llm-url "$URL" --llm-model "$MODEL" \
+		    --llm-server "$server" --constrain auto --max-tokens 64 --run-id 0-1 --max-steps 3 \
+		    --temperature 1 \
+		    --destination choose --destination-choices 3 --decision-log
+		assert_success
+		echo "$output" > "$server.jsonl"
+		run jq -s -e '[.[] | select(.event == "choice")] as $c | [.[] | select(.event == "end")] as $e
+		    | ($c | length) > 0 and ($c | all(.choice >= 1 and .choice <= 3 and .taken == .choice
+		      and (.parse_failed | not) and (.options | length) == 3 and .attempts == 1))
+		    and ($e | all(.status == "ok" and .choice_failures == 0 and .parse_failures == 0))
+		    and ($e | map(.choices) | add) == ($c | length)
+		    and ($e | map(.total_moves) | add) == ($c | length)' "$server.jsonl"
+		assert_success
+	done
+	# the grammar's replies are the bare digit
+	run jq -s -e '[.[] | select(.event == "choice")] | all(.reply == (.choice | tostring))' \
+	    llama-server.jsonl
+	assert_success
+	# --check-llm sends a choice prompt under the grammar too
+	run simrun --agent llm --llm-url "$URL" --llm-model "$MODEL" --llm-server llama-server \
+	    --constrain auto --check-llm --destination choose
+	assert_success
+	assert_line --regexp "^Choice response: '[1-4]' \(house [1-4] of 4\)$"
+}
+
 # --- the served model ----------------------------------------------------------------
 
 @test "--check-llm with the -m path and with an --alias; another name is refused naming the served one" {

@@ -187,6 +187,29 @@ llm_baseline_llm_model=c experiments/llm_baseline_llm_model=c c'
 	assert_output $'false\nfalse'
 }
 
+@test "utility cells: one a combination, no scenario; each an ordinary runner experiment" {
+	study u.json '{"name": "util", "runs": 3, "seed": 5, "agents": ["mechanical", "utility"],
+	  "vary": {"grid_size": [8, 10]},
+	  "fixed": {"num_type_a": 20, "num_type_b": 20, "max_steps": 40}}'
+	run jq -r '[.cell, .agent, (.scenario // "-"), .name] | @tsv' <(simstudy_plan u.json)
+	assert_output $'0\tmechanical\t-\tmechanical_grid_size=8\n1\tmechanical\t-\tmechanical_grid_size=10\n2\tutility\t-\tutility_grid_size=8\n3\tutility\t-\tutility_grid_size=10'
+	run --separate-stderr simstudy u.json --processes 2
+	assert_success
+	assert_line "Runs: 12 ok, 0 failed, 0 missing"
+	exp=$(study_dir)/experiments/utility_grid_size=10
+	run jq -c '[.n_runs, .agent, .utility, .grid_size]' "$exp/config.json"
+	assert_output '[3,"utility","predecessor",10]'
+	diff <(cat "$exp"/runs/run_{0..2}.jsonl) <(simrun --config "$exp/config.json" --run-id 0-2)
+	# the utility's own parameters vary like any other
+	study v.json '{"name": "v", "runs": 2, "agents": ["utility"], "vary": {"utility": ["peaked", "flat"]}}'
+	run jq -c '[.agent, .params.utility]' <(simstudy_plan v.json)
+	assert_output $'["utility","peaked"]\n["utility","flat"]'
+	study bad.json '{"name": "b", "runs": 2, "agents": ["utilities"]}'
+	run --separate-stderr simstudy_plan bad.json
+	assert_failure 78
+	[[ $stderr == *"use mechanical, llm, table or utility"* ]]
+}
+
 @test "LLM cells run through llm_runner against the server, after one check" {
 	start_fakellm
 	study s.json "{\"name\": \"llm\", \"runs\": 3, \"agents\": [\"mechanical\", \"llm\"],

@@ -140,6 +140,7 @@ struct config {
     int split_move, split_stay; /* the word is two tokens (log-probs) */
     int vllm_old;             /* vLLM before reasoning_effort "none" */
     int choice_fault;         /* choice prompts get words, not a number */
+    int log_prompts;          /* the log carries each prompt */
     uint64_t start_ns;
 };
 
@@ -229,6 +230,7 @@ struct grid {
 
 struct chat {
     json_t *root;
+    const char *prompt; /* the last user message, when a string */
     const char *model;
     int has_seed;
     json_int_t seed;
@@ -353,7 +355,8 @@ enum {
     OPT_JSON_TOKENS,
     OPT_SPLIT_TOKENS,
     OPT_VLLM_OLD,
-    OPT_CHOICE_FAULT
+    OPT_CHOICE_FAULT,
+    OPT_LOG_PROMPTS
 };
 
 static const struct option long_opts[] = {
@@ -388,6 +391,7 @@ static const struct option long_opts[] = {
     {"split-tokens", required_argument, NULL, OPT_SPLIT_TOKENS},
     {"vllm-old", no_argument, NULL, OPT_VLLM_OLD},
     {"choice-fault", no_argument, NULL, OPT_CHOICE_FAULT},
+    {"log-prompts", no_argument, NULL, OPT_LOG_PROMPTS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -430,6 +434,7 @@ static void usage(FILE *out)
         "  --split-tokens W    MOVE, STAY or MOVE,STAY: that word is two tokens (log-probs)\n"
         "  --vllm-old          vLLM before 0.11: reasoning_effort only low|medium|high\n"
         "  --choice-fault      a choice prompt (\"Option N:\" grids) gets words, not its number\n"
+        "  --log-prompts       each log line carries the prompt (the last user message)\n"
         "  -h, --help          show this help\n"
         "\n"
         "If FAKELLM_API_KEY is set, /v1/* and /api/* require 'Authorization: Bearer <key>'.\n"
@@ -581,6 +586,7 @@ static int apply_option(struct config *cfg, int opt, const char *arg)
         return cfg->split_move || cfg->split_stay ? 0 : -1;
     case OPT_VLLM_OLD: cfg->vllm_old = 1; return 0;
     case OPT_CHOICE_FAULT: cfg->choice_fault = 1; return 0;
+    case OPT_LOG_PROMPTS: cfg->log_prompts = 1; return 0;
     default: return -1;
     }
 }
@@ -1341,6 +1347,7 @@ static void chat_messages(struct chat *ch, json_t *messages)
     }
     if (last_user)
         content_scan(last_user, &ch->grid);
+    ch->prompt = json_string_value(last_user);
 }
 
 /*
@@ -1864,6 +1871,8 @@ static void log_chat(struct server *s, const struct conn *c, const struct http_r
             json_object_set_new(j, "reasoning_tokens", json_integer(ch->think_tokens));
         if (hr->host[0])
             json_object_set_new(j, "host", json_string(hr->host));
+        if (s->cfg.log_prompts && ch->prompt)
+            json_object_set_new(j, "prompt", json_string(ch->prompt));
     }
     char *line = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(j);

@@ -172,6 +172,55 @@ labels(void)
 	scenario_free(&s);
 }
 
+/* choose_prompt_template: the MOVE or STAY prompt only once movers
+ * choose; without it the prompt_template stays. */
+static void
+choose_template(void)
+{
+	struct scenario s;
+	char err[256];
+	char *p, path[] = "/tmp/test_llm.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+	if (f == NULL)
+		exit(2);
+	fputs("{\"name\":\"t\",\"type_a\":\"cats\",\"type_b\":\"dogs\","
+	    "\"prompt_template\":\"{agent_type}: random\\n{context}\","
+	    "\"choose_prompt_template\":\"{agent_type} chooses, not "
+	    "{opposite_type}\\n{context}\"}", f);
+	if (fclose(f) != 0 || scenario_load(path, &s, err, sizeof(err)) != 0)
+		exit(2);
+	unlink(path);
+	p = scenario_prompt(&s, 0, "S E O\nE X E\nE O E");
+	CHECK(p && strcmp(p, "cats: random\nS E O\nE X E\nE O E") == 0,
+	    "before scenario_choose: the prompt_template");
+	free(p);
+	CHECK(strcmp(scenario_move_template(&s), s.prompt_template) == 0,
+	    "the move template is prompt_template until chosen");
+	CHECK(scenario_choose(&s) == 0 && scenario_choose(&s) == 0,
+	    "scenario_choose, twice");
+	p = scenario_prompt(&s, 1, "S E O\nE X E\nE O E");
+	CHECK(p && strcmp(p, "dogs chooses, not cats\nS E O\nE X E\nE O E")
+	    == 0, "after: the choose_prompt_template, labels filled");
+	free(p);
+	CHECK(strcmp(scenario_move_template(&s), s.choose_prompt_template) == 0,
+	    "the move template is then choose_prompt_template");
+	CHECK(strstr(scenario_choice_template(&s), "{options}") != NULL,
+	    "no choice_template: the default wording");
+	scenario_free(&s);
+	/* a shipped scenario without the change of wording it needs */
+	if (scenario_load("configs/scenarios/baseline.json", &s, err,
+	    sizeof(err)) != 0)
+		exit(2);
+	CHECK(scenario_choose(&s) == 0 && (p = scenario_prompt(&s, 0,
+	    "S E O\nE X E\nE O E")) != NULL && strstr(p, "cannot choose") ==
+	    NULL && strstr(p, "choose one of them") != NULL,
+	    "baseline under choose: the mover is told it chooses");
+	free(p);
+	scenario_free(&s);
+}
+
 int
 main(void)
 {
@@ -182,5 +231,6 @@ main(void)
 	contexts();
 	shipped_scenarios();
 	labels();
+	choose_template();
 	return check_done();
 }

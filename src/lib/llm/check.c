@@ -107,6 +107,44 @@ check_client(struct llm_agent *a, const char *prog, struct llm_client *client,
 	return 0;
 }
 
+/*
+ * --destination choose: a choice prompt of the scenario (example houses)
+ * must get the number of one of them.  0, or 69 with the reason; `at`
+ * names the endpoint in messages ("" for the one server).
+ */
+static int
+check_choice(struct llm_agent *a, const char *prog, struct llm_client *client,
+    const char *at)
+{
+	static const char example[4][CONTEXT_LEN + 1] = { "S S E\nO X S\n# # #",
+	    "O O E\nE X O\nS O O", "S E S\nS X E\nO E S", "E O S\nO X O\nE E O" };
+	char ctx[9][CONTEXT_LEN + 1], err[768], *prompt;
+	int k = a->params->destination_choices;
+	struct llm_stats stats;
+	struct llm_reply reply;
+	enum llm_result res;
+
+	for (int i = 0; i < k; i++)
+		memcpy(ctx[i], example[i % 4], sizeof(ctx[i]));
+	if ((prompt = scenario_choice_prompt(&a->scenario, 0, ctx, k)) == NULL)
+		return msg_oom(prog, NULL);
+	memset(&stats, 0, sizeof(stats));
+	res = llm_ask_choice(client, prompt, 0, k, &reply, &stats, err,
+	    sizeof(err));
+	free(prompt);
+	if (res != LLM_OK)
+		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed%s: a "
+		    "choice prompt: %s", at, err);
+	if (reply.choice == 0)
+		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed%s: the "
+		    "reply to a choice prompt is %s, not a number from 1 to "
+		    "%d%s", at, reply.empty ? "empty" : "unparseable", k,
+		    no_answer_hint(&reply));
+	printf("%sChoice response: '%s' (house %d of %d)\n", *at ? "  " : "",
+	    reply.text, reply.choice, k);
+	return 0;
+}
+
 /* --check-llm with --llm-endpoints: every endpoint, naming those failing. */
 static int
 check_endpoints(struct llm_agent *a, const char *prog)
@@ -130,46 +168,16 @@ check_endpoints(struct llm_agent *a, const char *prog)
 		}
 		printf("Endpoint %d: %s: successful (response time: %.3fs)\n",
 		    i + 1, eps->e[i].url, reply.latency_s);
+		if (a->params->destination == DESTINATION_CHOOSE &&
+		    (rc = check_choice(a, prog, eps->e[i].client, at)) != 0) {
+			if (rc != EX_UNAVAILABLE)
+				return rc;
+			bad++;
+		}
 	}
 	if (bad > 0)
 		return EX_UNAVAILABLE;
 	printf("LLM connection successful\n");
-	return 0;
-}
-
-/*
- * --destination choose: a choice prompt of the scenario (example houses)
- * must get the number of one of them.  0, or 69 with the reason.
- */
-static int
-check_choice(struct llm_agent *a, const char *prog)
-{
-	static const char example[4][CONTEXT_LEN + 1] = { "S S E\nO X S\n# # #",
-	    "O O E\nE X O\nS O O", "S E S\nS X E\nO E S", "E O S\nO X O\nE E O" };
-	char ctx[9][CONTEXT_LEN + 1], err[768], *prompt;
-	int k = a->params->destination_choices;
-	struct llm_stats stats;
-	struct llm_reply reply;
-	enum llm_result res;
-
-	for (int i = 0; i < k; i++)
-		memcpy(ctx[i], example[i % 4], sizeof(ctx[i]));
-	if ((prompt = scenario_choice_prompt(&a->scenario, 0, ctx, k)) == NULL)
-		return msg_oom(prog, NULL);
-	memset(&stats, 0, sizeof(stats));
-	res = llm_ask_choice(a->client, prompt, 0, k, &reply, &stats, err,
-	    sizeof(err));
-	free(prompt);
-	if (res != LLM_OK)
-		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed: a "
-		    "choice prompt: %s", err);
-	if (reply.choice == 0)
-		return msg_fail(prog, EX_UNAVAILABLE, "LLM check failed: the "
-		    "reply to a choice prompt is %s, not a number from 1 to "
-		    "%d%s", reply.empty ? "empty" : "unparseable", k,
-		    no_answer_hint(&reply));
-	printf("Choice response: '%s' (house %d of %d)\n", reply.text,
-	    reply.choice, k);
 	return 0;
 }
 
@@ -202,6 +210,6 @@ llm_check(struct llm_agent *a, const char *prog)
 	if (reply.fingerprint[0] != '\0')
 		printf("System fingerprint: %s\n", reply.fingerprint);
 	if (rc == 0 && p->destination == DESTINATION_CHOOSE)
-		rc = check_choice(a, prog);
+		rc = check_choice(a, prog, a->client, "");
 	return rc;
 }

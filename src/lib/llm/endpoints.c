@@ -293,6 +293,15 @@ endpoints_ask(struct endpoints *eps, const char *prompt, uint32_t seed,
     struct llm_reply *reply, struct llm_stats *stats,
     void (*idle)(void *), void *arg, char *err, size_t errlen)
 {
+	return endpoints_ask_choice(eps, prompt, seed, 0, reply, stats, idle,
+	    arg, err, errlen);
+}
+
+enum llm_result
+endpoints_ask_choice(struct endpoints *eps, const char *prompt, uint32_t seed,
+    int choices, struct llm_reply *reply, struct llm_stats *stats,
+    void (*idle)(void *), void *arg, char *err, size_t errlen)
+{
 	struct timespec pause = { 0, 1000000 };
 	double gone_since = 0, now;     /* first failure since an answer */
 	enum llm_result res;
@@ -320,7 +329,9 @@ endpoints_ask(struct endpoints *eps, const char *prompt, uint32_t seed,
 		}
 		pause.tv_nsec = 1000000;
 		before = stats->calls;
-		res = llm_ask(eps->e[i].client, prompt, seed, reply, stats, err,
+		res = choices > 0 ? llm_ask_choice(eps->e[i].client, prompt,
+		    seed, choices, reply, stats, err, errlen) :
+		    llm_ask(eps->e[i].client, prompt, seed, reply, stats, err,
 		    errlen);
 		endpoints_put(eps, i, slot);
 		eps->e[i].calls += stats->calls - before;

@@ -74,5 +74,12 @@ void endpoints_failed(struct endpoints *eps, int i, const char *why);
 enum llm_result endpoints_ask(struct endpoints *eps, const char *prompt,
     uint32_t seed, struct llm_reply *reply, struct llm_stats *stats,
     void (*idle)(void *), void *arg, char *err, size_t errlen);
+/* The same for a choice among `choices` options (llm_ask_choice): a
+ * choosing mover's request goes where a decision's would, and its seed
+ * does not depend on the endpoint either. */
+enum llm_result endpoints_ask_choice(struct endpoints *eps, const char *prompt,
+    uint32_t seed, int choices, struct llm_reply *reply,
+    struct llm_stats *stats, void (*idle)(void *), void *arg, char *err,
+    size_t errlen);
 
 #endif

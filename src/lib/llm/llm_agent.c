@@ -287,7 +287,8 @@ llm_agent_decide(void *agent, const struct world *w, int id,
 	return take_answer(a, w, id, key, context, seed, &reply, move);
 }
 
-/* The choice from the cache, or asked now (one request, not early). */
+/* The choice from the cache, or asked now (one request, not early), of
+ * the one server or over the endpoints. */
 static int
 ask_choice(struct llm_agent *a, const char *prompt, uint32_t seed, int n,
     struct llm_reply *reply)
@@ -304,11 +305,19 @@ ask_choice(struct llm_agent *a, const char *prompt, uint32_t seed, int n,
 		return 0;
 	}
 	a->step.cache_misses += a->cache != NULL;
-	slot = a->slots ? slots_wait(a->slots, prefetch_poll, a->pool) : -1;
-	a->failure = llm_ask_choice(a->client, prompt, seed, n, reply,
-	    &a->step, a->reason, sizeof(a->reason));
-	if (a->slots != NULL)
-		slots_release(a->slots, slot);
+	if (a->endpoints != NULL) {
+		/* where a decision would go: the freest usable endpoint */
+		a->failure = endpoints_ask_choice(a->endpoints, prompt, seed, n,
+		    reply, &a->step, prefetch_poll, a->pool, a->reason,
+		    sizeof(a->reason));
+	} else {
+		slot = a->slots ? slots_wait(a->slots, prefetch_poll,
+		    a->pool) : -1;
+		a->failure = llm_ask_choice(a->client, prompt, seed, n, reply,
+		    &a->step, a->reason, sizeof(a->reason));
+		if (a->slots != NULL)
+			slots_release(a->slots, slot);
+	}
 	if (a->failure != LLM_OK)
 		return -1;
 	if (a->cache != NULL && reply->choice > 0 && cache_put_choice(a->cache,

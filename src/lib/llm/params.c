@@ -205,12 +205,6 @@ llm_params_check(const struct llm_params *p, char *err, size_t errlen)
 		    "--destination choose");
 		return -1;
 	}
-	if (p->destination == DESTINATION_CHOOSE &&
-	    p->llm_endpoints[0] != '\0') {
-		snprintf(err, errlen, "--destination choose does not work with "
-		    "--llm-endpoints yet: give one server (--llm-url)");
-		return -1;
-	}
 	if (p->llm_url[0] != '\0' && !url_ok(p->llm_url)) {
 		snprintf(err, errlen, "llm_url '%s' must start with http:// or "
 		    "https://", p->llm_url);

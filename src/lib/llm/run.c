@@ -105,6 +105,11 @@ put_start(void *ctx, struct jw *w)
 	if (p->destination == DESTINATION_CHOOSE) {
 		jw_kv_string(w, "destination", destination_names[p->destination]);
 		jw_kv_int(w, "destination_choices", p->destination_choices);
+		/* which wording the movers saw: the scenario's own or not */
+		jw_kv_string(w, "move_prompt", a->scenario.choosing ?
+		    "choose_prompt_template" : "prompt_template");
+		jw_kv_string(w, "choice_prompt", a->scenario.choice_template ?
+		    "choice_template" : "default");
 	}
 }
 
@@ -440,6 +445,11 @@ llm_agent_open(struct llm_agent **out, const char *prog,
 	if (scenario_for(p->scenario, p->scenario_file, &a->scenario, err,
 	    errlen) != 0)
 		return EX_CONFIG;
+	if (p->destination == DESTINATION_CHOOSE &&
+	    scenario_choose(&a->scenario) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EX_OSERR;
+	}
 	if ((rc = new_clients(a, p, err, errlen, note, notelen)) != 0)
 		return rc;
 	if (a->pool != NULL) {

@@ -1,9 +1,12 @@
 /*
  * A scenario file is a JSON object: name, type_a, type_b, prompt_template
- * (and an optional description and choice_template).  The template uses
- * {agent_type}, {opposite_type} and, exactly once, {context}; no other
- * braces.  choice_template (a mover choosing among empty houses; the
- * default wording below when absent) has {options} in place of {context}.
+ * (and an optional description, choose_prompt_template and
+ * choice_template).  The template uses {agent_type}, {opposite_type} and,
+ * exactly once, {context}; no other braces.  choose_prompt_template is
+ * the MOVE or STAY prompt of runs whose movers choose (--destination
+ * choose), the same placeholders; choice_template (a mover choosing among
+ * empty houses; the default wording below when absent) has {options} in
+ * place of {context}.
  */
 #include <jansson.h>
 #include <limits.h>
@@ -187,9 +190,15 @@ scenario_load(const char *path, struct scenario *s, char *err, size_t errlen)
 	    &failed);
 	s->choice_template = dup_field(root, "choice_template", 0, path, err,
 	    errlen, &failed);
+	s->choose_prompt_template = dup_field(root, "choose_prompt_template",
+	    0, path, err, errlen, &failed);
 	json_decref(root);
 	if (!failed && check_template(s->prompt_template, "prompt_template", 2,
 	    path, err, errlen))
+		failed = 1;
+	if (!failed && s->choose_prompt_template != NULL && check_template(
+	    s->choose_prompt_template, "choose_prompt_template", 2, path, err,
+	    errlen))
 		failed = 1;
 	if (!failed && s->choice_template != NULL && check_template(
 	    s->choice_template, "choice_template", 3, path, err, errlen))
@@ -288,6 +297,7 @@ scenario_free(struct scenario *s)
 	free(s->type_b);
 	free(s->prompt_template);
 	free(s->choice_template);
+	free(s->choose_prompt_template);
 	for (int t = 0; t < 2; t++) {
 		free(s->head[t]);
 		free(s->tail[t]);
@@ -295,6 +305,32 @@ scenario_free(struct scenario *s)
 		free(s->choice_tail[t]);
 	}
 	memset(s, 0, sizeof(*s));
+}
+
+int
+scenario_choose(struct scenario *s)
+{
+	if (s->choose_prompt_template == NULL || s->choosing)
+		return 0;
+	for (int t = 0; t < 2; t++) {
+		free(s->head[t]);
+		free(s->tail[t]);
+		s->head[t] = s->tail[t] = NULL;
+	}
+	s->choosing = 1;
+	return split(s, s->choose_prompt_template, 2, s->head, s->tail);
+}
+
+const char *
+scenario_move_template(const struct scenario *s)
+{
+	return s->choosing ? s->choose_prompt_template : s->prompt_template;
+}
+
+const char *
+scenario_choice_template(const struct scenario *s)
+{
+	return s->choice_template ? s->choice_template : default_choice;
 }
 
 /* The prompt for an agent of the given type; the caller frees it. */

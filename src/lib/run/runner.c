@@ -25,6 +25,7 @@ struct run_outcome {
 	struct metrics final;
 	struct model_metrics model;   /* with --model-metrics on */
 	long decisions;           /* of the steps played, for progress and shares */
+	long choices;             /* movers that chose (--destination choose) */
 	int parse_failed;         /* the agent's answers were no answers */
 	char parse_reason[160];
 };
@@ -203,13 +204,18 @@ failed_run(struct runner *r, long run_id, struct run_outcome *out)
 /*
  * With --output-dir, runs of agents that say so (LLM agents) tell a
  * watcher (the runner's progress bar) after each step how far they are:
- * one small write per step.
+ * one small write per step.  Movers that choose (a second kind of
+ * prompt) are counted too, as choices.
  */
 static int
-print_progress(long run_id, int step, const struct run_outcome *o)
+print_progress(long run_id, int step, const struct run_outcome *o,
+    int choosing)
 {
 	printf("{\"event\":\"progress\",\"run_id\":%ld,\"step\":%d,"
-	    "\"decisions\":%ld}\n", run_id, step, o->decisions);
+	    "\"decisions\":%ld", run_id, step, o->decisions);
+	if (choosing)
+		printf(",\"choices\":%ld", o->choices);
+	printf("}\n");
 	return fflush(stdout) != 0 ? -1 : 0;
 }
 
@@ -250,6 +256,8 @@ play_step(struct runner *r, long run_id, struct step_key *key,
 	const struct agent *a = &r->agent;
 	struct step_counts counts;
 	int every = p->metrics == METRICS_EVERY;
+	int choosing = a->play == NULL && a->decider.destination != NULL &&
+	    p->move_rule == MOVE_RANDOM;
 
 	out->step = key->step;
 	if ((a->play != NULL ? a->play(a->ctx, key, &counts) :
@@ -260,11 +268,14 @@ play_step(struct runner *r, long run_id, struct step_key *key,
 		metrics_compute(r->metrics, r->world->cell, &out->final);
 	out->total_moves += counts.moves;
 	out->decisions += counts.decisions;
+	/* every mover chooses, once, when the decider chooses (world.c) */
+	if (choosing)
+		out->choices += counts.moves;
 	if (r->step_lines && print_step(r, run_id, key->step, &counts,
 	    every ? &out->final : NULL) != 0)
 		return EX_IOERR;
 	if (a->progress && r->output_dir != NULL &&
-	    print_progress(run_id, key->step, out) != 0)
+	    print_progress(run_id, key->step, out, choosing) != 0)
 		return EX_IOERR;
 	step_done(r);
 	if (!convergence_update(conv, counts.moves))
@@ -286,7 +297,7 @@ play_run(struct runner *r, long run_id)
 	struct step_key key = { p->seed, (uint64_t)run_id, 0 };
 	struct convergence conv = { p->no_move_threshold, 0 };
 	struct run_outcome out = { 0, 0, 0, 0, p->max_steps - 1, 0, 0, { 0 },
-	    { 0, 0, 0, 0 }, 0, 0, "" };
+	    { 0, 0, 0, 0 }, 0, 0, 0, "" };
 	int rc = 0;
 
 	start_run(r, run_id, &out);

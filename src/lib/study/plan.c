@@ -52,7 +52,8 @@ cell_params(const struct study *st, const struct cell *c,
 		study_density_counts(st->density, p->model.grid_size, &p->model.num_type_a,
 		    &p->model.num_type_b);
 	p->agent = c->agent == AG_MECHANICAL ? AGENT_MECHANICAL :
-	    c->agent == AG_LLM ? AGENT_LLM : AGENT_TABLE;
+	    c->agent == AG_LLM ? AGENT_LLM : c->agent == AG_UTILITY ?
+	    AGENT_UTILITY : AGENT_TABLE;
 	if (c->scenario >= 0)
 		snprintf(p->llm.scenario, sizeof(p->llm.scenario), "%s",
 		    st->scenarios[c->scenario]);
@@ -253,13 +254,14 @@ study_plan(struct study *st, FILE *out)
 		return study_fail(st, EX_OSERR, "out of memory");
 	for (a = 0; a < st->n_agents; a++) {
 		int kind = st->agents[a];
-		size_t ns = kind == AG_MECHANICAL ? 1 : st->n_scenarios;
+		/* agents that read no prompt: no scenario, one cell */
+		int plain = kind == AG_MECHANICAL || kind == AG_UTILITY;
+		size_t ns = plain ? 1 : st->n_scenarios;
 
 		for (s = 0; s < ns; s++)
 			for (m = 0; m < st->combos; m++) {
 				cells[n].agent = kind;
-				cells[n].scenario = kind == AG_MECHANICAL ? -1 :
-				    (int)s;
+				cells[n].scenario = plain ? -1 : (int)s;
 				cells[n].combo = m;
 				if (make_name(st, &cells[n], n) != 0)
 					rc = -1;

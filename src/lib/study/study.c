@@ -13,7 +13,8 @@
 
 #define MAX_RUNS 999999999L
 
-const char *const study_agent_kinds[] = { "mechanical", "llm", "table" };
+const char *const study_agent_kinds[] = { "mechanical", "llm", "table",
+	"utility" };
 
 static const char *const top_keys[] = { "name", "description", "runs",
 	"seed", "agents", "scenarios", "vary", "fixed", "density", "tables",
@@ -251,7 +252,7 @@ read_agents(struct study *st)
 
 			value_text(json_array_get(v, i), text, sizeof(text));
 			return study_fail(st, EX_CONFIG, "\"agents\"[%zu]: %s is not "
-			    "an agent kind: use mechanical, llm or table", i,
+			    "an agent kind: use mechanical, llm, table or utility", i,
 			    text);
 		}
 		st->agents[st->n_agents++] = k;
@@ -527,13 +528,15 @@ study_read(struct study *st, const char *prog, const char *file)
 	    (rc = read_fixed(st)) || (rc = read_vary(st)) ||
 	    (rc = read_seed_and_density(st)))
 		return rc;
-	st->cells = st->combos * ((st->uses[AG_MECHANICAL] ? 1 : 0) +
+	/* mechanical and utility agents read no prompt: one cell a combination */
+	st->cells = st->combos * (st->uses[AG_MECHANICAL] + st->uses[AG_UTILITY] +
 	    (long)st->n_scenarios * (st->uses[AG_LLM] + st->uses[AG_TABLE]));
 	if (st->combos > STUDY_MAX_CELLS || st->cells > STUDY_MAX_CELLS)
 		return study_fail(st, EX_CONFIG, "\"vary\" x \"agents\" x \"scenarios\" "
 		    "make %.0f cells, more than %d; vary fewer parameters or "
 		    "values, or split the study", st->product *
-		    ((st->uses[AG_MECHANICAL] ? 1 : 0) + (double)st->n_scenarios *
+		    (st->uses[AG_MECHANICAL] + st->uses[AG_UTILITY] +
+		    (double)st->n_scenarios *
 		    (st->uses[AG_LLM] + st->uses[AG_TABLE])), STUDY_MAX_CELLS);
 	return read_tables(st);
 }

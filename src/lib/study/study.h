@@ -19,7 +19,7 @@
 
 #define STUDY_MAX_CELLS 10000
 
-enum { AG_MECHANICAL, AG_LLM, AG_TABLE, AG_KINDS };
+enum { AG_MECHANICAL, AG_LLM, AG_TABLE, AG_UTILITY, AG_KINDS };
 extern const char *const study_agent_kinds[];   /* by AG_* */
 
 struct varied {
