@@ -148,23 +148,31 @@ shipped_scenarios(void)
 	    "placeholder left and ends with the grid (%d of 20)", rendered);
 }
 
+/* A scenario file of the given text, loaded into s (exit 2 if not). */
 static void
-labels(void)
+load_text(struct scenario *s, const char *text)
 {
-	struct scenario s;
-	char err[256];
-	char *p, path[] = "/tmp/test_llm.XXXXXX";
+	char err[256], path[] = "/tmp/test_llm.XXXXXX";
 	int fd = mkstemp(path);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 
 	if (f == NULL)
 		exit(2);
-	fputs("{\"name\":\"t\",\"type_a\":\"cats\",\"type_b\":\"dogs\","
-	    "\"prompt_template\":\"{agent_type} vs {opposite_type}:\\n{context}"
-	    " ({agent_type})\"}", f);
-	if (fclose(f) != 0 || scenario_load(path, &s, err, sizeof(err)) != 0)
+	fputs(text, f);
+	if (fclose(f) != 0 || scenario_load(path, s, err, sizeof(err)) != 0)
 		exit(2);
 	unlink(path);
+}
+
+static void
+labels(void)
+{
+	struct scenario s;
+	char *p;
+
+	load_text(&s, "{\"name\":\"t\",\"type_a\":\"cats\",\"type_b\":\"dogs\","
+	    "\"prompt_template\":\"{agent_type} vs {opposite_type}:\\n{context}"
+	    " ({agent_type})\"}");
 	p = scenario_prompt(&s, 1, "S E O\nE X E\nE O E");
 	CHECK(p && strcmp(p, "dogs vs cats:\nS E O\nE X E\nE O E (dogs)") == 0,
 	    "labels fill in on both sides of the grid");
@@ -178,20 +186,12 @@ static void
 choose_template(void)
 {
 	struct scenario s;
-	char err[256];
-	char *p, path[] = "/tmp/test_llm.XXXXXX";
-	int fd = mkstemp(path);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	char err[256], *p;
 
-	if (f == NULL)
-		exit(2);
-	fputs("{\"name\":\"t\",\"type_a\":\"cats\",\"type_b\":\"dogs\","
+	load_text(&s, "{\"name\":\"t\",\"type_a\":\"cats\",\"type_b\":\"dogs\","
 	    "\"prompt_template\":\"{agent_type}: random\\n{context}\","
 	    "\"choose_prompt_template\":\"{agent_type} chooses, not "
-	    "{opposite_type}\\n{context}\"}", f);
-	if (fclose(f) != 0 || scenario_load(path, &s, err, sizeof(err)) != 0)
-		exit(2);
-	unlink(path);
+	    "{opposite_type}\\n{context}\"}");
 	p = scenario_prompt(&s, 0, "S E O\nE X E\nE O E");
 	CHECK(p && strcmp(p, "cats: random\nS E O\nE X E\nE O E") == 0,
 	    "before scenario_choose: the prompt_template");

@@ -1255,6 +1255,21 @@ start_slot(struct runset_starts *t, const char *text, size_t len)
 	return &t->s[i];
 }
 
+/* A start or end line's grid, kept where the run set keeps the ends'
+ * grids (the one read before, if any, replaced). */
+static int
+keep_grid(const struct runset *a, char **slot, const char *grid,
+    size_t grid_len, const struct runset_where *at)
+{
+	if (!(a->keep_grids & RUNSET_GRIDS_ENDS))
+		return 0;
+	free(*slot);
+	*slot = NULL;
+	if (grid != NULL && (*slot = strndup(grid, grid_len)) == NULL)
+		return msg_oom(at->prog, OOM_HINT);
+	return 0;
+}
+
 static int take_start(struct runset *a, json_t *o,
     const struct runset_where *at);
 
@@ -1355,13 +1370,8 @@ fast_start(struct runset *a, const char *buf, size_t len,
 	if ((r = entry_run(a, i)) == NULL)
 		return msg_oom(at->prog, OOM_HINT);
 	r->has_start = 1;
-	if (a->keep_grids & RUNSET_GRIDS_ENDS) {
-		free(r->grid_initial);
-		r->grid_initial = NULL;
-		if (grid != NULL &&
-		    (r->grid_initial = strndup(grid, grid_len)) == NULL)
-			return msg_oom(at->prog, OOM_HINT);
-	}
+	if ((rc = keep_grid(a, &r->grid_initial, grid, grid_len, at)) != 0)
+		return rc;
 	r->params = seen->params;
 	r->agent = seen->agent;
 	r->scenario = seen->scenario;
@@ -1461,13 +1471,8 @@ fast_end(struct runset *a, const char *buf, size_t len,
 	if ((r = entry_run(a, i)) == NULL)
 		return msg_oom(at->prog, OOM_HINT);
 	r->has_end = 1;
-	if (a->keep_grids & RUNSET_GRIDS_ENDS) {
-		free(r->grid_final);
-		r->grid_final = NULL;
-		if (grid != NULL &&
-		    (r->grid_final = strndup(grid, grid_len)) == NULL)
-			return msg_oom(at->prog, OOM_HINT);
-	}
+	if ((rc = keep_grid(a, &r->grid_final, grid, grid_len, at)) != 0)
+		return rc;
 	{
 		const char **to[3] = { &r->status, &r->stop_reason, &r->reason };
 
