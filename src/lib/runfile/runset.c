@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "runfile/runset.h"
+#include "runfile/plainjson.h"
 #include "io/msg.h"
 
 #define OOM_HINT " reading runs; read fewer at once or allow more memory"
@@ -859,48 +860,6 @@ take_step(struct runset *a, json_t *o, const struct runset_where *at)
 	return get_metrics(o, row->m, at);
 }
 
-static int
-is_blank(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
-}
-
-/* The end of a JSON number token at p, or NULL; *integral if no . or e. */
-static const char *
-scan_number(const char *p, int *integral)
-{
-	*integral = 1;
-	if (*p == '-')
-		p++;
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (*p >= '0' && *p <= '9')
-			p++;
-	else
-		return NULL;
-	if (*p == '.') {
-		*integral = 0;
-		if (*++p < '0' || *p > '9')
-			return NULL;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'e' || *p == 'E') {
-		*integral = 0;
-		if (*++p == '+' || *p == '-')
-			p++;
-		if (*p < '0' || *p > '9')
-			return NULL;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	return p;
-}
-
 /* The field of a step row a key names, or NULL for keys not kept. */
 static double *
 step_field(struct step_row *r, const char *key, size_t len)
@@ -962,7 +921,7 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 			p = grid + grid_len + 1;
 			continue;
 		}
-		if ((end = scan_number(close + 2, &integral)) == NULL)
+		if ((end = plain_scan_number(close + 2, &integral)) == NULL)
 			return -1;
 		v = strtod(close + 2, NULL);
 		if ((size_t)(close - key) == 6 && memcmp(key, "run_id", 6) == 0)
@@ -973,7 +932,7 @@ fast_step(struct runset *a, const char *buf, size_t len, const struct runset_whe
 			*field = v;
 		p = end;
 	}
-	if (*p != '}' || !is_blank(p + 1, len - (size_t)(p + 1 - buf)) || isnan(id) ||
+	if (*p != '}' || !plain_blank(p + 1, len - (size_t)(p + 1 - buf)) || isnan(id) ||
 	    isnan(step) || fabs(id) > 9e15 || fabs(step) > 9e15)
 		return -1;
 	if ((rc = new_step_row(a, (long long)id, (long long)step, at, &row)))
@@ -1064,157 +1023,6 @@ take_end(struct runset *a, json_t *o, const struct runset_where *at)
  * to jansson and its checks and messages as before: each returns -1
  * then, having taken nothing.
  */
-
-/* A string's end (its closing quote) from after its opening one; NULL
- * for an escape, a control or a non-ASCII byte (jansson's to judge). */
-static const char *
-plain_string(const char *p)
-{
-	for (;; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"')
-			return p;
-		if (c < 0x20 || c >= 0x80 || c == '\\')
-			return NULL;
-	}
-}
-
-/*
- * A decimal of at most 15 significant digits and a power of ten within
- * 10^22 is exactly m * 10^e or m / 10^-e, both exact, in one rounding:
- * strtod's result (Clinger's fast path); 0 when it is not such a number.
- */
-static int
-exact_decimal(const char *p, const char *end, double *v)
-{
-	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
-	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-	    1e18, 1e19, 1e20, 1e21, 1e22 };
-	uint64_t m = 0;
-	int digits = 0, e = 0, after = 0;
-
-	for (; p < end && *p != 'e' && *p != 'E'; p++) {
-		if (*p == '.') {
-			after = 1;
-			continue;
-		}
-		if (m == 0 && *p == '0') {
-			e -= after;
-			continue;
-		}
-		if (++digits > 15)
-			return 0;
-		m = m * 10 + (uint64_t)(*p - '0');
-		e -= after;
-	}
-	if (p < end) {
-		int x = 0, neg = 0;
-
-		if (*++p == '-' || *p == '+')
-			neg = *p++ == '-';
-		for (; p < end; p++)
-			if ((x = x * 10 + (*p - '0')) > 400)
-				return 0;
-		e += neg ? -x : x;
-	}
-	if (m == 0) {
-		*v = 0;
-		return 1;
-	}
-	if (e < -22 || e > 22)
-		return 0;
-	*v = e < 0 ? (double)m / pow10[-e] : (double)m * pow10[e];
-	return 1;
-}
-
-/* A number's end and value, as jansson would take it; NULL otherwise. */
-static const char *
-plain_number(const char *p, double *v)
-{
-	int integral;
-	const char *end = scan_number(p, &integral);
-
-	if (end == NULL)
-		return NULL;
-	if (*p != '-' && exact_decimal(p, end, v))
-		return end;
-	errno = 0;
-	*v = strtod(p, NULL);
-	if (errno != 0 || isinf(*v) ||
-	    (integral && (fabs(*v) > 9e15 || *v == 0)))
-		return NULL;
-	return end;
-}
-
-/* A scalar value: its end; *kind 's', 'n', 't', 'f' or 'z' (null). */
-static const char *
-plain_value(const char *p, int *kind, double *v)
-{
-	if (*p == '"') {
-		*kind = 's';
-		p = plain_string(p + 1);
-		return p ? p + 1 : NULL;
-	}
-	if (strncmp(p, "true", 4) == 0)
-		return *kind = 't', p + 4;
-	if (strncmp(p, "false", 5) == 0)
-		return *kind = 'f', p + 5;
-	if (strncmp(p, "null", 4) == 0)
-		return *kind = 'z', p + 4;
-	*kind = 'n';
-	return plain_number(p, v);
-}
-
-/* "initial" or "metrics": an object of numbers or null, or null. */
-static const char *
-plain_metrics(const char *p, double *m)
-{
-	for (int i = 0; i < METRICS_N; i++)
-		m[i] = NAN;
-	if (strncmp(p, "null", 4) == 0)
-		return p + 4;
-	if (*p != '{')
-		return NULL;
-	if (p[1] == '}')
-		return p + 2;
-	do {
-		const char *key = ++p, *close;
-		int kind, i;
-		double v = NAN;
-
-		if (*key != '"' || (close = plain_string(key + 1)) == NULL ||
-		    close[1] != ':')
-			return NULL;
-		if ((p = plain_value(close + 2, &kind, &v)) == NULL ||
-		    (kind != 'n' && kind != 'z'))
-			return NULL;
-		for (i = 0; i < METRICS_N; i++)
-			if ((size_t)(close - key - 1) == strlen(metrics_names[i]) &&
-			    memcmp(key + 1, metrics_names[i],
-			    (size_t)(close - key - 1)) == 0)
-				break;
-		if (i < METRICS_N)
-			m[i] = kind == 'n' ? v : NAN;
-	} while (*p == ',');
-	return *p == '}' ? p + 1 : NULL;
-}
-
-/* A number token without a fraction or exponent: jansson's integer. */
-static int
-integer_token(const char *p, const char *end)
-{
-	for (; p < end; p++)
-		if (*p == '.' || *p == 'e' || *p == 'E')
-			return 0;
-	return 1;
-}
-
-static int
-key_is(const char *key, size_t len, const char *name)
-{
-	return strlen(name) == len && memcmp(key, name, len) == 0;
-}
 
 /* The start lines seen, but for run_id, initial and grid: their runs'
  * parameters and strings, so that a line like one seen needs no jansson */
@@ -1309,17 +1117,17 @@ fast_start(struct runset *a, const char *buf, size_t len,
 		    close[1] != ':')
 			return -1;
 		klen = (size_t)(close - key - 1);
-		if (key_is(key + 1, klen, "run_id")) {
+		if (plain_key_is(key + 1, klen, "run_id")) {
 			if (!isnan(id) || (end = plain_value(close + 2, &kind,
 			    &v)) == NULL || kind != 'n' ||
-			    !integer_token(close + 2, end))
+			    !plain_integer(close + 2, end))
 				return -1;
 			id = v;
-		} else if (key_is(key + 1, klen, "initial")) {
+		} else if (plain_key_is(key + 1, klen, "initial")) {
 			if (got_initial++ ||
 			    (end = plain_metrics(close + 2, initial)) == NULL)
 				return -1;
-		} else if (key_is(key + 1, klen, "grid")) {
+		} else if (plain_key_is(key + 1, klen, "grid")) {
 			if (grid != NULL || close[2] != '"' ||
 			    (end = plain_string(close + 3)) == NULL)
 				return -1;
@@ -1339,7 +1147,7 @@ fast_start(struct runset *a, const char *buf, size_t len,
 		blen += (size_t)(close + 2 - p);
 		p = end;
 	}
-	if (*p != '}' || !is_blank(p + 1, len - (size_t)(p + 1 - buf)) ||
+	if (*p != '}' || !plain_blank(p + 1, len - (size_t)(p + 1 - buf)) ||
 	    isnan(id) || fabs(id) > 9e15)
 		return -1;
 	seen = start_slot(t, t->buf, blen);
@@ -1416,7 +1224,7 @@ fast_end(struct runset *a, const char *buf, size_t len,
 			return -1;
 		key++;
 		klen = (size_t)(close - key);
-		if (key_is(key, klen, "metrics")) {
+		if (plain_key_is(key, klen, "metrics")) {
 			if ((p = plain_metrics(close + 2, final)) == NULL)
 				return -1;
 			continue;
@@ -1424,26 +1232,26 @@ fast_end(struct runset *a, const char *buf, size_t len,
 		if ((end = plain_value(close + 2, &kind, &v)) == NULL)
 			return -1;
 		p = end;
-		if (key_is(key, klen, "run_id")) {
-			if (kind != 'n' || !integer_token(close + 2, end))
+		if (plain_key_is(key, klen, "run_id")) {
+			if (kind != 'n' || !plain_integer(close + 2, end))
 				return -1;
 			id = v;
 			continue;
 		}
-		if (key_is(key, klen, "converged")) {
+		if (plain_key_is(key, klen, "converged")) {
 			if (kind == 's' || kind == 'n')
 				return -1;
 			converged = kind == 't';
 			continue;
 		}
-		if (key_is(key, klen, "grid")) {
+		if (plain_key_is(key, klen, "grid")) {
 			if (kind != 's' && kind != 'z')
 				return -1;
 			grid = kind == 's' ? close + 3 : NULL;
 			grid_len = kind == 's' ? (size_t)(end - 1 - grid) : 0;
 			continue;
 		}
-		for (k = 0; k < NNUM && !key_is(key, klen, num_keys[k]); k++)
+		for (k = 0; k < NNUM && !plain_key_is(key, klen, num_keys[k]); k++)
 			;
 		if (k < NNUM) {
 			if (kind != 'n' && kind != 'z')
@@ -1451,7 +1259,7 @@ fast_end(struct runset *a, const char *buf, size_t len,
 			num[k] = kind == 'n' ? v : NAN;
 			continue;
 		}
-		for (k = 0; k < 5 && !key_is(key, klen, str_keys[k]); k++)
+		for (k = 0; k < 5 && !plain_key_is(key, klen, str_keys[k]); k++)
 			;
 		if (k < 5) {
 			/* served_model and system_fingerprint: strings or not */
@@ -1463,7 +1271,7 @@ fast_end(struct runset *a, const char *buf, size_t len,
 				return -1;
 		}
 	}
-	if (*p != '}' || !is_blank(p + 1, len - (size_t)(p + 1 - buf)) ||
+	if (*p != '}' || !plain_blank(p + 1, len - (size_t)(p + 1 - buf)) ||
 	    isnan(id) || fabs(id) > 9e15 || str[0] == NULL)
 		return -1;
 	if ((rc = run_for(a, (long long)id, 0, at, &i)) != 0)
@@ -1515,7 +1323,7 @@ take_line(struct runset *a, const char *buf, size_t len, const struct runset_whe
 	json_t *o;
 	int rc = 0;
 
-	if (is_blank(buf, len))
+	if (plain_blank(buf, len))
 		return 0;
 	if (a->skip_steps && strncmp(buf, "{\"event\":\"step\"", 15) == 0)
 		return 0;
